@@ -1,0 +1,20 @@
+//! Cast: a self-hosted publisher for TikTok.
+//!
+//! Data flows one way: `web` (HTTP, HTML, JSON) → domain (`owner`, `media`, `uploads`) →
+//! adapters (`db`, the TikTok client). `sandbox` is TikTok itself, emulated.
+
+pub mod cli;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod owner;
+pub mod sandbox;
+pub mod session_store;
+pub mod telemetry;
+pub mod tiktok;
+pub mod uploads;
+pub mod web;
+
+pub use config::Config;
+pub use web::Application;
+// pub mod media;

@@ -1,0 +1,14 @@
+//! The owner: the one person who may use this Cast.
+
+pub mod api_tokens;
+pub mod password;
+pub mod setup;
+pub mod throttle;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OwnerError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+}

@@ -1,0 +1,122 @@
+//! actix-session's `SessionStore` over SQLite, so sessions survive a restart.
+
+use std::collections::HashMap;
+
+use actix_session::storage::{
+    LoadError, SaveError, SessionKey, SessionStore, UpdateError, generate_session_key,
+};
+use actix_web::cookie::time::Duration;
+use sqlx::SqlitePool;
+
+use crate::crypto::hash_token;
+use crate::db::now;
+
+#[derive(Clone)]
+pub struct SqliteSessionStore {
+    db: SqlitePool,
+}
+
+impl SqliteSessionStore {
+    pub fn new(db: SqlitePool) -> Self {
+        Self { db }
+    }
+
+    /// Deletes expired rows; run now and then so the table stays small.
+    pub async fn purge_expired(&self) -> Result<u64, sqlx::Error> {
+        Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+            .bind(now())
+            .execute(&self.db)
+            .await?
+            .rows_affected())
+    }
+
+    async fn write(
+        &self,
+        key: &SessionKey,
+        state: &HashMap<String, String>,
+        ttl: &Duration,
+    ) -> anyhow::Result<()> {
+        let json = serde_json::to_string(state)?;
+        sqlx::query(
+            "INSERT INTO sessions (key_hash, state, expires_at) VALUES (?, ?, ?)
+             ON CONFLICT (key_hash) DO UPDATE SET state = excluded.state, expires_at = excluded.expires_at",
+        )
+        .bind(hash_token(key.as_ref()))
+        .bind(json)
+        .bind(now() + ttl.whole_seconds())
+        .execute(&self.db)
+        .await?;
+        Ok(())
+    }
+}
+
+impl SessionStore for SqliteSessionStore {
+    async fn load(&self, key: &SessionKey) -> Result<Option<HashMap<String, String>>, LoadError> {
+        let row: Option<String> =
+            sqlx::query_scalar("SELECT state FROM sessions WHERE key_hash = ? AND expires_at > ?")
+                .bind(hash_token(key.as_ref()))
+                .bind(now())
+                .fetch_optional(&self.db)
+                .await
+                .map_err(|e| LoadError::Other(e.into()))?;
+        row.map(|json| {
+            serde_json::from_str(&json).map_err(|e| LoadError::Deserialization(e.into()))
+        })
+        .transpose()
+    }
+
+    async fn save(
+        &self,
+        state: HashMap<String, String>,
+        ttl: &Duration,
+    ) -> Result<SessionKey, SaveError> {
+        let key = generate_session_key();
+        self.write(&key, &state, ttl)
+            .await
+            .map_err(SaveError::Other)?;
+        Ok(key)
+    }
+
+    async fn update(
+        &self,
+        key: SessionKey,
+        state: HashMap<String, String>,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM sessions WHERE key_hash = ? AND expires_at > ?")
+                .bind(hash_token(key.as_ref()))
+                .bind(now())
+                .fetch_optional(&self.db)
+                .await
+                .map_err(|e| UpdateError::Other(e.into()))?;
+        // An expired or deleted session must not be revived under its old key.
+        if exists.is_none() {
+            return self.save(state, ttl).await.map_err(|e| match e {
+                SaveError::Serialization(e) => UpdateError::Serialization(e),
+                SaveError::Other(e) => UpdateError::Other(e),
+            });
+        }
+        self.write(&key, &state, ttl)
+            .await
+            .map_err(UpdateError::Other)?;
+        Ok(key)
+    }
+
+    async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
+        sqlx::query("UPDATE sessions SET expires_at = ? WHERE key_hash = ?")
+            .bind(now() + ttl.whole_seconds())
+            .bind(hash_token(key.as_ref()))
+            .execute(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
+        sqlx::query("DELETE FROM sessions WHERE key_hash = ?")
+            .bind(hash_token(key.as_ref()))
+            .execute(&self.db)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,12 @@
+use actix_web::{HttpResponse, web};
+
+use crate::web::state::AppState;
+
+/// Lets a script check its token and which TikTok Cast talks to.
+pub async fn me_show(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "mode": state.config.mode.name(),
+        "base_url": state.config.base_url.as_str().trim_end_matches('/'),
+    }))
+}

@@ -1,0 +1,36 @@
+//! One module per resource; handlers are named noun + verb.
+
+pub mod api_me;
+pub mod dashboard;
+pub mod health;
+pub mod login;
+pub mod setup;
+
+use crate::web::session::TypedSession;
+use crate::web::state::AppState;
+use crate::web::templates::Layout;
+
+/// The frame for a page, from the state and this request's session.
+pub fn layout(state: &AppState, session: &TypedSession) -> Layout {
+    Layout::new(
+        state.config.mode.is_sandbox(),
+        session.is_owner(),
+        session.csrf_token(),
+    )
+}
+
+/// Only same-site paths may be redirect targets, so a crafted `next` cannot send the owner elsewhere.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+pub fn see_other(location: &str) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .finish()
+}

@@ -1,0 +1,179 @@
+//! HTTP: the app factory, the route table, middleware, handlers, and error rendering.
+
+pub mod assets;
+pub mod client_ip;
+pub mod error;
+pub mod handlers;
+pub mod middleware;
+pub mod routes;
+pub mod session;
+pub mod state;
+pub mod templates;
+
+use std::net::TcpListener;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::{CookieContentSecurity, PersistentSession};
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+
+use crate::config::{Config, Mode};
+use crate::crypto::{CryptoError, Keys};
+use crate::db::{self, DbError};
+use crate::owner::{OwnerError, setup};
+use crate::sandbox::Sandbox;
+use crate::session_store::SqliteSessionStore;
+use state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("DATA_DIR: cannot create or use {path}: {source} (for example DATA_DIR=./data)")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "LISTEN: cannot listen on {addr}: {source} (is another program using it? for example LISTEN=127.0.0.1:3001)"
+    )]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Keys(#[from] CryptoError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("cannot prepare the owner account: {0}")]
+    Owner(#[from] OwnerError),
+    #[error("cannot start the HTTP server: {0}")]
+    Server(std::io::Error),
+}
+
+/// Cast, built and listening, ready to run. `main` and every test build it the same way.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+    setup_token: Option<String>,
+}
+
+impl Application {
+    pub async fn build(mut config: Config) -> Result<Self, StartError> {
+        prepare_data_dir(&config)?;
+        let listener = TcpListener::bind(config.listen).map_err(|source| StartError::Bind {
+            addr: config.listen.to_string(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartError::Bind {
+                addr: config.listen.to_string(),
+                source,
+            })?
+            .port();
+        // Tests listen on port 0; the URLs derived from it must name the real port.
+        config.resolve_port(port);
+        let keys = Keys::load(config.secret_key.as_ref(), &config.data_dir)?;
+        let db = db::connect(&config.db_path()).await?;
+        let setup_token = setup::issue_if_needed(&db).await?;
+        let sandbox = match &config.mode {
+            Mode::Sandbox(settings) => Some(Sandbox::new(settings.clone(), db.clone(), &config)),
+            Mode::TikTok(_) => None,
+        };
+        let session_key = Key::from(&keys.derive("session-cookie"));
+        let secure = config.cookies_secure();
+        let session_ttl =
+            actix_web::cookie::time::Duration::seconds(config.session_ttl.as_secs() as i64);
+        let state = web::Data::new(AppState {
+            config,
+            db: db.clone(),
+            keys,
+            throttle: Default::default(),
+        });
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            let session = SessionMiddleware::builder(
+                SqliteSessionStore::new(db.clone()),
+                session_key.clone(),
+            )
+            .cookie_name("cast_session".into())
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Lax)
+            .cookie_secure(secure)
+            .cookie_content_security(CookieContentSecurity::Signed)
+            .session_lifecycle(PersistentSession::default().session_ttl(session_ttl))
+            .build();
+            let sandbox = sandbox.clone();
+            App::new()
+                .app_data(app_state.clone())
+                .app_data(web::FormConfig::default().limit(64 * 1024))
+                .app_data(web::JsonConfig::default().limit(256 * 1024))
+                .configure(routes::configure)
+                .configure(move |cfg| {
+                    if let Some(sandbox) = &sandbox {
+                        sandbox.configure(cfg);
+                    }
+                })
+                // Last wrapped runs first: log → headers → errors → session → login → CSRF → handler.
+                .wrap(from_fn(middleware::csrf::verify))
+                .wrap(from_fn(middleware::auth::require_owner))
+                .wrap(session)
+                .wrap(from_fn(middleware::errors::render))
+                .wrap(middleware::headers::security_headers())
+                .wrap(TracingLogger::default())
+        })
+        .listen(listener)
+        .map_err(StartError::Server)?
+        .shutdown_timeout(10)
+        .run();
+        Ok(Self {
+            port,
+            server,
+            state,
+            setup_token,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.state.config
+    }
+
+    pub fn db(&self) -> &sqlx::SqlitePool {
+        &self.state.db
+    }
+
+    /// The one-time setup token, when no password is set yet.
+    pub fn setup_token(&self) -> Option<&str> {
+        self.setup_token.as_deref()
+    }
+
+    /// Stops the server from elsewhere (tests restart Cast on the same data folder).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM/SIGINT (actix handles the signals) and the server has drained.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn prepare_data_dir(config: &Config) -> Result<(), StartError> {
+    let err = |source| StartError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(&config.data_dir).map_err(err)?;
+    // Fail now, with the path in the message, rather than on the first upload.
+    let probe = config.data_dir.join(".write-test");
+    std::fs::write(&probe, b"ok").map_err(err)?;
+    std::fs::remove_file(&probe).map_err(err)?;
+    Ok(())
+}

@@ -1,0 +1,14 @@
+//! What every handler can reach: settings, the database, keys, and the domain services.
+
+use sqlx::SqlitePool;
+
+use crate::config::Config;
+use crate::crypto::Keys;
+use crate::owner::throttle::Throttle;
+
+pub struct AppState {
+    pub config: Config,
+    pub db: SqlitePool,
+    pub keys: Keys,
+    pub throttle: Throttle,
+}

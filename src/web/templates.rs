@@ -1,0 +1,79 @@
+//! The template structs: one per page or fragment. Pages embed a `Layout` for the frame around them.
+
+use askama::Template;
+use askama_web::WebTemplate;
+
+use crate::web::assets;
+
+/// What the frame of every page needs: asset URLs, the sandbox banner, the CSRF token.
+pub struct Layout {
+    pub sandbox: bool,
+    pub logged_in: bool,
+    pub csrf: String,
+    pub css_pico: String,
+    pub css_app: String,
+    pub js_htmx: String,
+    pub js_app: String,
+    pub favicon: String,
+    pub version: &'static str,
+}
+
+impl Layout {
+    pub fn new(sandbox: bool, logged_in: bool, csrf: String) -> Self {
+        Self {
+            sandbox,
+            logged_in,
+            csrf,
+            css_pico: assets::url("pico.min.css"),
+            css_app: assets::url("app.css"),
+            js_htmx: assets::url("htmx.min.js"),
+            js_app: assets::url("app.js"),
+            favicon: assets::url("favicon.svg"),
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+
+    /// For error pages rendered where the session may not be at hand.
+    pub fn bare() -> Self {
+        Self::new(false, false, String::new())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "errors/error.html")]
+pub struct ErrorPage<'a> {
+    pub layout: Layout,
+    pub status: u16,
+    pub message: &'a str,
+    pub request_id: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "partials/toast.html")]
+pub struct Toast<'a> {
+    pub kind: &'a str,
+    pub message: &'a str,
+    pub request_id: &'a str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/login.html")]
+pub struct LoginPage {
+    pub layout: Layout,
+    pub next: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/setup.html")]
+pub struct SetupPage {
+    pub layout: Layout,
+    pub token: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/dashboard.html")]
+pub struct DashboardPage {
+    pub layout: Layout,
+}
