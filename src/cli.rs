@@ -20,6 +20,8 @@ pub enum Command {
     Serve,
     /// Set or reset the owner password (read from stdin when it is not a terminal).
     SetPassword,
+    /// Check the configuration, the data folder, the database and TikTok's endpoints.
+    Doctor,
     /// Manage API tokens for scripts.
     Token {
         #[command(subcommand)]
@@ -57,6 +59,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve => serve(config).await,
         Command::SetPassword => set_password(config).await,
         Command::Token { action } => token(config, action).await,
+        Command::Doctor => doctor(config).await,
     }
 }
 
@@ -80,6 +83,24 @@ async fn serve(config: Config) -> Result<(), CliError> {
         );
     }
     app.run_until_stopped().await.map_err(CliError::from)
+}
+
+async fn doctor(config: Config) -> Result<(), CliError> {
+    use crate::doctor::Level;
+    let checks = crate::doctor::run(&config).await;
+    for c in &checks {
+        let mark = match c.level {
+            Level::Ok => "ok  ",
+            Level::Warn => "warn",
+            Level::Fail => "FAIL",
+        };
+        println!("[{mark}] {}", c.text);
+    }
+    let failed = checks.iter().filter(|c| c.level == Level::Fail).count();
+    if failed > 0 {
+        return Err(CliError(format!("{failed} check(s) failed; fix them and run `cast doctor` again")));
+    }
+    Ok(())
 }
 
 async fn open_db(config: &Config) -> Result<sqlx::SqlitePool, CliError> {

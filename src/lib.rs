@@ -5,8 +5,10 @@
 
 pub mod cli;
 pub mod config;
+pub mod accounts;
 pub mod crypto;
 pub mod db;
+pub mod doctor;
 pub mod owner;
 pub mod sandbox;
 pub mod session_store;

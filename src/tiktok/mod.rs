@@ -1,3 +1,12 @@
-//! TikTok's API as Cast uses it (the contract in `shared/tiktok-api.md`). Knows nothing of actix.
+//! TikTok's API as Cast uses it (the contract in `shared/tiktok-api.md`). Knows nothing of actix:
+//! the same client talks to TikTok or to the sandbox, which differ only in their base URLs.
 
+pub mod client;
+pub mod envelope;
+pub mod error;
+pub mod oauth;
 pub mod privacy;
+pub mod users;
+
+pub use client::TikTokClient;
+pub use error::{ErrorKind, TikTokError};

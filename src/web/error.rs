@@ -63,7 +63,7 @@ impl AppError {
             | Self::Conflict { code, .. } => code,
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::PayloadTooLarge { .. } => "too_large",
-            Self::Upstream { code, .. } => code,
+            Self::Upstream { code, .. } => code.as_str(),
             Self::Internal(_) => "internal",
         }
     }
@@ -78,6 +78,26 @@ impl From<sqlx::Error> for AppError {
 impl From<crate::owner::OwnerError> for AppError {
     fn from(e: crate::owner::OwnerError) -> Self {
         Self::Internal(e.into())
+    }
+}
+
+impl From<crate::accounts::AccountError> for AppError {
+    fn from(e: crate::accounts::AccountError) -> Self {
+        use crate::accounts::AccountError as E;
+        match e {
+            E::NotFound => Self::NotFound,
+            E::NoAccount | E::Ambiguous => Self::unprocessable("account", e.to_string()),
+            E::NeedsReconnect(_) => Self::Conflict { code: "needs_reconnect", message: e.to_string() },
+            E::TikTok(t) => t.into(),
+            E::Db(_) | E::Crypto(_) => Self::Internal(e.into()),
+        }
+    }
+}
+
+impl From<crate::tiktok::TikTokError> for AppError {
+    fn from(e: crate::tiktok::TikTokError) -> Self {
+        tracing::warn!(code = %e.code, log_id = ?e.log_id, status = ?e.http_status, "TikTok refused: {}", e.message);
+        Self::Upstream { code: e.code.clone(), message: e.to_string() }
     }
 }
 

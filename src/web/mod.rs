@@ -20,6 +20,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
+use crate::accounts::Accounts;
 use crate::config::{Config, Mode};
 use crate::crypto::{CryptoError, Keys};
 use crate::db::{self, DbError};
@@ -87,11 +88,14 @@ impl Application {
         let secure = config.cookies_secure();
         let session_ttl =
             actix_web::cookie::time::Duration::seconds(config.session_ttl.as_secs() as i64);
+        let client = crate::tiktok::TikTokClient::from_config(&config);
+        let accounts = Accounts::new(db.clone(), keys.sealer("tiktok-tokens"), client);
         let state = web::Data::new(AppState {
             config,
             db: db.clone(),
             keys,
             throttle: Default::default(),
+            accounts,
         });
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -159,9 +163,17 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGTERM/SIGINT (actix handles the signals) and the server has drained.
+    pub fn accounts(&self) -> &Accounts {
+        &self.state.accounts
+    }
+
+    /// Serves until SIGTERM/SIGINT (actix handles the signals) and the server has drained,
+    /// with the background tasks beside it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let refresher = tokio::spawn(self.state.accounts.clone().run_refresher());
+        let result = self.server.await;
+        refresher.abort();
+        result
     }
 }
 

@@ -3,7 +3,7 @@
 use actix_web::web;
 
 use crate::web::assets;
-use crate::web::handlers::{api_me, dashboard, health, login, setup};
+use crate::web::handlers::{accounts, api_me, api_tiktok, connect, dashboard, health, login, setup};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::health_check))
@@ -15,5 +15,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/login", web::post().to(login::login_submit))
         .route("/logout", web::post().to(login::logout))
         .route("/", web::get().to(dashboard::dashboard_show))
-        .route("/api/me", web::get().to(api_me::me_show));
+        .route("/connect/tiktok", web::get().to(connect::connect_start))
+        .route("/auth/tiktok/callback", web::get().to(connect::connect_callback))
+        .route("/accounts/{open_id}/disconnect", web::post().to(accounts::account_disconnect))
+        .route("/api/me", web::get().to(api_me::me_show))
+        .route("/api/tiktok/auth-url", web::get().to(api_tiktok::auth_url_show))
+        .route("/api/tiktok/login", web::post().to(api_tiktok::login_submit))
+        .route("/api/tiktok/logout", web::post().to(api_tiktok::logout_submit))
+        .route("/api/tiktok/accounts", web::get().to(api_tiktok::accounts_list))
+        .route("/api/tiktok/creator-info", web::get().to(api_tiktok::creator_info_show));
 }

@@ -71,3 +71,16 @@ impl FromRequest for TypedSession {
         ready(Ok(Self(req.get_session())))
     }
 }
+
+const FLASH: &str = "flash";
+
+impl TypedSession {
+    /// A one-time message for the next page (Post/Redirect/Get).
+    pub fn flash(&self, kind: &str, message: &str) {
+        let _ = self.0.insert(FLASH, (kind, message));
+    }
+
+    pub fn take_flash(&self) -> Option<(String, String)> {
+        self.0.remove_as::<(String, String)>(FLASH).and_then(Result::ok)
+    }
+}

@@ -2,6 +2,7 @@
 
 use sqlx::SqlitePool;
 
+use crate::accounts::Accounts;
 use crate::config::Config;
 use crate::crypto::Keys;
 use crate::owner::throttle::Throttle;
@@ -11,4 +12,5 @@ pub struct AppState {
     pub db: SqlitePool,
     pub keys: Keys,
     pub throttle: Throttle,
+    pub accounts: Accounts,
 }

@@ -5,6 +5,14 @@ use askama_web::WebTemplate;
 
 use crate::web::assets;
 
+/// "3 Nov 2026" from a unix time, for cards and lists.
+pub fn date(unix: &i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(*unix)
+        .ok()
+        .and_then(|t| t.format(time::macros::format_description!("[day padding:none] [month repr:short] [year]")).ok())
+        .unwrap_or_default()
+}
+
 /// What the frame of every page needs: asset URLs, the sandbox banner, the CSRF token.
 pub struct Layout {
     pub sandbox: bool,
@@ -76,4 +84,6 @@ pub struct SetupPage {
 #[template(path = "pages/dashboard.html")]
 pub struct DashboardPage {
     pub layout: Layout,
+    pub accounts: Vec<crate::accounts::Account>,
+    pub flash: Option<(String, String)>,
 }

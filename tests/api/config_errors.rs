@@ -35,7 +35,7 @@ fn help_lists_every_command() {
     let dir = tempfile::tempdir().expect("dir");
     let out = run_cast(dir.path(), &["--help"], None, &[]);
     let help = String::from_utf8_lossy(&out.stdout);
-    for cmd in ["serve", "set-password", "token"] {
+    for cmd in ["serve", "set-password", "token", "doctor"] {
         assert!(help.contains(cmd), "{help}");
     }
 }

@@ -1,6 +1,9 @@
 //! One module per resource; handlers are named noun + verb.
 
+pub mod accounts;
 pub mod api_me;
+pub mod api_tiktok;
+pub mod connect;
 pub mod dashboard;
 pub mod health;
 pub mod login;

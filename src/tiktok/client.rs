@@ -1,0 +1,62 @@
+//! The TikTok client: where TikTok is, who Cast is to it, and one shared HTTP client.
+
+use std::time::Duration;
+
+use url::Url;
+
+use crate::config::{Config, Mode, Secret};
+
+pub const SCOPES: &str = "user.info.basic,video.upload,video.publish";
+/// The sandbox's built-in app (contract §12): public by design.
+pub const SANDBOX_CLIENT_KEY: &str = "cast-sandbox";
+pub const SANDBOX_CLIENT_SECRET: &str = "cast-sandbox-secret";
+
+#[derive(Clone)]
+pub struct TikTokClient {
+    pub(crate) http: reqwest::Client,
+    pub(crate) api_base: Url,
+    pub(crate) auth_url: Url,
+    pub(crate) client_key: String,
+    pub(crate) client_secret: Secret,
+    pub(crate) redirect_uri: String,
+}
+
+impl std::fmt::Debug for TikTokClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TikTokClient").field("api_base", &self.api_base.as_str()).finish_non_exhaustive()
+    }
+}
+
+impl TikTokClient {
+    pub fn from_config(config: &Config) -> Self {
+        let (key, secret) = match &config.mode {
+            Mode::TikTok(c) => (c.client_key.clone(), c.client_secret.clone()),
+            Mode::Sandbox(_) => (SANDBOX_CLIENT_KEY.to_string(), Secret::new(SANDBOX_CLIENT_SECRET)),
+        };
+        Self::new(config.tiktok_api_base.clone(), config.tiktok_auth_url.clone(), key, secret, config.redirect_uri())
+    }
+
+    pub fn new(api_base: Url, auth_url: Url, client_key: String, client_secret: Secret, redirect_uri: String) -> Self {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("cast/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(15))
+            // Redirects are never followed: a token request must not be bounced anywhere else.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default();
+        Self { http, api_base, auth_url, client_key, client_secret, redirect_uri }
+    }
+
+    /// `path` is TikTok's, e.g. `/v2/user/info/`; the base may carry a prefix (the sandbox's mount).
+    pub(crate) fn endpoint(&self, path: &str) -> String {
+        format!("{}{}", self.api_base.as_str().trim_end_matches('/'), path)
+    }
+
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
+    }
+
+    pub fn client_key(&self) -> &str {
+        &self.client_key
+    }
+}

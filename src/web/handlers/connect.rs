@@ -1,0 +1,73 @@
+//! Connect TikTok: send the owner to TikTok's consent page, and take them back.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::accounts::oauth_state::{self, StateError};
+use crate::web::error::AppError;
+use crate::web::handlers::see_other;
+use crate::web::session::TypedSession;
+use crate::web::state::AppState;
+
+pub async fn connect_start(state: web::Data<AppState>, session: TypedSession) -> Result<HttpResponse, AppError> {
+    let oauth_state = oauth_state::issue(&state.db, &session.id()).await?;
+    let url = state.accounts.client().authorize_url(&oauth_state)?;
+    Ok(see_other(&url))
+}
+
+#[derive(Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// Public (TikTok redirects here), but the `state` only matches the login that started the attempt.
+pub async fn connect_callback(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    query: web::Query<CallbackQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = query.into_inner();
+    check_state(&state, q.state.as_deref(), &session.id()).await?;
+    if let Some(error) = q.error.as_deref() {
+        return Err(refusal(error, q.error_description.as_deref()));
+    }
+    let code = q.code.filter(|c| !c.is_empty()).ok_or_else(|| {
+        AppError::bad_request("missing_code", "TikTok came back without an authorization code. Start again from Connect TikTok.")
+    })?;
+    let account = state.accounts.connect(&code).await?;
+    let missing = account.missing_scopes();
+    if missing.is_empty() {
+        session.flash("ok", &format!("Connected {}.", account.handle()));
+    } else {
+        session.flash(
+            "error",
+            &format!("Connected {}, but without the permission {}: reconnect and leave every box ticked.", account.handle(), missing.join(", ")),
+        );
+    }
+    Ok(see_other("/"))
+}
+
+pub async fn check_state(state: &AppState, value: Option<&str>, binding: &str) -> Result<(), AppError> {
+    oauth_state::consume(&state.db, value, binding).await?.map_err(|e| {
+        let code = match e {
+            StateError::Missing => "state_missing",
+            StateError::Unknown => "state_unknown",
+            StateError::Expired => "state_expired",
+        };
+        AppError::bad_request(code, e.to_string())
+    })
+}
+
+pub fn refusal(error: &str, description: Option<&str>) -> AppError {
+    if error == "access_denied" {
+        return AppError::bad_request(
+            "access_denied",
+            "You did not allow Cast to use your TikTok account, so nothing was connected. Press Connect TikTok to try again.",
+        );
+    }
+    let detail = description.filter(|d| !d.is_empty()).map(|d| format!(" TikTok says: \"{d}\"")).unwrap_or_default();
+    AppError::bad_request("tiktok_refused", format!("TikTok did not connect the account ({error}).{detail} Press Connect TikTok to try again."))
+}
