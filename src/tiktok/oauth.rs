@@ -88,25 +88,23 @@ impl TikTokClient {
     }
 
     pub async fn exchange_code(&self, code: &str) -> Result<TokenSet, TikTokError> {
-        let send = |req| send_oauth(&self.http, req);
         let res = self
             .oauth()?
             .exchange_code(AuthorizationCode::new(code.to_string()))
             .add_extra_param("client_key", self.client_key.clone())
-            .request_async(&send)
+            .request_async(&OAuthHttp(self.http.clone()))
             .await;
         to_token_set(res, None)
     }
 
     /// TikTok rotates the refresh token on every refresh: store the new pair before using it.
     pub async fn refresh(&self, refresh_token: &str, open_id: &str) -> Result<TokenSet, TikTokError> {
-        let send = |req| send_oauth(&self.http, req);
         let rt = RefreshToken::new(refresh_token.to_string());
         let res = self
             .oauth()?
             .exchange_refresh_token(&rt)
             .add_extra_param("client_key", self.client_key.clone())
-            .request_async(&send)
+            .request_async(&OAuthHttp(self.http.clone()))
             .await;
         let mut set = to_token_set(res, Some(open_id))?;
         // Tolerant reading: a refresh answer without a new refresh token keeps the old one.
@@ -156,7 +154,21 @@ impl OAuthFailure {
     }
 }
 
-/// oauth2's HTTP hook over reqwest 0.13. TikTok's OAuth failures are told by the `error` key, not
+/// oauth2's HTTP hook over reqwest 0.13, as a type rather than a closure: a closure's future is
+/// not `Send` for every lifetime oauth2 asks about, which background tasks (`tokio::spawn`) need.
+struct OAuthHttp(reqwest::Client);
+
+impl<'c> oauth2::AsyncHttpClient<'c> for OAuthHttp {
+    type Error = OAuthHttpError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<oauth2::HttpResponse, OAuthHttpError>> + Send + 'c>>;
+
+    fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
+        let http = self.0.clone();
+        Box::pin(async move { send_oauth(&http, request).await })
+    }
+}
+
+/// The request itself. TikTok's OAuth failures are told by the `error` key, not
 /// the status (contract §2.2, Unsure), so a 200 carrying `error` is passed on as a 400 for oauth2 to read.
 async fn send_oauth(http: &reqwest::Client, req: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, OAuthHttpError> {
     let res = http.execute(reqwest::Request::try_from(req)?).await?;

@@ -171,9 +171,25 @@ impl Application {
     /// with the background tasks beside it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let refresher = tokio::spawn(self.state.accounts.clone().run_refresher());
+        let housekeeping = tokio::spawn(housekeeping(self.state.db.clone()));
         let result = self.server.await;
         refresher.abort();
+        housekeeping.abort();
         result
+    }
+}
+
+/// Hourly: forget expired sessions, so the table holds only live logins.
+async fn housekeeping(db: sqlx::SqlitePool) {
+    let store = SqliteSessionStore::new(db);
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match store.purge_expired().await {
+            Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions deleted"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
+        }
     }
 }
 

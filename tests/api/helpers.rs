@@ -15,6 +15,7 @@ pub struct TestApp {
     pub setup_token: Option<String>,
     pub db: sqlx::SqlitePool,
     pub data_dir: Arc<tempfile::TempDir>,
+    pub accounts: cast::accounts::Accounts,
     env: HashMap<String, String>,
     handle: actix_web::dev::ServerHandle,
 }
@@ -56,6 +57,7 @@ async fn start(
     let port = app.port();
     let setup_token = app.setup_token().map(str::to_string);
     let db = app.db().clone();
+    let accounts = app.accounts().clone();
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -65,6 +67,7 @@ async fn start(
         setup_token,
         db,
         data_dir: dir,
+        accounts,
         env,
         handle,
     }
@@ -213,4 +216,113 @@ pub fn run_cast(
         }
     }
     child.wait_with_output().expect("cast finishes")
+}
+
+/// The `name`/`value` pairs a browser would submit from the form on `page` that has a submit button
+/// whose value or label contains `press`; checkboxes named in `untick` are left out.
+pub fn form_fields(page: &str, press: &str, untick: &[&str]) -> (String, Vec<(String, String)>) {
+    let form = page
+        .split("<form")
+        .skip(1)
+        .map(|f| &f[..f.find("</form>").unwrap_or(f.len())])
+        .find(|f| f.split("<button").skip(1).any(|b| b[..b.find("</button>").unwrap_or(b.len())].to_lowercase().contains(press)))
+        .expect("a form with that button");
+    let action = attr(&form[..form.find('>').unwrap_or(form.len())], "action").unwrap_or_default();
+    let mut fields = Vec::new();
+    let mut rest = form;
+    while let Some(i) = rest.find("<input") {
+        let tag_end = rest[i..].find('>').map(|e| i + e).unwrap_or(rest.len());
+        let tag = &rest[i..tag_end];
+        rest = &rest[tag_end..];
+        let (Some(name), kind) = (attr(tag, "name"), attr(tag, "type").unwrap_or_else(|| "text".into())) else {
+            continue;
+        };
+        let value = attr(tag, "value").unwrap_or_default();
+        match kind.as_str() {
+            "checkbox" | "radio" => {
+                if tag.contains("checked") && !untick.contains(&value.as_str()) && !untick.contains(&name.as_str()) {
+                    fields.push((name, value));
+                }
+            }
+            "submit" | "button" => {}
+            _ => fields.push((name, value)),
+        }
+    }
+    let mut rest = form;
+    while let Some(i) = rest.find("<button") {
+        let close = rest[i..].find("</button>").map(|e| i + e).unwrap_or(rest.len());
+        let whole = &rest[i..close];
+        rest = &rest[close..];
+        let tag = &whole[..whole.find('>').unwrap_or(whole.len())];
+        let label = whole[whole.find('>').map(|e| e + 1).unwrap_or(0)..].to_lowercase();
+        let value = attr(tag, "value").unwrap_or_default();
+        if value.to_lowercase().contains(press) || label.contains(press) {
+            if let Some(name) = attr(tag, "name") {
+                fields.push((name, value));
+            }
+            break;
+        }
+    }
+    (html_unescape(&action), fields)
+}
+
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let needle = format!(" {name}=\"");
+    let start = tag.find(&needle)? + needle.len();
+    let end = start + tag[start..].find('"')?;
+    Some(html_unescape(&tag[start..end]))
+}
+
+fn html_unescape(s: &str) -> String {
+    s.replace("&amp;", "&").replace("&#38;", "&").replace("&quot;", "\"").replace("&#34;", "\"").replace("&#39;", "'").replace("&#x27;", "'").replace("&lt;", "<").replace("&#60;", "<").replace("&gt;", ">").replace("&#62;", ">").replace("&#x2f;", "/").replace("&#47;", "/")
+}
+
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+}
+
+impl TestApp {
+    /// Follows Connect TikTok to the sandbox's consent page; returns that page's HTML and URL.
+    pub async fn open_consent(&self) -> (String, String) {
+        let res = self.get("/connect/tiktok").await;
+        assert_eq!(res.status().as_u16(), 303, "Connect TikTok redirects to the consent page");
+        let consent_url = location(&res);
+        let page = self.client.get(&consent_url).send().await.expect("consent page").text().await.expect("body");
+        (page, consent_url)
+    }
+
+    /// Presses Authorize (or Deny) on the consent page as `username`; returns the callback URL TikTok sends back to.
+    pub async fn answer_consent(&self, page: &str, press: &str, username: &str, untick: &[&str]) -> String {
+        let (action, mut fields) = form_fields(page, press, untick);
+        for f in fields.iter_mut() {
+            if f.0 == "username" {
+                f.1 = username.to_string();
+            }
+        }
+        let action = if action.starts_with("http") { action } else { self.url(&action) };
+        let res = self.client.post(&action).form(&fields).send().await.expect("consent answer");
+        assert_eq!(res.status().as_u16(), 303, "the consent page redirects back to Cast: {:?}", res.text().await);
+        let loc = location(&res);
+        assert!(loc.starts_with("http"), "consent answered 303 to {loc:?}; sent {fields:?} to {action}");
+        loc
+    }
+
+    /// Connects sandbox creator `username` through the browser route; the client must be logged in.
+    pub async fn connect_account(&self, username: &str) -> reqwest::Response {
+        let (page, _) = self.open_consent().await;
+        let callback = self.answer_consent(&page, "authorize", username, &[]).await;
+        self.client.get(&callback).send().await.expect("callback")
+    }
+}
+
+impl TestApp {
+    /// The account's current access token, opened with the app's own key (for revocation tests).
+    pub async fn accounts_access_token(&self, username: &str) -> String {
+        let open_id: String = sqlx::query_scalar("SELECT open_id FROM accounts WHERE username = ?")
+            .bind(username)
+            .fetch_one(&self.db)
+            .await
+            .expect("account");
+        self.accounts.access_token(&open_id).await.expect("token")
+    }
 }
