@@ -19,4 +19,4 @@ pub mod web;
 
 pub use config::Config;
 pub use web::Application;
-// pub mod media;
+pub mod media;

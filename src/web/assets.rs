@@ -32,6 +32,7 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         asset!("app.css", "text/css; charset=utf-8"),
         asset!("app.js", "text/javascript; charset=utf-8"),
         asset!("tus.min.js", "text/javascript; charset=utf-8"),
+        asset!("post.js", "text/javascript; charset=utf-8"),
         asset!("favicon.svg", "image/svg+xml"),
     ]
     .into_iter()

@@ -3,7 +3,7 @@
 use actix_web::web;
 
 use crate::web::assets;
-use crate::web::handlers::{accounts, api_me, api_tiktok, connect, dashboard, health, login, setup};
+use crate::web::handlers::{accounts, api_me, api_tiktok, connect, dashboard, health, login, post_form, setup};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::health_check))
@@ -17,6 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/", web::get().to(dashboard::dashboard_show))
         .route("/connect/tiktok", web::get().to(connect::connect_start))
         .route("/auth/tiktok/callback", web::get().to(connect::connect_callback))
+        .route("/post/form", web::get().to(post_form::post_form_show))
         .route("/accounts/{open_id}/disconnect", web::post().to(accounts::account_disconnect))
         .route("/api/me", web::get().to(api_me::me_show))
         .route("/api/tiktok/auth-url", web::get().to(api_tiktok::auth_url_show))

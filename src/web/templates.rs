@@ -84,6 +84,19 @@ pub struct SetupPage {
 #[template(path = "pages/dashboard.html")]
 pub struct DashboardPage {
     pub layout: Layout,
+    pub tus_js: String,
+    pub post_js: String,
     pub accounts: Vec<crate::accounts::Account>,
     pub flash: Option<(String, String)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "partials/post_form.html")]
+pub struct PostFormPartial {
+    pub csrf: String,
+    pub account: crate::accounts::Account,
+    /// Creator info, or why this creator cannot post now.
+    pub creator: Result<crate::tiktok::users::CreatorInfo, String>,
+    pub unaudited: bool,
+    pub max_duration_label: String,
 }

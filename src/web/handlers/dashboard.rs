@@ -8,5 +8,11 @@ use crate::web::templates::DashboardPage;
 
 pub async fn dashboard_show(state: web::Data<AppState>, session: TypedSession) -> Result<DashboardPage, AppError> {
     let accounts = state.accounts.list().await?;
-    Ok(DashboardPage { layout: layout(&state, &session), accounts, flash: session.take_flash() })
+    Ok(DashboardPage {
+        layout: layout(&state, &session),
+        tus_js: crate::web::assets::url("tus.min.js"),
+        post_js: crate::web::assets::url("post.js"),
+        accounts,
+        flash: session.take_flash(),
+    })
 }

@@ -7,6 +7,7 @@ pub mod connect;
 pub mod dashboard;
 pub mod health;
 pub mod login;
+pub mod post_form;
 pub mod setup;
 
 use crate::web::session::TypedSession;

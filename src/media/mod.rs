@@ -1,0 +1,61 @@
+//! Videos as TikTok judges them: what a file is (`probe`, reading only its index) and whether
+//! TikTok would take it (`rules`). Cast checks uploads with these before sending anything, and the
+//! sandbox judges received files with the same code, so both always agree.
+
+pub mod probe;
+pub mod rules;
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Container {
+    Mp4,
+    QuickTime,
+}
+
+impl Container {
+    /// The `Content-Type` TikTok expects on the upload's PUTs.
+    pub fn mime(self) -> &'static str {
+        match self {
+            Self::Mp4 => "video/mp4",
+            Self::QuickTime => "video/quicktime",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum VideoCodec {
+    H264,
+    H265,
+    Vp8,
+    Vp9,
+    Av1,
+    /// Any other sample entry, by its fourcc (e.g. `mp4v`, `apcn`).
+    Other(String),
+}
+
+impl VideoCodec {
+    pub fn name(&self) -> String {
+        match self {
+            Self::H264 => "H.264".into(),
+            Self::H265 => "H.265".into(),
+            Self::Vp8 => "VP8".into(),
+            Self::Vp9 => "VP9".into(),
+            Self::Av1 => "AV1".into(),
+            Self::Other(fourcc) => format!("'{fourcc}'"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VideoInfo {
+    pub container: Container,
+    pub codec: VideoCodec,
+    /// As displayed: a rotation of 90° or 270° swaps the coded width and height.
+    pub width: u32,
+    pub height: u32,
+    pub duration_ms: u64,
+    /// Average frames per second.
+    pub fps: f64,
+    pub size: u64,
+}
