@@ -11,13 +11,19 @@ use super::{Container, VideoCodec, VideoInfo};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProbeError {
-    #[error("This file is not a video Cast can read (MP4 or MOV). Export it as MP4 (H.264) and try again.")]
+    #[error(
+        "This file is not a video Cast can read (MP4 or MOV). Export it as MP4 (H.264) and try again."
+    )]
     NotAVideo,
-    #[error("This is a WebM video. Cast sends MP4 and MOV only: export it as MP4 (H.264) and try again.")]
+    #[error(
+        "This is a WebM video. Cast sends MP4 and MOV only: export it as MP4 (H.264) and try again."
+    )]
     WebmUnsupported,
     #[error("This file has no video track. Pick a video file.")]
     NoVideoTrack,
-    #[error("This video file is incomplete (cut short while copying or uploading). Upload the whole file again.")]
+    #[error(
+        "This video file is incomplete (cut short while copying or uploading). Upload the whole file again."
+    )]
     Truncated,
     #[error("The video file cannot be read: {0}")]
     Io(#[from] std::io::Error),
@@ -42,7 +48,9 @@ impl ProbeError {
 }
 
 /// Top-level box types an ISO-BMFF / QuickTime file may start with.
-const FIRST_BOXES: [&[u8; 4]; 8] = [b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"uuid"];
+const FIRST_BOXES: [&[u8; 4]; 8] = [
+    b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"uuid",
+];
 const EBML_MAGIC: [u8; 4] = [0x1A, 0x45, 0xDF, 0xA3];
 
 /// Blocking: run it on a blocking thread.
@@ -78,17 +86,30 @@ fn classify(e: &re_mp4::Error) -> ProbeError {
 }
 
 fn describe(mp4: &Mp4, size: u64) -> Result<VideoInfo, ProbeError> {
-    let container = if &mp4.ftyp.major_brand.value == b"qt  " { Container::QuickTime } else { Container::Mp4 };
+    let container = if &mp4.ftyp.major_brand.value == b"qt  " {
+        Container::QuickTime
+    } else {
+        Container::Mp4
+    };
     let tracks = mp4.tracks();
     // Sample data past the end of the file means the file was cut short.
-    let end = tracks.values().flat_map(|t| t.samples.iter()).map(|s| s.offset + s.size).max().unwrap_or(0);
+    let end = tracks
+        .values()
+        .flat_map(|t| t.samples.iter())
+        .map(|s| s.offset + s.size)
+        .max()
+        .unwrap_or(0);
     if end > size {
         return Err(ProbeError::Truncated);
     }
     let video = tracks
         .values()
         .find(|t| t.kind == Some(TrackKind::Video))
-        .or_else(|| tracks.values().find(|t| &t.trak(mp4).mdia.hdlr.handler_type.value == b"vide"))
+        .or_else(|| {
+            tracks
+                .values()
+                .find(|t| &t.trak(mp4).mdia.hdlr.handler_type.value == b"vide")
+        })
         .ok_or(ProbeError::NoVideoTrack)?;
     let trak = video.trak(mp4);
     let codec = codec_of(video.codec_string(mp4), &trak.mdia.minf.stbl.stsd.contents);
@@ -109,7 +130,15 @@ fn describe(mp4: &Mp4, size: u64) -> Result<VideoInfo, ProbeError> {
     } else {
         0.0
     };
-    Ok(VideoInfo { container, codec, width, height, duration_ms, fps, size })
+    Ok(VideoInfo {
+        container,
+        codec,
+        width,
+        height,
+        duration_ms,
+        fps,
+        size,
+    })
 }
 
 fn codec_of(codec_string: Option<String>, contents: &re_mp4::StsdBoxContent) -> VideoCodec {
@@ -118,7 +147,9 @@ fn codec_of(codec_string: Option<String>, contents: &re_mp4::StsdBoxContent) -> 
         .and_then(|s| s.split('.').next())
         .map(str::to_string)
         .unwrap_or_else(|| match contents {
-            re_mp4::StsdBoxContent::Unknown(f) => String::from_utf8_lossy(&f.value).trim().to_string(),
+            re_mp4::StsdBoxContent::Unknown(f) => {
+                String::from_utf8_lossy(&f.value).trim().to_string()
+            }
             _ => String::new(),
         });
     match fourcc.as_str() {
@@ -137,7 +168,9 @@ mod tests {
     use crate::media::rules::check;
 
     fn fixture(name: &str) -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name)
     }
 
     fn codes(name: &str, max_sec: u32) -> Vec<&'static str> {
@@ -151,12 +184,29 @@ mod tests {
             let info = probe(&fixture(name)).expect(name);
             assert_eq!((info.width, info.height), (540, 960), "{name}");
             assert!((info.fps - 30.0).abs() < 0.1, "{name}: {}", info.fps);
-            assert!((1900..=2100).contains(&info.duration_ms), "{name}: {}", info.duration_ms);
-            assert!(check(&info, 600).is_empty(), "{name}: {:?}", check(&info, 600));
+            assert!(
+                (1900..=2100).contains(&info.duration_ms),
+                "{name}: {}",
+                info.duration_ms
+            );
+            assert!(
+                check(&info, 600).is_empty(),
+                "{name}: {:?}",
+                check(&info, 600)
+            );
         }
-        assert_eq!(probe(&fixture("ok.mov")).expect("mov").container, Container::QuickTime);
-        assert_eq!(probe(&fixture("hevc.mp4")).expect("hevc").codec, VideoCodec::H265);
-        assert_eq!(probe(&fixture("ok.mp4")).expect("mp4").codec, VideoCodec::H264);
+        assert_eq!(
+            probe(&fixture("ok.mov")).expect("mov").container,
+            Container::QuickTime
+        );
+        assert_eq!(
+            probe(&fixture("hevc.mp4")).expect("hevc").codec,
+            VideoCodec::H265
+        );
+        assert_eq!(
+            probe(&fixture("ok.mp4")).expect("mp4").codec,
+            VideoCodec::H264
+        );
     }
 
     #[test]
@@ -169,14 +219,24 @@ mod tests {
 
     #[test]
     fn files_that_are_not_whole_videos_are_refused_by_name() {
-        assert!(matches!(probe(&fixture("not_a_video.mp4")), Err(ProbeError::NotAVideo)));
-        assert!(matches!(probe(&fixture("truncated.mp4")), Err(ProbeError::Truncated)));
+        assert!(matches!(
+            probe(&fixture("not_a_video.mp4")),
+            Err(ProbeError::NotAVideo)
+        ));
+        assert!(matches!(
+            probe(&fixture("truncated.mp4")),
+            Err(ProbeError::Truncated)
+        ));
         let dir = tempfile::tempdir().expect("dir");
         // A moov-at-end file cut short loses its index.
         let whole = std::fs::read(fixture("ok.mp4")).expect("read");
         let cut = dir.path().join("cut.mp4");
         std::fs::write(&cut, &whole[..whole.len() - 200]).expect("write");
-        assert!(matches!(probe(&cut), Err(ProbeError::Truncated)), "{:?}", probe(&cut));
+        assert!(
+            matches!(probe(&cut), Err(ProbeError::Truncated)),
+            "{:?}",
+            probe(&cut)
+        );
         let webm = dir.path().join("x.webm");
         std::fs::write(&webm, [0x1A, 0x45, 0xDF, 0xA3, 0, 0, 0, 0, 0, 0]).expect("write");
         assert!(matches!(probe(&webm), Err(ProbeError::WebmUnsupported)));

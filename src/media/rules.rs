@@ -32,12 +32,17 @@ impl MediaProblem {
 
     pub fn message(&self) -> String {
         match self {
-            Self::UnsupportedContainer => "TikTok takes MP4, MOV and WebM files. Export the video as MP4.".into(),
+            Self::UnsupportedContainer => {
+                "TikTok takes MP4, MOV and WebM files. Export the video as MP4.".into()
+            }
             Self::UnsupportedCodec(c) => format!(
                 "The video is encoded as {}; TikTok takes H.264 or H.265. Export it as MP4 (H.264).",
                 c.name()
             ),
-            Self::TooLong { duration_ms, max_sec } => format!(
+            Self::TooLong {
+                duration_ms,
+                max_sec,
+            } => format!(
                 "The video is {} long; this account can post at most {}. Trim it and try again.",
                 clock(duration_ms.div_ceil(1000)),
                 clock(u64::from(*max_sec))
@@ -58,7 +63,9 @@ impl MediaProblem {
     /// The `fail_reason` TikTok's status gives a video with this problem (contract §7).
     pub fn tiktok_fail_reason(&self) -> &'static str {
         match self {
-            Self::UnsupportedContainer | Self::UnsupportedCodec(_) | Self::TooLarge(_) => "file_format_check_failed",
+            Self::UnsupportedContainer | Self::UnsupportedCodec(_) | Self::TooLarge(_) => {
+                "file_format_check_failed"
+            }
             Self::TooLong { .. } => "duration_check_failed",
             Self::FrameRate(_) => "frame_rate_check_failed",
             Self::Resolution { .. } => "picture_size_check_failed",
@@ -86,14 +93,20 @@ pub fn check(info: &VideoInfo, max_duration_sec: u32) -> Vec<MediaProblem> {
         problems.push(MediaProblem::UnsupportedCodec(info.codec.clone()));
     }
     if info.duration_ms > u64::from(max_duration_sec) * 1000 {
-        problems.push(MediaProblem::TooLong { duration_ms: info.duration_ms, max_sec: max_duration_sec });
+        problems.push(MediaProblem::TooLong {
+            duration_ms: info.duration_ms,
+            max_sec: max_duration_sec,
+        });
     }
     if !(MIN_FPS..=MAX_FPS).contains(&round_fps(info.fps)) {
         problems.push(MediaProblem::FrameRate(info.fps));
     }
     let sides = [info.width, info.height];
     if sides.iter().any(|s| !(MIN_SIDE..=MAX_SIDE).contains(s)) {
-        problems.push(MediaProblem::Resolution { width: info.width, height: info.height });
+        problems.push(MediaProblem::Resolution {
+            width: info.width,
+            height: info.height,
+        });
     }
     if info.size > MAX_SIZE {
         problems.push(MediaProblem::TooLarge(info.size));
@@ -129,7 +142,13 @@ mod tests {
 
     #[test]
     fn frame_rate_bounds_are_inclusive() {
-        for (fps, fine) in [(22.9, false), (23.0, true), (23.976, true), (60.0, true), (60.1, false)] {
+        for (fps, fine) in [
+            (22.9, false),
+            (23.0, true),
+            (23.976, true),
+            (60.0, true),
+            (60.1, false),
+        ] {
             let v = VideoInfo { fps, ..ok() };
             assert_eq!(check(&v, 180).is_empty(), fine, "{fps}");
         }
@@ -137,35 +156,82 @@ mod tests {
 
     #[test]
     fn every_side_must_be_360_to_4096() {
-        for (w, h, fine) in [(359, 640, false), (360, 640, true), (1080, 4096, true), (1080, 4097, false)] {
-            let v = VideoInfo { width: w, height: h, ..ok() };
+        for (w, h, fine) in [
+            (359, 640, false),
+            (360, 640, true),
+            (1080, 4096, true),
+            (1080, 4097, false),
+        ] {
+            let v = VideoInfo {
+                width: w,
+                height: h,
+                ..ok()
+            };
             assert_eq!(check(&v, 180).is_empty(), fine, "{w}x{h}");
         }
     }
 
     #[test]
     fn duration_up_to_the_creators_maximum() {
-        let at = VideoInfo { duration_ms: 180_000, ..ok() };
+        let at = VideoInfo {
+            duration_ms: 180_000,
+            ..ok()
+        };
         assert!(check(&at, 180).is_empty());
-        let over = VideoInfo { duration_ms: 180_001, ..ok() };
+        let over = VideoInfo {
+            duration_ms: 180_001,
+            ..ok()
+        };
         let problems = check(&over, 180);
         assert_eq!(problems[0].code(), "too_long");
         assert_eq!(problems[0].tiktok_fail_reason(), "duration_check_failed");
-        assert!(problems[0].message().contains("at most 3 min"), "{}", problems[0].message());
+        assert!(
+            problems[0].message().contains("at most 3 min"),
+            "{}",
+            problems[0].message()
+        );
     }
 
     #[test]
     fn codecs_other_than_h264_and_h265_are_refused() {
-        let hevc = VideoInfo { codec: VideoCodec::H265, ..ok() };
+        let hevc = VideoInfo {
+            codec: VideoCodec::H265,
+            ..ok()
+        };
         assert!(check(&hevc, 180).is_empty());
-        let mpeg4 = VideoInfo { codec: VideoCodec::Other("mp4v".into()), ..ok() };
+        let mpeg4 = VideoInfo {
+            codec: VideoCodec::Other("mp4v".into()),
+            ..ok()
+        };
         assert_eq!(check(&mpeg4, 180)[0].code(), "unsupported_codec");
-        assert_eq!(check(&mpeg4, 180)[0].tiktok_fail_reason(), "file_format_check_failed");
+        assert_eq!(
+            check(&mpeg4, 180)[0].tiktok_fail_reason(),
+            "file_format_check_failed"
+        );
     }
 
     #[test]
     fn size_limit_is_four_gigabytes() {
-        assert!(check(&VideoInfo { size: MAX_SIZE, ..ok() }, 180).is_empty());
-        assert_eq!(check(&VideoInfo { size: MAX_SIZE + 1, ..ok() }, 180)[0].code(), "too_large");
+        assert!(
+            check(
+                &VideoInfo {
+                    size: MAX_SIZE,
+                    ..ok()
+                },
+                180
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            check(
+                &VideoInfo {
+                    size: MAX_SIZE + 1,
+                    ..ok()
+                },
+                180
+            )[0]
+            .code(),
+            "too_large"
+        );
     }
 }

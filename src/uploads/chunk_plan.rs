@@ -16,7 +16,9 @@ pub enum ChunkPlanError {
     TooLarge(u64),
     #[error("{0} bytes is outside TikTok's chunk sizes (5242880 to 64000000)")]
     BadChunkSize(u64),
-    #[error("with chunks of {chunk_size} bytes this video would need more than 1000 chunks or a last chunk over 128,000,000 bytes; set a larger TIKTOK_CHUNK_SIZE")]
+    #[error(
+        "with chunks of {chunk_size} bytes this video would need more than 1000 chunks or a last chunk over 128,000,000 bytes; set a larger TIKTOK_CHUNK_SIZE"
+    )]
     Unplannable { chunk_size: u64 },
 }
 
@@ -46,7 +48,11 @@ pub struct ChunkPlan {
 }
 
 pub fn validate_chunk_size(n: u64) -> Result<u64, ChunkPlanError> {
-    if (MIN_CHUNK..=MAX_CHUNK).contains(&n) { Ok(n) } else { Err(ChunkPlanError::BadChunkSize(n)) }
+    if (MIN_CHUNK..=MAX_CHUNK).contains(&n) {
+        Ok(n)
+    } else {
+        Err(ChunkPlanError::BadChunkSize(n))
+    }
 }
 
 impl ChunkPlan {
@@ -59,7 +65,11 @@ impl ChunkPlan {
         }
         // Up to 64,000,000 bytes TikTok takes the file whole, under both readings of "MB".
         if video_size <= MAX_CHUNK {
-            return Ok(Self { video_size, chunk_size: video_size, total_chunk_count: 1 });
+            return Ok(Self {
+                video_size,
+                chunk_size: video_size,
+                total_chunk_count: 1,
+            });
         }
         let chunk_size = validate_chunk_size(configured_chunk_size)?;
         // TikTok: count = floor(size / chunk); the remainder rides on the last chunk.
@@ -69,7 +79,11 @@ impl ChunkPlan {
             return Err(ChunkPlanError::Unplannable { chunk_size });
         }
         // count >= 2 here: video_size > 64,000,000 >= chunk_size, and count <= 1000 fits in u32.
-        Ok(Self { video_size, chunk_size, total_chunk_count: count as u32 })
+        Ok(Self {
+            video_size,
+            chunk_size,
+            total_chunk_count: count as u32,
+        })
     }
 
     pub fn video_size(&self) -> u64 {
@@ -87,7 +101,11 @@ impl ChunkPlan {
             return None;
         }
         let first = u64::from(index) * self.chunk_size;
-        let last = if index + 1 == self.total_chunk_count { self.video_size - 1 } else { first + self.chunk_size - 1 };
+        let last = if index + 1 == self.total_chunk_count {
+            self.video_size - 1
+        } else {
+            first + self.chunk_size - 1
+        };
         Some(Chunk { index, first, last })
     }
 
@@ -105,7 +123,10 @@ impl ChunkPlan {
 
     /// What init declared, for error messages: "5 chunks of 10000000 bytes (last 10000123)".
     pub fn describe(&self) -> String {
-        let last = self.chunk(self.total_chunk_count - 1).map(|c| c.len()).unwrap_or(0);
+        let last = self
+            .chunk(self.total_chunk_count - 1)
+            .map(|c| c.len())
+            .unwrap_or(0);
         format!(
             "video_size {}, chunk_size {}, total_chunk_count {} (last chunk {} bytes)",
             self.video_size, self.chunk_size, self.total_chunk_count, last
@@ -127,7 +148,11 @@ mod tests {
         assert_eq!(chunks[0].first, 0);
         for w in chunks.windows(2) {
             assert_eq!(w[0].last + 1, w[1].first, "no gap, no overlap");
-            assert_eq!(w[0].len(), p.chunk_size(), "every chunk but the last is chunk_size");
+            assert_eq!(
+                w[0].len(),
+                p.chunk_size(),
+                "every chunk but the last is chunk_size"
+            );
         }
         let last = chunks.last().expect("a chunk");
         assert_eq!(last.last, p.video_size() - 1);
@@ -161,16 +186,26 @@ mod tests {
         assert_eq!(p.total_chunk_count(), 12);
         covers_exactly(&p);
         let p = plan(64_000_001, MAX_CHUNK);
-        assert_eq!(p.total_chunk_count(), 1, "floor(64,000,001 / 64,000,000) = 1 chunk of 64,000,001 bytes");
+        assert_eq!(
+            p.total_chunk_count(),
+            1,
+            "floor(64,000,001 / 64,000,000) = 1 chunk of 64,000,001 bytes"
+        );
         covers_exactly(&p);
     }
 
     #[test]
     fn chunk_size_bounds() {
-        assert_eq!(validate_chunk_size(5_242_879), Err(ChunkPlanError::BadChunkSize(5_242_879)));
+        assert_eq!(
+            validate_chunk_size(5_242_879),
+            Err(ChunkPlanError::BadChunkSize(5_242_879))
+        );
         assert_eq!(validate_chunk_size(5_242_880), Ok(5_242_880));
         assert_eq!(validate_chunk_size(64_000_000), Ok(64_000_000));
-        assert_eq!(validate_chunk_size(64_000_001), Err(ChunkPlanError::BadChunkSize(64_000_001)));
+        assert_eq!(
+            validate_chunk_size(64_000_001),
+            Err(ChunkPlanError::BadChunkSize(64_000_001))
+        );
     }
 
     #[test]
@@ -183,7 +218,10 @@ mod tests {
         let p = plan(MAX_VIDEO, MAX_CHUNK);
         assert_eq!(p.total_chunk_count(), 62);
         covers_exactly(&p);
-        assert_eq!(ChunkPlan::new(MAX_VIDEO + 1, MAX_CHUNK), Err(ChunkPlanError::TooLarge(MAX_VIDEO + 1)));
+        assert_eq!(
+            ChunkPlan::new(MAX_VIDEO + 1, MAX_CHUNK),
+            Err(ChunkPlanError::TooLarge(MAX_VIDEO + 1))
+        );
         assert_eq!(ChunkPlan::new(0, MIN_CHUNK), Err(ChunkPlanError::Empty));
     }
 
@@ -192,7 +230,11 @@ mod tests {
         let p = plan(150_000_123, 10_000_000);
         assert_eq!(p.chunk_containing(0), Some(0));
         assert_eq!(p.chunk_containing(10_000_000), Some(1));
-        assert_eq!(p.chunk_containing(149_999_999), Some(14), "the remainder belongs to the last chunk");
+        assert_eq!(
+            p.chunk_containing(149_999_999),
+            Some(14),
+            "the remainder belongs to the last chunk"
+        );
         assert_eq!(p.chunk_containing(150_000_123), None);
     }
 }

@@ -3,7 +3,12 @@
 use crate::helpers::{location, spawn_app, spawn_app_with};
 
 async fn accounts_json(app: &crate::helpers::TestApp) -> Vec<serde_json::Value> {
-    let body: serde_json::Value = app.get("/api/tiktok/accounts").await.json().await.expect("json");
+    let body: serde_json::Value = app
+        .get("/api/tiktok/accounts")
+        .await
+        .json()
+        .await
+        .expect("json");
     body["accounts"].as_array().cloned().unwrap_or_default()
 }
 
@@ -15,33 +20,73 @@ async fn connecting_through_the_browser_route_shows_the_account_card() {
     assert_eq!(res.status().as_u16(), 303);
     assert_eq!(location(&res), "/");
     let page = app.get_text("/").await;
-    assert!(page.contains("Connected @maria") || page.contains("@maria"), "{page}");
+    assert!(
+        page.contains("Connected @maria") || page.contains("@maria"),
+        "{page}"
+    );
     assert!(page.contains("account-card"));
     let accounts = accounts_json(&app).await;
     assert_eq!(accounts.len(), 1);
     assert_eq!(accounts[0]["username"], "maria");
     assert_eq!(accounts[0]["status"], "active");
-    assert!(!accounts[0]["display_name"].as_str().unwrap_or_default().is_empty());
-    assert!(!accounts[0]["avatar_url"].as_str().unwrap_or_default().is_empty());
+    assert!(
+        !accounts[0]["display_name"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty()
+    );
+    assert!(
+        !accounts[0]["avatar_url"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
 async fn connecting_through_the_json_api() {
     let app = spawn_app().await;
     let out = app.cast_cli(&["token", "create", "--name", "script"], None);
-    let token = String::from_utf8_lossy(&out.stdout).lines().last().expect("token").trim().to_string();
+    let token = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .expect("token")
+        .trim()
+        .to_string();
     // The script drives the consent page itself, as the owner would in a browser.
     app.logged_in().await;
     let api = reqwest::Client::new();
-    let auth: serde_json::Value =
-        api.get(app.url("/api/tiktok/auth-url")).bearer_auth(&token).send().await.expect("req").json().await.expect("json");
+    let auth: serde_json::Value = api
+        .get(app.url("/api/tiktok/auth-url"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("req")
+        .json()
+        .await
+        .expect("json");
     let url = auth["url"].as_str().expect("url").to_string();
     let state = auth["state"].as_str().expect("state").to_string();
     assert!(url.contains("client_key=cast-sandbox"));
     assert!(url.contains("scope=user.info.basic%2Cvideo.upload%2Cvideo.publish"));
-    let page = app.client.get(&url).send().await.expect("consent").text().await.expect("body");
-    let callback = app.answer_consent(&page, "authorize", "scripted", &[]).await;
-    let code = url::Url::parse(&callback).expect("url").query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).expect("code");
+    let page = app
+        .client
+        .get(&url)
+        .send()
+        .await
+        .expect("consent")
+        .text()
+        .await
+        .expect("body");
+    let callback = app
+        .answer_consent(&page, "authorize", "scripted", &[])
+        .await;
+    let code = url::Url::parse(&callback)
+        .expect("url")
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("code");
 
     let res = api
         .post(app.url("/api/tiktok/login"))
@@ -55,12 +100,26 @@ async fn connecting_through_the_json_api() {
     assert_eq!(body["account"]["username"], "scripted");
     assert_eq!(body["account"]["status"], "active");
 
-    let res = api.get(app.url("/api/tiktok/creator-info")).bearer_auth(&token).send().await.expect("req");
+    let res = api
+        .get(app.url("/api/tiktok/creator-info"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("req");
     let info: serde_json::Value = res.json().await.expect("json");
     assert_eq!(info["creator_info"]["creator_username"], "scripted");
-    assert!(info["creator_info"]["privacy_level_options"].as_array().is_some_and(|a| !a.is_empty()));
+    assert!(
+        info["creator_info"]["privacy_level_options"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+    );
 
-    let res = api.post(app.url("/api/tiktok/logout")).bearer_auth(&token).send().await.expect("req");
+    let res = api
+        .post(app.url("/api/tiktok/logout"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("req");
     assert_eq!(res.status().as_u16(), 200);
     assert!(accounts_json(&app).await.is_empty());
 }
@@ -71,15 +130,36 @@ async fn the_callback_refuses_a_missing_unknown_or_reused_state() {
     app.logged_in().await;
     let res = app.get("/auth/tiktok/callback?code=abc").await;
     assert_eq!(res.status().as_u16(), 400);
-    assert!(res.text().await.expect("body").contains("without its security code"));
+    assert!(
+        res.text()
+            .await
+            .expect("body")
+            .contains("without its security code")
+    );
 
-    let res = app.get("/auth/tiktok/callback?code=abc&state=made-up").await;
+    let res = app
+        .get("/auth/tiktok/callback?code=abc&state=made-up")
+        .await;
     assert_eq!(res.status().as_u16(), 400);
-    assert!(res.text().await.expect("body").contains("Start again from Connect TikTok"));
+    assert!(
+        res.text()
+            .await
+            .expect("body")
+            .contains("Start again from Connect TikTok")
+    );
 
     let (page, _) = app.open_consent().await;
     let callback = app.answer_consent(&page, "authorize", "once", &[]).await;
-    assert_eq!(app.client.get(&callback).send().await.expect("first").status().as_u16(), 303);
+    assert_eq!(
+        app.client
+            .get(&callback)
+            .send()
+            .await
+            .expect("first")
+            .status()
+            .as_u16(),
+        303
+    );
     let again = app.client.get(&callback).send().await.expect("again");
     assert_eq!(again.status().as_u16(), 400, "a state works once only");
     assert_eq!(accounts_json(&app).await.len(), 1);
@@ -91,10 +171,17 @@ async fn the_callback_refuses_an_expired_state() {
     app.logged_in().await;
     let (page, _) = app.open_consent().await;
     let callback = app.answer_consent(&page, "authorize", "slow", &[]).await;
-    cast::accounts::oauth_state::expire_all(&app.db).await.expect("expire");
+    cast::accounts::oauth_state::expire_all(&app.db)
+        .await
+        .expect("expire");
     let res = app.client.get(&callback).send().await.expect("callback");
     assert_eq!(res.status().as_u16(), 400);
-    assert!(res.text().await.expect("body").contains("longer than 10 minutes"));
+    assert!(
+        res.text()
+            .await
+            .expect("body")
+            .contains("longer than 10 minutes")
+    );
     assert!(accounts_json(&app).await.is_empty());
 }
 
@@ -146,8 +233,14 @@ async fn unticked_scopes_are_named_on_the_card() {
     let app = spawn_app().await;
     app.logged_in().await;
     let (page, _) = app.open_consent().await;
-    let callback = app.answer_consent(&page, "authorize", "partial", &["video.publish"]).await;
-    assert!(callback.contains("scopes=user.info.basic%2Cvideo.upload") || callback.contains("scopes=user.info.basic,video.upload"), "{callback}");
+    let callback = app
+        .answer_consent(&page, "authorize", "partial", &["video.publish"])
+        .await;
+    assert!(
+        callback.contains("scopes=user.info.basic%2Cvideo.upload")
+            || callback.contains("scopes=user.info.basic,video.upload"),
+        "{callback}"
+    );
     app.client.get(&callback).send().await.expect("callback");
     let page = app.get_text("/").await;
     assert!(page.contains("Missing permission: video.publish"), "{page}");
@@ -160,13 +253,19 @@ async fn tokens_are_not_readable_in_the_database_file() {
     app.logged_in().await;
     app.connect_account("secretive").await;
     let (access, refresh): (Vec<u8>, Vec<u8>) =
-        sqlx::query_as("SELECT access_token, refresh_token FROM accounts").fetch_one(&app.db).await.expect("row");
+        sqlx::query_as("SELECT access_token, refresh_token FROM accounts")
+            .fetch_one(&app.db)
+            .await
+            .expect("row");
     let access = String::from_utf8_lossy(&access).to_string();
     let refresh = String::from_utf8_lossy(&refresh).to_string();
     assert!(!access.contains("act.") && !refresh.contains("rft."));
     let file = std::fs::read(app.data_path().join("cast.db")).expect("db file");
     let text = String::from_utf8_lossy(&file);
-    assert!(!text.contains("act."), "no access token in clear in the database file");
+    assert!(
+        !text.contains("act."),
+        "no access token in clear in the database file"
+    );
 }
 
 #[tokio::test]
@@ -185,8 +284,14 @@ async fn two_concurrent_calls_refresh_once() {
     let app = spawn_app().await;
     app.logged_in().await;
     app.connect_account("busy").await;
-    sqlx::query("UPDATE accounts SET access_expires_at = 0").execute(&app.db).await.expect("expire");
-    let (a, b) = tokio::join!(app.get("/api/tiktok/creator-info"), app.get("/api/tiktok/creator-info"));
+    sqlx::query("UPDATE accounts SET access_expires_at = 0")
+        .execute(&app.db)
+        .await
+        .expect("expire");
+    let (a, b) = tokio::join!(
+        app.get("/api/tiktok/creator-info"),
+        app.get("/api/tiktok/creator-info")
+    );
     assert_eq!(a.status().as_u16(), 200);
     assert_eq!(b.status().as_u16(), 200);
     // A second refresh would have sent the rotated (now dead) refresh token, TikTok would have
@@ -203,11 +308,18 @@ async fn a_refused_refresh_marks_the_account_for_reconnecting() {
     let token = app.accounts_access_token("revoked").await;
     reqwest::Client::new()
         .post(app.url("/sandbox/tiktok/v2/oauth/revoke/"))
-        .form(&[("client_key", "cast-sandbox"), ("client_secret", "cast-sandbox-secret"), ("token", token.as_str())])
+        .form(&[
+            ("client_key", "cast-sandbox"),
+            ("client_secret", "cast-sandbox-secret"),
+            ("token", token.as_str()),
+        ])
         .send()
         .await
         .expect("revoke");
-    sqlx::query("UPDATE accounts SET access_expires_at = 0").execute(&app.db).await.expect("expire");
+    sqlx::query("UPDATE accounts SET access_expires_at = 0")
+        .execute(&app.db)
+        .await
+        .expect("expire");
     let res = app.get("/api/tiktok/creator-info").await;
     assert_eq!(res.status().as_u16(), 409);
     let accounts = accounts_json(&app).await;
@@ -222,11 +334,23 @@ async fn disconnect_revokes_at_tiktok_and_keeps_nothing_secret() {
     let csrf = app.logged_in().await;
     app.connect_account("leaving").await;
     let token = app.accounts_access_token("leaving").await;
-    let open_id = accounts_json(&app).await[0]["open_id"].as_str().expect("id").to_string();
-    let res = app.post_form(&format!("/accounts/{open_id}/disconnect"), &[("csrf_token", &csrf)]).await;
+    let open_id = accounts_json(&app).await[0]["open_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let res = app
+        .post_form(
+            &format!("/accounts/{open_id}/disconnect"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
     assert_eq!(res.status().as_u16(), 303);
     assert!(accounts_json(&app).await.is_empty());
-    let (tokens,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM accounts WHERE access_token IS NOT NULL").fetch_one(&app.db).await.expect("count");
+    let (tokens,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM accounts WHERE access_token IS NOT NULL")
+            .fetch_one(&app.db)
+            .await
+            .expect("count");
     assert_eq!(tokens, 0);
     // TikTok no longer accepts the old token.
     let res = reqwest::Client::new()

@@ -10,7 +10,6 @@ pub const PASSWORD: &str = "correct horse battery";
 
 pub struct TestApp {
     pub address: String,
-    pub port: u16,
     pub client: reqwest::Client,
     pub setup_token: Option<String>,
     pub db: sqlx::SqlitePool,
@@ -62,7 +61,6 @@ async fn start(
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
-        port,
         client,
         setup_token,
         db,
@@ -225,7 +223,13 @@ pub fn form_fields(page: &str, press: &str, untick: &[&str]) -> (String, Vec<(St
         .split("<form")
         .skip(1)
         .map(|f| &f[..f.find("</form>").unwrap_or(f.len())])
-        .find(|f| f.split("<button").skip(1).any(|b| b[..b.find("</button>").unwrap_or(b.len())].to_lowercase().contains(press)))
+        .find(|f| {
+            f.split("<button").skip(1).any(|b| {
+                b[..b.find("</button>").unwrap_or(b.len())]
+                    .to_lowercase()
+                    .contains(press)
+            })
+        })
         .expect("a form with that button");
     let action = attr(&form[..form.find('>').unwrap_or(form.len())], "action").unwrap_or_default();
     let mut fields = Vec::new();
@@ -234,13 +238,19 @@ pub fn form_fields(page: &str, press: &str, untick: &[&str]) -> (String, Vec<(St
         let tag_end = rest[i..].find('>').map(|e| i + e).unwrap_or(rest.len());
         let tag = &rest[i..tag_end];
         rest = &rest[tag_end..];
-        let (Some(name), kind) = (attr(tag, "name"), attr(tag, "type").unwrap_or_else(|| "text".into())) else {
+        let (Some(name), kind) = (
+            attr(tag, "name"),
+            attr(tag, "type").unwrap_or_else(|| "text".into()),
+        ) else {
             continue;
         };
         let value = attr(tag, "value").unwrap_or_default();
         match kind.as_str() {
             "checkbox" | "radio" => {
-                if tag.contains("checked") && !untick.contains(&value.as_str()) && !untick.contains(&name.as_str()) {
+                if tag.contains("checked")
+                    && !untick.contains(&value.as_str())
+                    && !untick.contains(&name.as_str())
+                {
                     fields.push((name, value));
                 }
             }
@@ -250,7 +260,10 @@ pub fn form_fields(page: &str, press: &str, untick: &[&str]) -> (String, Vec<(St
     }
     let mut rest = form;
     while let Some(i) = rest.find("<button") {
-        let close = rest[i..].find("</button>").map(|e| i + e).unwrap_or(rest.len());
+        let close = rest[i..]
+            .find("</button>")
+            .map(|e| i + e)
+            .unwrap_or(rest.len());
         let whole = &rest[i..close];
         rest = &rest[close..];
         let tag = &whole[..whole.find('>').unwrap_or(whole.len())];
@@ -274,36 +287,87 @@ fn attr(tag: &str, name: &str) -> Option<String> {
 }
 
 fn html_unescape(s: &str) -> String {
-    s.replace("&amp;", "&").replace("&#38;", "&").replace("&quot;", "\"").replace("&#34;", "\"").replace("&#39;", "'").replace("&#x27;", "'").replace("&lt;", "<").replace("&#60;", "<").replace("&gt;", ">").replace("&#62;", ">").replace("&#x2f;", "/").replace("&#47;", "/")
+    s.replace("&amp;", "&")
+        .replace("&#38;", "&")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&#60;", "<")
+        .replace("&gt;", ">")
+        .replace("&#62;", ">")
+        .replace("&#x2f;", "/")
+        .replace("&#47;", "/")
 }
 
 pub fn location(res: &reqwest::Response) -> String {
-    res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
 }
 
 impl TestApp {
     /// Follows Connect TikTok to the sandbox's consent page; returns that page's HTML and URL.
     pub async fn open_consent(&self) -> (String, String) {
         let res = self.get("/connect/tiktok").await;
-        assert_eq!(res.status().as_u16(), 303, "Connect TikTok redirects to the consent page");
+        assert_eq!(
+            res.status().as_u16(),
+            303,
+            "Connect TikTok redirects to the consent page"
+        );
         let consent_url = location(&res);
-        let page = self.client.get(&consent_url).send().await.expect("consent page").text().await.expect("body");
+        let page = self
+            .client
+            .get(&consent_url)
+            .send()
+            .await
+            .expect("consent page")
+            .text()
+            .await
+            .expect("body");
         (page, consent_url)
     }
 
     /// Presses Authorize (or Deny) on the consent page as `username`; returns the callback URL TikTok sends back to.
-    pub async fn answer_consent(&self, page: &str, press: &str, username: &str, untick: &[&str]) -> String {
+    pub async fn answer_consent(
+        &self,
+        page: &str,
+        press: &str,
+        username: &str,
+        untick: &[&str],
+    ) -> String {
         let (action, mut fields) = form_fields(page, press, untick);
         for f in fields.iter_mut() {
             if f.0 == "username" {
                 f.1 = username.to_string();
             }
         }
-        let action = if action.starts_with("http") { action } else { self.url(&action) };
-        let res = self.client.post(&action).form(&fields).send().await.expect("consent answer");
-        assert_eq!(res.status().as_u16(), 303, "the consent page redirects back to Cast: {:?}", res.text().await);
+        let action = if action.starts_with("http") {
+            action
+        } else {
+            self.url(&action)
+        };
+        let res = self
+            .client
+            .post(&action)
+            .form(&fields)
+            .send()
+            .await
+            .expect("consent answer");
+        assert_eq!(
+            res.status().as_u16(),
+            303,
+            "the consent page redirects back to Cast: {:?}",
+            res.text().await
+        );
         let loc = location(&res);
-        assert!(loc.starts_with("http"), "consent answered 303 to {loc:?}; sent {fields:?} to {action}");
+        assert!(
+            loc.starts_with("http"),
+            "consent answered 303 to {loc:?}; sent {fields:?} to {action}"
+        );
         loc
     }
 

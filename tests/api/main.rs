@@ -3,5 +3,17 @@
 mod helpers;
 
 mod auth;
+mod browser;
 mod config_errors;
+mod connect;
+mod sandbox_consent;
+mod sandbox_creator;
+mod sandbox_faults;
+mod sandbox_helpers;
+mod sandbox_large;
+mod sandbox_oauth;
+mod sandbox_publish;
+mod sandbox_standalone;
+mod sandbox_status;
+mod sandbox_upload;
 mod tokens;

@@ -27,7 +27,10 @@ pub async fn post_form_show(
         Err(e @ AccountError::NeedsReconnect(_)) => Err(e.to_string()),
         Err(e) => return Err(e.into()),
     };
-    let max = creator.as_ref().map(|c| c.max_video_post_duration_sec).unwrap_or(180);
+    let max = creator
+        .as_ref()
+        .map(|c| c.max_video_post_duration_sec)
+        .unwrap_or(180);
     Ok(PostFormPartial {
         csrf: session.csrf_token(),
         unaudited: false, // PENDING: wire to the upload engine's remembered "unaudited" answer

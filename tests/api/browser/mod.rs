@@ -1,0 +1,5 @@
+//! Browser tests: a real headless Chromium, driven over WebDriver, against a real Cast.
+
+mod connect;
+mod harness;
+mod login;
