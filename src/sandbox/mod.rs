@@ -1,25 +1,120 @@
 //! The TikTok sandbox: TikTok's OAuth and Content Posting API, emulated on Cast's own port.
+//!
+//! It follows the contract (`shared/tiktok-api.md`) and, where TikTok's documentation is unsure,
+//! takes the stricter reading, so a client that works here works against TikTok. Everything it
+//! answers on TikTok's paths uses TikTok's own shapes (`envelope`), never Cast's error pages.
 
+mod auth;
+mod consent;
+mod creator;
+mod envelope;
+mod errors;
+mod faults;
+mod limits;
+mod oauth;
+mod pages;
+mod posts;
+mod processing;
+mod publish;
+mod routes;
+mod rules;
+mod scopes;
 pub mod settings;
+mod standalone;
+mod status;
+mod store;
+mod upload;
+mod user;
+
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use actix_web::web;
 use sqlx::SqlitePool;
 
 use crate::config::Config;
 use settings::SandboxSettings;
+pub use standalone::{StandaloneSandbox, start_standalone};
+
+/// The sandbox's one built-in client (contract section 12): public by design, since the consent
+/// page needs the owner's login.
+pub const CLIENT_KEY: &str = "cast-sandbox";
+pub const CLIENT_SECRET: &str = "cast-sandbox-secret";
 
 #[derive(Clone)]
 pub struct Sandbox {
-    #[allow(dead_code)]
-    settings: SandboxSettings,
-    #[allow(dead_code)]
-    db: SqlitePool,
+    state: Arc<SandboxState>,
 }
 
 impl Sandbox {
-    pub fn new(settings: SandboxSettings, db: SqlitePool, _config: &Config) -> Self {
-        Self { settings, db }
+    pub fn new(settings: SandboxSettings, db: SqlitePool, config: &Config) -> Self {
+        let state = SandboxState::new(
+            settings,
+            db,
+            config.url(""),
+            config.data_dir.join("sandbox"),
+            config.redirect_uri(),
+        );
+        Self {
+            state: Arc::new(state),
+        }
     }
 
-    pub fn configure(&self, _cfg: &mut web::ServiceConfig) {}
+    /// Mounts the sandbox under `/sandbox/tiktok`. Called once per worker: the state is shared,
+    /// so rate limits and fault counters hold across workers.
+    pub fn configure(&self, cfg: &mut web::ServiceConfig) {
+        routes::configure(cfg, web::Data::from(self.state.clone()));
+    }
+}
+
+/// What every sandbox handler reaches: settings, its tables, and the in-memory counters.
+pub(crate) struct SandboxState {
+    settings: SandboxSettings,
+    db: SqlitePool,
+    /// Cast's origin (or the standalone server's), without a trailing slash.
+    origin: String,
+    /// Where received videos are written: `DATA_DIR/sandbox/`.
+    files_dir: PathBuf,
+    /// The client's one registered redirect URI, matched exactly.
+    redirect_uri: String,
+    limits: limits::RateLimiter,
+    faults: faults::Faults,
+    checks: processing::Checks,
+    uploads: upload::Busy,
+}
+
+impl SandboxState {
+    fn new(
+        settings: SandboxSettings,
+        db: SqlitePool,
+        origin: String,
+        files_dir: PathBuf,
+        redirect_uri: String,
+    ) -> Self {
+        let faults = faults::Faults::new(&settings.faults);
+        Self {
+            settings,
+            db,
+            origin: origin.trim_end_matches('/').to_string(),
+            files_dir,
+            redirect_uri,
+            limits: limits::RateLimiter::default(),
+            faults,
+            checks: processing::Checks::default(),
+            uploads: upload::Busy::default(),
+        }
+    }
+
+    /// An absolute URL below the sandbox's mount point.
+    fn url(&self, path: &str) -> String {
+        format!("{}{}{path}", self.origin, routes::MOUNT)
+    }
+}
+
+/// Milliseconds since the Unix epoch: the sandbox's clock for every expiry and delay.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }

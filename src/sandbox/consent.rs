@@ -1,0 +1,256 @@
+//! The consent page (contract sections 2.1 and 12): TikTok's authorization screen, where "logging
+//! in to TikTok" is typing a username. Owner-only in Cast (the auth middleware sees to that).
+
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::pages::{ConsentPage, ScopeChoice};
+use super::store::accounts::{self, NewCode};
+use super::{CLIENT_KEY, SandboxState, now_ms, routes, scopes};
+use crate::crypto::random_token;
+use crate::web::error::AppError;
+use crate::web::session::TypedSession;
+use crate::web::state::AppState;
+use crate::web::templates::Layout;
+
+/// TikTok does not document the code's lifetime; the sandbox gives it 10 minutes.
+const CODE_TTL_MS: i64 = 10 * 60 * 1000;
+const DEFAULT_USERNAME: &str = "cast_creator";
+
+/// The authorize request's parameters, once the client and redirect URI are known to be good.
+struct Authorize {
+    redirect_uri: String,
+    scope: String,
+    state: String,
+}
+
+fn params(raw: &[u8]) -> HashMap<String, String> {
+    let mut map = HashMap::new();
+    for (k, v) in url::form_urlencoded::parse(raw) {
+        map.entry(k.into_owned()).or_insert_with(|| v.into_owned());
+    }
+    map
+}
+
+/// An unknown client or an unregistered redirect URI gets an error page and never a redirect,
+/// as TikTok does: redirecting would hand the outcome to an unvetted address.
+fn check_client(state: &SandboxState, p: &HashMap<String, String>) -> Result<Authorize, AppError> {
+    let get = |k: &str| p.get(k).cloned().unwrap_or_default();
+    if get("client_key") != CLIENT_KEY {
+        return Err(AppError::bad_request(
+            "unknown_client",
+            format!(
+                "TikTok sandbox: client_key '{}' is not a registered app (the sandbox's is '{CLIENT_KEY}').",
+                get("client_key")
+            ),
+        ));
+    }
+    if get("redirect_uri") != state.redirect_uri {
+        return Err(AppError::bad_request(
+            "redirect_uri",
+            format!(
+                "TikTok sandbox: redirect_uri '{}' is not registered for this app (the one registered is '{}').",
+                get("redirect_uri"),
+                state.redirect_uri
+            ),
+        ));
+    }
+    if get("response_type") != "code" {
+        return Err(AppError::bad_request(
+            "response_type",
+            "TikTok sandbox: response_type must be 'code'.",
+        ));
+    }
+    Ok(Authorize {
+        redirect_uri: get("redirect_uri"),
+        scope: get("scope"),
+        state: get("state"),
+    })
+}
+
+/// `redirect_uri` with the outcome appended to its query string.
+fn redirect(to: &str, pairs: &[(&str, &str)]) -> Result<HttpResponse, AppError> {
+    let mut url = url::Url::parse(to).map_err(AppError::internal)?;
+    url.query_pairs_mut().extend_pairs(pairs);
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", url.as_str()))
+        .finish())
+}
+
+enum Requested {
+    Valid(Vec<String>),
+    /// The `invalid_scope` redirect: one scope is unknown, or none was asked for.
+    Refused(HttpResponse),
+}
+
+fn requested_scopes(auth: &Authorize) -> Result<Requested, AppError> {
+    let requested = scopes::split(&auth.scope);
+    let unknown = requested.iter().find(|s| scopes::describe(s).is_none());
+    if requested.is_empty() || unknown.is_some() {
+        let description = match unknown {
+            Some(s) => format!("The scope '{s}' is not valid"),
+            None => "No scope was requested".to_string(),
+        };
+        let pairs = [
+            ("error", "invalid_scope"),
+            ("error_description", description.as_str()),
+            ("state", &auth.state),
+        ];
+        return redirect(&auth.redirect_uri, &pairs).map(Requested::Refused);
+    }
+    Ok(Requested::Valid(requested))
+}
+
+fn layout(app: Option<&web::Data<AppState>>, session: &TypedSession) -> Layout {
+    match app {
+        Some(app) => crate::web::handlers::layout(app, session),
+        // The standalone sandbox has no Cast around it: no login, no banner links.
+        None => Layout::new(true, false, session.csrf_token()),
+    }
+}
+
+fn page(
+    auth: &Authorize,
+    requested: &[String],
+    ticked: Option<&[String]>,
+    username: &str,
+    layout: Layout,
+) -> ConsentPage {
+    let scopes = requested
+        .iter()
+        .map(|s| ScopeChoice {
+            name: s.clone(),
+            description: scopes::describe(s).unwrap_or(""),
+            checked: ticked.is_none_or(|t| t.contains(s)),
+        })
+        .collect();
+    ConsentPage {
+        layout,
+        app_name: "Cast",
+        action: format!("{}/v2/auth/authorize/", routes::MOUNT),
+        client_key: CLIENT_KEY.to_string(),
+        redirect_uri: auth.redirect_uri.clone(),
+        scope: auth.scope.clone(),
+        state: auth.state.clone(),
+        scopes,
+        username: username.to_string(),
+        error: None,
+    }
+}
+
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<SandboxState>,
+    app: Option<web::Data<AppState>>,
+    session: TypedSession,
+) -> Result<HttpResponse, AppError> {
+    let auth = check_client(&state, &params(req.query_string().as_bytes()))?;
+    let requested = match requested_scopes(&auth)? {
+        Requested::Valid(r) => r,
+        Requested::Refused(redirect) => return Ok(redirect),
+    };
+    let page = page(
+        &auth,
+        &requested,
+        None,
+        DEFAULT_USERNAME,
+        layout(app.as_ref(), &session),
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(askama::Template::render(&page)?))
+}
+
+/// TikTok usernames: 2 to 24 letters, digits, `_` and `.`; kept lower-case so one name is one creator.
+fn parse_username(raw: &str) -> Option<String> {
+    let name = raw.trim().to_ascii_lowercase();
+    let ok = (2..=24).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    ok.then_some(name)
+}
+
+pub async fn submit(
+    state: web::Data<SandboxState>,
+    app: Option<web::Data<AppState>>,
+    session: TypedSession,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let form = params(&body);
+    let auth = check_client(&state, &form)?;
+    let requested = match requested_scopes(&auth)? {
+        Requested::Valid(r) => r,
+        Requested::Refused(redirect) => return Ok(redirect),
+    };
+    if form.get("decision").map(String::as_str) != Some("authorize") {
+        return redirect(
+            &auth.redirect_uri,
+            &[
+                ("error", "access_denied"),
+                ("error_description", "The user denied the request"),
+                ("state", &auth.state),
+            ],
+        );
+    }
+    // Only scopes that were requested can be granted, whatever the form claims.
+    let ticked: Vec<String> = url::form_urlencoded::parse(&body)
+        .filter(|(k, v)| k == "scopes" && requested.iter().any(|r| r == v))
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    let raw_username = form.get("username").cloned().unwrap_or_default();
+    let problem = match parse_username(&raw_username) {
+        None => {
+            Some("A username is 2 to 24 letters, digits, '_' or '.', for example cast_creator.")
+        }
+        Some(_) if ticked.is_empty() => Some("Tick at least one permission, or press Deny."),
+        Some(_) => None,
+    };
+    if let Some(problem) = problem {
+        let mut page = page(
+            &auth,
+            &requested,
+            Some(&ticked),
+            &raw_username,
+            layout(app.as_ref(), &session),
+        );
+        page.error = Some(problem.to_string());
+        let html = askama::Template::render(&page)?;
+        return Ok(HttpResponse::UnprocessableEntity()
+            .content_type("text/html; charset=utf-8")
+            .body(html));
+    }
+    let username = parse_username(&raw_username).unwrap_or_default();
+    let now = now_ms();
+    let creator = accounts::ensure_creator(&state.db, &username, now)
+        .await
+        .map_err(AppError::from)?;
+    let code = random_token(32);
+    let granted = requested
+        .iter()
+        .filter(|s| ticked.contains(s))
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(",");
+    accounts::insert_code(
+        &state.db,
+        &NewCode {
+            code: &code,
+            open_id: &creator.open_id,
+            scopes: &granted,
+            redirect_uri: &auth.redirect_uri,
+            expires_ms: now + CODE_TTL_MS,
+        },
+    )
+    .await?;
+    tracing::info!(open_id = %creator.open_id, username = %username, scopes = %granted, "sandbox: consent given");
+    redirect(
+        &auth.redirect_uri,
+        &[
+            ("code", &code),
+            ("scopes", &granted),
+            ("state", &auth.state),
+        ],
+    )
+}

@@ -1,0 +1,182 @@
+//! The token and revoke endpoints (contract sections 2.2 and 2.3), in RFC 6749's shapes.
+
+use std::collections::HashMap;
+
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+
+use super::errors::OAuthError;
+use super::settings::FaultStep;
+use super::store::accounts::{self, CodeUse, IssuedTokens, Lifetimes};
+use super::{CLIENT_KEY, CLIENT_SECRET, SandboxState, envelope, now_ms};
+use crate::crypto::constant_time_eq;
+
+/// Refresh tokens live 180 days (the newer of TikTok's two figures).
+const REFRESH_TTL_SECS: i64 = 180 * 86_400;
+
+/// The form's parameters. RFC 6749 section 3.2: a parameter sent twice is an invalid request.
+struct Params(HashMap<String, String>);
+
+impl Params {
+    fn parse(req: &HttpRequest, body: &[u8]) -> Result<Self, OAuthError> {
+        let content_type = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !content_type
+            .trim_start()
+            .starts_with("application/x-www-form-urlencoded")
+        {
+            return Err(OAuthError::invalid_request(
+                "Content-Type must be application/x-www-form-urlencoded",
+            ));
+        }
+        let mut map = HashMap::new();
+        for (k, v) in url::form_urlencoded::parse(body) {
+            if map.insert(k.to_string(), v.into_owned()).is_some() {
+                return Err(OAuthError::invalid_request(format!(
+                    "{k} is sent more than once"
+                )));
+            }
+        }
+        Ok(Self(map))
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    fn require(&self, key: &str) -> Result<&str, OAuthError> {
+        self.get(key)
+            .ok_or_else(|| OAuthError::invalid_request(format!("{key} is required")))
+    }
+
+    /// The client authenticates with `client_key` and `client_secret` in the body, never Basic auth.
+    fn authenticate_client(&self) -> Result<(), OAuthError> {
+        match (self.get("client_key"), self.get("client_secret")) {
+            (Some(key), _) if key != CLIENT_KEY => {
+                Err(OAuthError::invalid_client("client_key is unknown"))
+            }
+            (Some(_), Some(secret)) if constant_time_eq(secret, CLIENT_SECRET) => Ok(()),
+            (Some(_), Some(_)) => Err(OAuthError::invalid_client("client_secret is wrong")),
+            _ => Err(OAuthError::invalid_client(
+                "client_key and client_secret are required in the body",
+            )),
+        }
+    }
+}
+
+fn lifetimes(state: &SandboxState, now: i64) -> Lifetimes {
+    let access = i64::try_from(state.settings.token_ttl.as_millis()).unwrap_or(i64::MAX / 2);
+    Lifetimes {
+        access_expires_ms: now.saturating_add(access),
+        refresh_expires_ms: now + REFRESH_TTL_SECS * 1000,
+    }
+}
+
+/// The flat success body: TikTok's seven fields.
+fn token_body(
+    state: &SandboxState,
+    open_id: &str,
+    scopes: &str,
+    issued: IssuedTokens,
+) -> HttpResponse {
+    envelope::oauth_ok(json!({
+        "open_id": open_id,
+        "scope": scopes,
+        "access_token": issued.access_token,
+        "expires_in": state.settings.token_ttl.as_secs(),
+        "refresh_token": issued.refresh_token,
+        "refresh_expires_in": REFRESH_TTL_SECS,
+        "token_type": "Bearer",
+    }))
+}
+
+pub async fn token(
+    req: HttpRequest,
+    state: web::Data<SandboxState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, OAuthError> {
+    if let Some(status) = state.faults.take(FaultStep::Token) {
+        return Err(OAuthError::fault(status));
+    }
+    let params = Params::parse(&req, &body)?;
+    params.authenticate_client()?;
+    match params.require("grant_type")? {
+        "authorization_code" => exchange(&state, &params).await,
+        "refresh_token" => refresh(&state, &params).await,
+        other => Err(OAuthError::unsupported_grant_type(other)),
+    }
+}
+
+async fn exchange(state: &SandboxState, params: &Params) -> Result<HttpResponse, OAuthError> {
+    let code = params.require("code")?;
+    let redirect_uri = params.require("redirect_uri")?;
+    let now = now_ms();
+    let granted = match accounts::spend_code(&state.db, code, now).await? {
+        CodeUse::First(granted) => granted,
+        CodeUse::Replay(grant) => {
+            // RFC 6749 section 4.1.2: a replayed code may mean it leaked; revoke what it bought.
+            if let Some(id) = grant {
+                accounts::revoke_grant(&state.db, id, now).await?;
+            }
+            return Err(OAuthError::invalid_grant(
+                "The authorization code has already been used",
+            ));
+        }
+        CodeUse::Unknown => {
+            return Err(OAuthError::invalid_grant(
+                "The authorization code is invalid",
+            ));
+        }
+    };
+    if granted.expires_ms <= now {
+        return Err(OAuthError::invalid_grant(
+            "The authorization code has expired",
+        ));
+    }
+    if granted.redirect_uri != redirect_uri {
+        return Err(OAuthError::invalid_grant(
+            "redirect_uri does not match the one used to get the code",
+        ));
+    }
+    let issued =
+        accounts::create_grant(&state.db, code, &granted, &lifetimes(state, now), now).await?;
+    tracing::info!(open_id = %granted.open_id, "sandbox: authorization code exchanged");
+    Ok(token_body(state, &granted.open_id, &granted.scopes, issued))
+}
+
+async fn refresh(state: &SandboxState, params: &Params) -> Result<HttpResponse, OAuthError> {
+    let refresh_token = params.require("refresh_token")?;
+    let now = now_ms();
+    match accounts::rotate(&state.db, refresh_token, &lifetimes(state, now), now).await? {
+        Some((grant, issued)) => Ok(token_body(state, &grant.open_id, &grant.scopes, issued)),
+        None => Err(OAuthError::invalid_grant(
+            "The refresh token is invalid, expired or revoked",
+        )),
+    }
+}
+
+/// Revokes the grant behind `token`, killing its access and refresh tokens (the stricter reading).
+/// An unknown token is answered like a known one, as RFC 7009 asks.
+pub async fn revoke(
+    req: HttpRequest,
+    state: web::Data<SandboxState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, OAuthError> {
+    let params = Params::parse(&req, &body)?;
+    params.authenticate_client()?;
+    let token = params.require("token")?;
+    if accounts::revoke_by_token(&state.db, token, now_ms()).await? {
+        tracing::info!("sandbox: access revoked");
+    }
+    // "200 with an empty body or {}": the empty body is the stricter test of a client.
+    Ok(HttpResponse::Ok()
+        .insert_header(("x-tt-logid", envelope::log_id()))
+        .finish())
+}

@@ -1,0 +1,4 @@
+//! All SQL for the sandbox's tables (`sandbox_*`), by table group.
+
+pub mod accounts;
+pub mod publishes;

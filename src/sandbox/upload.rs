@@ -1,0 +1,333 @@
+//! The upload URL: chunk `PUT`s (contract section 6), checked in order and written to disk as
+//! they stream, so even a 128 MB chunk never sits in memory.
+
+use std::collections::HashSet;
+use std::io::SeekFrom;
+use std::path::Path;
+use std::sync::Mutex;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE};
+use actix_web::{HttpRequest, HttpResponse, ResponseError as _, web};
+use futures_util::StreamExt as _;
+use tokio::io::{AsyncSeekExt as _, AsyncWriteExt as _};
+
+use super::errors::UploadError;
+use super::rules::ChunkLayout;
+use super::settings::FaultStep;
+use super::store::publishes::{self, Publish, UPLOADING};
+use super::{SandboxState, envelope, now_ms, processing};
+
+const MEDIA_TYPES: [&str; 3] = ["video/mp4", "video/quicktime", "video/webm"];
+/// A refused request's body is read and dropped, so the client sees the status rather than a
+/// reset connection; past this much it is cheaper to let the connection close.
+const DRAIN_LIMIT: u64 = 130_000_000;
+
+/// Uploads with a chunk being written now: chunks go one after another, never side by side.
+#[derive(Default)]
+pub struct Busy(Mutex<HashSet<String>>);
+
+struct BusyGuard<'a> {
+    busy: &'a Busy,
+    id: String,
+}
+
+impl Busy {
+    fn claim(&self, id: &str) -> Option<BusyGuard<'_>> {
+        let fresh = self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.to_string());
+        fresh.then(|| BusyGuard {
+            busy: self,
+            id: id.to_string(),
+        })
+    }
+}
+
+impl Drop for BusyGuard<'_> {
+    fn drop(&mut self) {
+        self.busy
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.id);
+    }
+}
+
+pub async fn put_chunk(
+    req: HttpRequest,
+    state: web::Data<SandboxState>,
+    mut payload: web::Payload,
+) -> HttpResponse {
+    match receive(&req, &state, &mut payload).await {
+        Ok(res) => res,
+        Err(e) => {
+            drain(&mut payload).await;
+            e.error_response()
+        }
+    }
+}
+
+async fn drain(payload: &mut web::Payload) {
+    let mut seen = 0u64;
+    while let Some(Ok(bytes)) = payload.next().await {
+        seen += bytes.len() as u64;
+        if seen > DRAIN_LIMIT {
+            break;
+        }
+    }
+}
+
+/// The upload this URL names: unknown → 404, expired → 403 (in that order, as TikTok documents).
+async fn find(req: &HttpRequest, state: &SandboxState) -> Result<Publish, UploadError> {
+    let query: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let get = |key: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let not_found = || UploadError::new(StatusCode::NOT_FOUND, "no upload task for this URL");
+    let token = get("upload_token").ok_or_else(not_found)?;
+    let publish = publishes::by_upload_token(&state.db, token)
+        .await?
+        .ok_or_else(not_found)?;
+    if get("upload_id") != Some(publish.upload_id.as_str()) {
+        return Err(not_found());
+    }
+    if now_ms() >= publish.upload_expires_ms {
+        return Err(UploadError::new(
+            StatusCode::FORBIDDEN,
+            "the upload URL has expired: call init again",
+        ));
+    }
+    Ok(publish)
+}
+
+async fn receive(
+    req: &HttpRequest,
+    state: &web::Data<SandboxState>,
+    payload: &mut web::Payload,
+) -> Result<HttpResponse, UploadError> {
+    if let Some(status) = state.faults.take(FaultStep::Chunk) {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return Err(UploadError::new(status, "injected fault"));
+    }
+    let seen = find(req, state).await?;
+    let layout = ChunkLayout {
+        video_size: seen.video_size as u64,
+        chunk_size: seen.chunk_size as u64,
+        total_chunk_count: seen.total_chunk_count as u64,
+    };
+    let Some(_guard) = state.uploads.claim(&seen.publish_id) else {
+        return Err(UploadError::out_of_order(
+            seen.received_bytes as u64,
+            layout.video_size,
+            "another chunk of this upload is still arriving",
+        ));
+    };
+    // Read again under the guard: the chunk that held it may have moved the progress on.
+    let publish = publishes::by_id(&state.db, &seen.publish_id)
+        .await?
+        .unwrap_or(seen);
+    let received = publish.received_bytes as u64;
+    if publish.state != UPLOADING {
+        return Err(UploadError::out_of_order(
+            received,
+            layout.video_size,
+            "the upload is already complete",
+        ));
+    }
+    let content_type = media_type(req)?;
+    let (first, last) = chunk_range(req, &layout, received)?;
+    write_body(
+        &processing::video_path(state, &publish.upload_id),
+        first,
+        last - first + 1,
+        payload,
+    )
+    .await?;
+    let done = last + 1 == layout.video_size;
+    let stored = publishes::record_chunk(
+        &state.db,
+        &publish.publish_id,
+        first,
+        last + 1,
+        content_type,
+        done,
+        now_ms(),
+    )
+    .await?;
+    if !stored {
+        return Err(UploadError::out_of_order(
+            received,
+            layout.video_size,
+            "the upload's progress changed meanwhile",
+        ));
+    }
+    if done {
+        processing::schedule(state, &publish);
+        tracing::info!(publish_id = %publish.publish_id, bytes = layout.video_size, "sandbox: upload complete");
+    }
+    let status = if done {
+        StatusCode::CREATED
+    } else {
+        StatusCode::PARTIAL_CONTENT
+    };
+    Ok(HttpResponse::build(status)
+        .insert_header(("x-tt-logid", envelope::log_id()))
+        .insert_header((
+            CONTENT_RANGE,
+            format!("bytes 0-{last}/{}", layout.video_size),
+        ))
+        .finish())
+}
+
+fn header(req: &HttpRequest, name: actix_web::http::header::HeaderName) -> Option<&str> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+fn media_type(req: &HttpRequest) -> Result<&'static str, UploadError> {
+    let value = header(req, CONTENT_TYPE).unwrap_or("");
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    MEDIA_TYPES
+        .into_iter()
+        .find(|t| *t == essence)
+        .ok_or_else(|| {
+            UploadError::bad_request(
+                "Content-Type must be video/mp4, video/quicktime or video/webm",
+            )
+        })
+}
+
+/// Parses `bytes {first}-{last}/{total}`.
+fn parse_content_range(value: &str) -> Option<(u64, u64, u64)> {
+    let (range, total) = value.strip_prefix("bytes ")?.split_once('/')?;
+    let (first, last) = range.split_once('-')?;
+    let (first, last, total) = (first.parse().ok()?, last.parse().ok()?, total.parse().ok()?);
+    (first <= last && last < total).then_some((first, last, total))
+}
+
+/// Checks the chunk's headers against the upload: malformed or inconsistent → 400; not the next
+/// chunk → 416; a non-final chunk must be exactly `chunk_size` and the last must end the file.
+fn chunk_range(
+    req: &HttpRequest,
+    layout: &ChunkLayout,
+    received: u64,
+) -> Result<(u64, u64), UploadError> {
+    let (first, last, total) = header(req, CONTENT_RANGE)
+        .and_then(parse_content_range)
+        .ok_or_else(|| {
+            UploadError::bad_request("Content-Range must be 'bytes {first}-{last}/{video_size}'")
+        })?;
+    if total != layout.video_size {
+        return Err(UploadError::bad_request(format!(
+            "Content-Range's total must be the video_size, {}",
+            layout.video_size
+        )));
+    }
+    let length: u64 = header(req, CONTENT_LENGTH)
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| UploadError::bad_request("Content-Length is required"))?;
+    if length != last - first + 1 {
+        return Err(UploadError::bad_request(
+            "Content-Length does not match Content-Range",
+        ));
+    }
+    if first != received {
+        return Err(UploadError::out_of_order(
+            received,
+            layout.video_size,
+            format!("the next chunk starts at byte {received}"),
+        ));
+    }
+    let expected = layout.index_at(first).map(|i| layout.chunk(i));
+    match expected {
+        Some((_, end)) if end == last => Ok((first, last)),
+        Some((start, end)) => Err(UploadError::bad_request(format!(
+            "this chunk must be bytes {start}-{end}: every chunk but the last is exactly chunk_size, and the last ends the file"
+        ))),
+        None => Err(UploadError::out_of_order(
+            received,
+            layout.video_size,
+            "the upload is already complete",
+        )),
+    }
+}
+
+/// Streams the body into the file at `first`. On any failure the file is cut back to `first`,
+/// so a retried chunk starts clean.
+async fn write_body(
+    path: &Path,
+    first: u64,
+    length: u64,
+    payload: &mut web::Payload,
+) -> Result<(), UploadError> {
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await?;
+    }
+    let file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .await?;
+    file.set_len(first).await?;
+    let mut out = tokio::io::BufWriter::with_capacity(256 * 1024, file);
+    out.seek(SeekFrom::Start(first)).await?;
+    let mut written = 0u64;
+    let mut problem = None;
+    while let Some(bytes) = payload.next().await {
+        let bytes = match bytes {
+            Ok(b) => b,
+            Err(e) => {
+                problem = Some(format!("the body could not be read: {e}"));
+                break;
+            }
+        };
+        written += bytes.len() as u64;
+        if written > length {
+            problem = Some("the body is longer than Content-Length".into());
+            break;
+        }
+        out.write_all(&bytes).await?;
+    }
+    out.flush().await?;
+    if problem.is_none() && written != length {
+        problem = Some("Content-Length is not the body's size".into());
+    }
+    match problem {
+        None => Ok(()),
+        Some(message) => {
+            out.get_ref().set_len(first).await?;
+            Err(UploadError::bad_request(message))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_ranges_parse_strictly() {
+        assert_eq!(parse_content_range("bytes 0-99/100"), Some((0, 99, 100)));
+        assert_eq!(parse_content_range("bytes 0-100/100"), None);
+        assert_eq!(parse_content_range("bytes 5-4/100"), None);
+        assert_eq!(parse_content_range("bytes */100"), None);
+        assert_eq!(parse_content_range("0-99/100"), None);
+        assert_eq!(parse_content_range("bytes 0-99/*"), None);
+    }
+}
