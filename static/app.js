@@ -37,3 +37,15 @@
     if (msg && !window.confirm(msg)) e.preventDefault();
   });
 })();
+
+// Times are sent in UTC; show them in the owner's own time zone.
+(function () {
+  function localize(root) {
+    (root || document).querySelectorAll("time[data-local]").forEach(function (t) {
+      var d = new Date(t.getAttribute("datetime"));
+      if (!isNaN(d)) t.textContent = d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { localize(); });
+  document.addEventListener("htmx:afterSettle", function (e) { localize(e.target); });
+})();

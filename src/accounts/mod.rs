@@ -51,11 +51,18 @@ pub const REQUIRED_SCOPES: [&str; 3] = ["user.info.basic", "video.upload", "vide
 
 impl Account {
     pub fn missing_scopes(&self) -> Vec<&'static str> {
-        REQUIRED_SCOPES.into_iter().filter(|s| !self.scopes.iter().any(|g| g == s)).collect()
+        REQUIRED_SCOPES
+            .into_iter()
+            .filter(|s| !self.scopes.iter().any(|g| g == s))
+            .collect()
     }
 
     pub fn handle(&self) -> String {
-        if self.username.is_empty() { self.display_name.clone() } else { format!("@{}", self.username) }
+        if self.username.is_empty() {
+            self.display_name.clone()
+        } else {
+            format!("@{}", self.username)
+        }
     }
 }
 

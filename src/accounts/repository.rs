@@ -28,13 +28,19 @@ impl From<Row> for Account {
             avatar_url: r.avatar_url,
             status: AccountStatus::parse(&r.status),
             status_reason: r.status_reason,
-            scopes: r.scopes.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            scopes: r
+                .scopes
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
             connected_at: r.connected_at,
         }
     }
 }
 
-const COLUMNS: &str = "open_id, username, display_name, avatar_url, scopes, status, status_reason, connected_at";
+const COLUMNS: &str =
+    "open_id, username, display_name, avatar_url, scopes, status, status_reason, connected_at";
 
 /// The sealed tokens of one account, opened.
 pub struct StoredTokens {
@@ -57,16 +63,25 @@ pub async fn list_connected(db: &SqlitePool) -> Result<Vec<Account>, sqlx::Error
     Ok(rows.into_iter().map(Account::from).collect())
 }
 
-pub async fn find(db: impl SqliteExecutor<'_>, open_id: &str) -> Result<Option<Account>, sqlx::Error> {
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM accounts WHERE open_id = ?")))
-        .bind(open_id)
-        .fetch_optional(db)
-        .await?;
+pub async fn find(
+    db: impl SqliteExecutor<'_>,
+    open_id: &str,
+) -> Result<Option<Account>, sqlx::Error> {
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM accounts WHERE open_id = ?"
+    )))
+    .bind(open_id)
+    .fetch_optional(db)
+    .await?;
     Ok(row.map(Account::from))
 }
 
 /// Stores a new connection, or renews an existing one for the same open_id (no duplicates).
-pub async fn upsert_connected(db: &SqlitePool, sealer: &Sealer, tokens: &TokenSet) -> Result<(), sqlx::Error> {
+pub async fn upsert_connected(
+    db: &SqlitePool,
+    sealer: &Sealer,
+    tokens: &TokenSet,
+) -> Result<(), sqlx::Error> {
     let t = now();
     sqlx::query(
         "INSERT INTO accounts (open_id, scopes, access_token, access_expires_at, refresh_token, refresh_expires_at,
@@ -113,15 +128,24 @@ pub async fn update_profile(
     Ok(())
 }
 
-pub async fn load_tokens(db: &SqlitePool, sealer: &Sealer, open_id: &str) -> Result<Option<StoredTokens>, super::AccountError> {
-    let row: Option<(Option<Vec<u8>>, Option<i64>, Option<Vec<u8>>, Option<i64>)> = sqlx::query_as(
+/// The sealed columns as stored: each is NULL once the account is disconnected.
+type SealedRow = (Option<Vec<u8>>, Option<i64>, Option<Vec<u8>>, Option<i64>);
+
+pub async fn load_tokens(
+    db: &SqlitePool,
+    sealer: &Sealer,
+    open_id: &str,
+) -> Result<Option<StoredTokens>, super::AccountError> {
+    let row: Option<SealedRow> = sqlx::query_as(
         "SELECT access_token, access_expires_at, refresh_token, refresh_expires_at FROM accounts
          WHERE open_id = ? AND status = 'active'",
     )
     .bind(open_id)
     .fetch_optional(db)
     .await?;
-    let Some((Some(a), Some(ae), Some(r), Some(re))) = row else { return Ok(None) };
+    let Some((Some(a), Some(ae), Some(r), Some(re))) = row else {
+        return Ok(None);
+    };
     Ok(Some(StoredTokens {
         access_token: sealer.open(&a, &context("access", open_id))?,
         access_expires_at: ae,
@@ -131,7 +155,11 @@ pub async fn load_tokens(db: &SqlitePool, sealer: &Sealer, open_id: &str) -> Res
 }
 
 /// Stores a refreshed pair in one statement: the old refresh token is dead the moment TikTok rotates it.
-pub async fn store_refreshed(db: &SqlitePool, sealer: &Sealer, tokens: &TokenSet) -> Result<(), sqlx::Error> {
+pub async fn store_refreshed(
+    db: &SqlitePool,
+    sealer: &Sealer,
+    tokens: &TokenSet,
+) -> Result<(), sqlx::Error> {
     let t = now();
     sqlx::query(
         "UPDATE accounts SET access_token = ?, access_expires_at = ?, refresh_token = ?, refresh_expires_at = ?,
@@ -151,14 +179,21 @@ pub async fn store_refreshed(db: &SqlitePool, sealer: &Sealer, tokens: &TokenSet
     Ok(())
 }
 
-pub async fn mark(db: &SqlitePool, open_id: &str, status: AccountStatus, reason: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE accounts SET status = ?, status_reason = ?, updated_at = ? WHERE open_id = ?")
-        .bind(status.as_str())
-        .bind(reason)
-        .bind(now())
-        .bind(open_id)
-        .execute(db)
-        .await?;
+pub async fn mark(
+    db: &SqlitePool,
+    open_id: &str,
+    status: AccountStatus,
+    reason: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE accounts SET status = ?, status_reason = ?, updated_at = ? WHERE open_id = ?",
+    )
+    .bind(status.as_str())
+    .bind(reason)
+    .bind(now())
+    .bind(open_id)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -177,8 +212,10 @@ pub async fn clear_tokens(db: &SqlitePool, open_id: &str) -> Result<(), sqlx::Er
 
 /// Active accounts whose access token expires before `before` (unix seconds).
 pub async fn expiring(db: &SqlitePool, before: i64) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT open_id FROM accounts WHERE status = 'active' AND access_expires_at < ?")
-        .bind(before)
-        .fetch_all(db)
-        .await
+    sqlx::query_scalar(
+        "SELECT open_id FROM accounts WHERE status = 'active' AND access_expires_at < ?",
+    )
+    .bind(before)
+    .fetch_all(db)
+    .await
 }

@@ -30,7 +30,12 @@ pub struct Accounts {
 
 impl Accounts {
     pub fn new(db: SqlitePool, sealer: Sealer, client: TikTokClient) -> Self {
-        Self { db, sealer, client, locks: Arc::default() }
+        Self {
+            db,
+            sealer,
+            client,
+            locks: Arc::default(),
+        }
     }
 
     pub fn client(&self) -> &TikTokClient {
@@ -65,14 +70,23 @@ impl Accounts {
         repository::upsert_connected(&self.db, &self.sealer, &tokens).await?;
         tracing::info!(open_id = %tokens.open_id, scopes = %tokens.scopes.join(","), "TikTok account connected");
         self.refresh_profile(&tokens.open_id).await;
-        repository::find(&self.db, &tokens.open_id).await?.ok_or(AccountError::NotFound)
+        repository::find(&self.db, &tokens.open_id)
+            .await?
+            .ok_or(AccountError::NotFound)
     }
 
     /// Name and avatar from user info; the @username from creator info (Cast does not ask for the
     /// profile scope). A failure here leaves the connection in place with what is known.
     async fn refresh_profile(&self, open_id: &str) {
-        let user = self.with_token(open_id, |t| async move { self.client.user_info(&t).await }).await;
-        let creator = self.with_token(open_id, |t| async move { self.client.creator_info(&t).await }).await;
+        let user = self
+            .with_token(open_id, |t| async move { self.client.user_info(&t).await })
+            .await;
+        let creator = self
+            .with_token(
+                open_id,
+                |t| async move { self.client.creator_info(&t).await },
+            )
+            .await;
         let (display_name, avatar) = match (&user, &creator) {
             (Ok(u), _) => (u.display_name.clone(), u.avatar_url.clone()),
             (Err(_), Ok(c)) => (c.creator_nickname.clone(), c.creator_avatar_url.clone()),
@@ -81,15 +95,25 @@ impl Accounts {
                 return;
             }
         };
-        let username = creator.as_ref().ok().map(|c| c.creator_username.as_str()).filter(|u| !u.is_empty());
-        if let Err(e) = repository::update_profile(&self.db, open_id, username, &display_name, &avatar).await {
+        let username = creator
+            .as_ref()
+            .ok()
+            .map(|c| c.creator_username.as_str())
+            .filter(|u| !u.is_empty());
+        if let Err(e) =
+            repository::update_profile(&self.db, open_id, username, &display_name, &avatar).await
+        {
             tracing::warn!(open_id, error = %e, "could not store the TikTok profile");
         }
     }
 
     /// Creator info, fetched fresh (TikTok requires it each time the posting screen opens).
     pub async fn creator_info(&self, open_id: &str) -> Result<CreatorInfo, AccountError> {
-        self.with_token(open_id, |t| async move { self.client.creator_info(&t).await }).await
+        self.with_token(
+            open_id,
+            |t| async move { self.client.creator_info(&t).await },
+        )
+        .await
     }
 
     /// Runs a TikTok call with a live access token; on `access_token_invalid` refreshes once and retries once.
@@ -106,7 +130,13 @@ impl Accounts {
                 Ok(call(fresh).await?)
             }
             Err(e) if e.kind == ErrorKind::Reconnect => {
-                repository::mark(&self.db, open_id, AccountStatus::NeedsReconnect, &e.to_string()).await?;
+                repository::mark(
+                    &self.db,
+                    open_id,
+                    AccountStatus::NeedsReconnect,
+                    &e.to_string(),
+                )
+                .await?;
                 Err(e.into())
             }
             other => Ok(other?),
@@ -126,7 +156,9 @@ impl Accounts {
         match repository::load_tokens(&self.db, &self.sealer, open_id).await? {
             Some(t) => Ok(t),
             None => match repository::find(&self.db, open_id).await? {
-                Some(a) if a.status == AccountStatus::NeedsReconnect => Err(AccountError::NeedsReconnect(a.status_reason)),
+                Some(a) if a.status == AccountStatus::NeedsReconnect => {
+                    Err(AccountError::NeedsReconnect(a.status_reason))
+                }
                 _ => Err(AccountError::NotFound),
             },
         }
@@ -139,7 +171,11 @@ impl Accounts {
 
     /// Refreshes under the account's lock. `stale`: the access token the caller saw; if another
     /// caller has replaced it meanwhile, that fresh token is returned and TikTok is not asked again.
-    pub async fn refresh(&self, open_id: &str, stale: Option<String>) -> Result<String, AccountError> {
+    pub async fn refresh(
+        &self,
+        open_id: &str,
+        stale: Option<String>,
+    ) -> Result<String, AccountError> {
         let lock = self.lock_for(open_id);
         let _guard = lock.lock().await;
         let tokens = self.tokens(open_id).await?;
@@ -161,7 +197,13 @@ impl Accounts {
             Err(e) if e.is_retryable() => Err(e.into()),
             Err(e) => {
                 tracing::warn!(open_id, error = %e, "TikTok refused to refresh; the account needs reconnecting");
-                repository::mark(&self.db, open_id, AccountStatus::NeedsReconnect, &e.to_string()).await?;
+                repository::mark(
+                    &self.db,
+                    open_id,
+                    AccountStatus::NeedsReconnect,
+                    &e.to_string(),
+                )
+                .await?;
                 Err(AccountError::NeedsReconnect(e.to_string()))
             }
         }
@@ -169,14 +211,16 @@ impl Accounts {
 
     /// Revokes at TikTok (best effort: the user may already have removed the app) and forgets the tokens.
     pub async fn disconnect(&self, open_id: &str) -> Result<(), AccountError> {
-        let account = repository::find(&self.db, open_id).await?.ok_or(AccountError::NotFound)?;
+        let account = repository::find(&self.db, open_id)
+            .await?
+            .ok_or(AccountError::NotFound)?;
         if account.status == AccountStatus::Disconnected {
             return Err(AccountError::NotFound);
         }
-        if let Ok(Some(tokens)) = repository::load_tokens(&self.db, &self.sealer, open_id).await {
-            if let Err(e) = self.client.revoke(&tokens.access_token).await {
-                tracing::warn!(open_id, error = %e, "TikTok did not confirm the revoke; forgetting the tokens anyway");
-            }
+        if let Ok(Some(tokens)) = repository::load_tokens(&self.db, &self.sealer, open_id).await
+            && let Err(e) = self.client.revoke(&tokens.access_token).await
+        {
+            tracing::warn!(open_id, error = %e, "TikTok did not confirm the revoke; forgetting the tokens anyway");
         }
         repository::clear_tokens(&self.db, open_id).await?;
         tracing::info!(open_id, "TikTok account disconnected");

@@ -87,7 +87,10 @@ impl From<crate::accounts::AccountError> for AppError {
         match e {
             E::NotFound => Self::NotFound,
             E::NoAccount | E::Ambiguous => Self::unprocessable("account", e.to_string()),
-            E::NeedsReconnect(_) => Self::Conflict { code: "needs_reconnect", message: e.to_string() },
+            E::NeedsReconnect(_) => Self::Conflict {
+                code: "needs_reconnect",
+                message: e.to_string(),
+            },
             E::TikTok(t) => t.into(),
             E::Db(_) | E::Crypto(_) => Self::Internal(e.into()),
         }
@@ -97,7 +100,33 @@ impl From<crate::accounts::AccountError> for AppError {
 impl From<crate::tiktok::TikTokError> for AppError {
     fn from(e: crate::tiktok::TikTokError) -> Self {
         tracing::warn!(code = %e.code, log_id = ?e.log_id, status = ?e.http_status, "TikTok refused: {}", e.message);
-        Self::Upstream { code: e.code.clone(), message: e.to_string() }
+        Self::Upstream {
+            code: e.code.clone(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<crate::uploads::UploadError> for AppError {
+    fn from(e: crate::uploads::UploadError) -> Self {
+        use crate::uploads::UploadError as E;
+        use crate::uploads::spool::SpoolError;
+        match e {
+            E::Rejected(ref problems) => Self::Unprocessable {
+                code: problems.first().map(|p| p.code).unwrap_or("invalid"),
+                message: e.to_string(),
+            },
+            E::NotFound => Self::NotFound,
+            E::Conflict { code, message } => Self::Conflict { code, message },
+            E::Spool(SpoolError::TooLarge { .. }) => Self::PayloadTooLarge {
+                message: e.to_string(),
+            },
+            E::Spool(SpoolError::Empty) => Self::unprocessable("empty_video", e.to_string()),
+            E::Account(a) => a.into(),
+            E::Spool(SpoolError::Io(_)) | E::Db(_) | E::Corrupt(_) | E::Probe(_) => {
+                Self::Internal(e.into())
+            }
+        }
     }
 }
 

@@ -27,6 +27,7 @@ use crate::db::{self, DbError};
 use crate::owner::{OwnerError, setup};
 use crate::sandbox::Sandbox;
 use crate::session_store::SqliteSessionStore;
+use crate::uploads::{UploadSettings, Uploads};
 use state::AppState;
 
 #[derive(Debug, thiserror::Error)]
@@ -89,13 +90,16 @@ impl Application {
         let session_ttl =
             actix_web::cookie::time::Duration::seconds(config.session_ttl.as_secs() as i64);
         let client = crate::tiktok::TikTokClient::from_config(&config);
+        let upload_settings = UploadSettings::from_config(&config, client.client_key());
         let accounts = Accounts::new(db.clone(), keys.sealer("tiktok-tokens"), client);
+        let uploads = Uploads::new(db.clone(), accounts.clone(), upload_settings);
         let state = web::Data::new(AppState {
             config,
             db: db.clone(),
             keys,
             throttle: Default::default(),
             accounts,
+            uploads,
         });
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -167,12 +171,20 @@ impl Application {
         &self.state.accounts
     }
 
+    /// The upload queue; tests drive its worker step (`try_execute_job`) directly.
+    pub fn uploads(&self) -> &Uploads {
+        &self.state.uploads
+    }
+
     /// Serves until SIGTERM/SIGINT (actix handles the signals) and the server has drained,
     /// with the background tasks beside it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let refresher = tokio::spawn(self.state.accounts.clone().run_refresher());
         let housekeeping = tokio::spawn(housekeeping(self.state.db.clone()));
+        let uploader = tokio::spawn(self.state.uploads.clone().run_worker());
         let result = self.server.await;
+        // A job stopped mid-chunk resumes at the next start from its recorded progress.
+        uploader.abort();
         refresher.abort();
         housekeeping.abort();
         result

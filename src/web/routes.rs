@@ -3,7 +3,10 @@
 use actix_web::web;
 
 use crate::web::assets;
-use crate::web::handlers::{accounts, api_me, api_tiktok, connect, dashboard, health, login, post_form, setup};
+use crate::web::handlers::{
+    accounts, api_me, api_tiktok, api_uploads, connect, dashboard, health, login, post_form, setup,
+    upload_pages,
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::health_check))
@@ -16,13 +19,54 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(login::logout))
         .route("/", web::get().to(dashboard::dashboard_show))
         .route("/connect/tiktok", web::get().to(connect::connect_start))
-        .route("/auth/tiktok/callback", web::get().to(connect::connect_callback))
+        .route(
+            "/auth/tiktok/callback",
+            web::get().to(connect::connect_callback),
+        )
         .route("/post/form", web::get().to(post_form::post_form_show))
-        .route("/accounts/{open_id}/disconnect", web::post().to(accounts::account_disconnect))
+
+        .route("/history", web::get().to(upload_pages::history_show))
+        .route("/uploads/{id}", web::get().to(upload_pages::upload_show))
+        .route("/uploads/{id}/status", web::get().to(upload_pages::upload_status_show))
+        .route("/uploads/{id}/retry", web::post().to(upload_pages::upload_retry))
+        .route("/uploads/{id}/cancel", web::post().to(upload_pages::upload_cancel))
+        .route(
+            "/accounts/{open_id}/disconnect",
+            web::post().to(accounts::account_disconnect),
+        )
         .route("/api/me", web::get().to(api_me::me_show))
-        .route("/api/tiktok/auth-url", web::get().to(api_tiktok::auth_url_show))
-        .route("/api/tiktok/login", web::post().to(api_tiktok::login_submit))
-        .route("/api/tiktok/logout", web::post().to(api_tiktok::logout_submit))
-        .route("/api/tiktok/accounts", web::get().to(api_tiktok::accounts_list))
-        .route("/api/tiktok/creator-info", web::get().to(api_tiktok::creator_info_show));
+        .route(
+            "/api/tiktok/auth-url",
+            web::get().to(api_tiktok::auth_url_show),
+        )
+        .route(
+            "/api/tiktok/login",
+            web::post().to(api_tiktok::login_submit),
+        )
+        .route(
+            "/api/tiktok/logout",
+            web::post().to(api_tiktok::logout_submit),
+        )
+        .route(
+            "/api/tiktok/accounts",
+            web::get().to(api_tiktok::accounts_list),
+        )
+        .route(
+            "/api/tiktok/creator-info",
+            web::get().to(api_tiktok::creator_info_show),
+        )
+        .route(
+            "/api/tiktok/upload-video",
+            web::post().to(api_uploads::upload_create),
+        )
+        .route("/api/uploads", web::get().to(api_uploads::uploads_list))
+        .route("/api/uploads/{id}", web::get().to(api_uploads::upload_show))
+        .route(
+            "/api/uploads/{id}/retry",
+            web::post().to(api_uploads::upload_retry),
+        )
+        .route(
+            "/api/uploads/{id}/cancel",
+            web::post().to(api_uploads::upload_cancel),
+        );
 }

@@ -81,6 +81,8 @@ impl TypedSession {
     }
 
     pub fn take_flash(&self) -> Option<(String, String)> {
-        self.0.remove_as::<(String, String)>(FLASH).and_then(Result::ok)
+        self.0
+            .remove_as::<(String, String)>(FLASH)
+            .and_then(Result::ok)
     }
 }

@@ -6,6 +6,7 @@ use crate::accounts::Accounts;
 use crate::config::Config;
 use crate::crypto::Keys;
 use crate::owner::throttle::Throttle;
+use crate::uploads::Uploads;
 
 pub struct AppState {
     pub config: Config,
@@ -13,4 +14,5 @@ pub struct AppState {
     pub keys: Keys,
     pub throttle: Throttle,
     pub accounts: Accounts,
+    pub uploads: Uploads,
 }

@@ -9,7 +9,12 @@ use crate::web::assets;
 pub fn date(unix: &i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(*unix)
         .ok()
-        .and_then(|t| t.format(time::macros::format_description!("[day padding:none] [month repr:short] [year]")).ok())
+        .and_then(|t| {
+            t.format(time::macros::format_description!(
+                "[day padding:none] [month repr:short] [year]"
+            ))
+            .ok()
+        })
         .unwrap_or_default()
 }
 
@@ -99,4 +104,61 @@ pub struct PostFormPartial {
     pub creator: Result<crate::tiktok::users::CreatorInfo, String>,
     pub unaudited: bool,
     pub max_duration_label: String,
+}
+
+/// One upload as the status page and History show it.
+pub struct UploadCard {
+    pub view: crate::uploads::UploadView,
+    pub handle: String,
+    pub percent: u64,
+    pub post_url: Option<String>,
+    pub is_final: bool,
+    pub can_retry: bool,
+    pub can_cancel: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/upload.html")]
+pub struct UploadPage {
+    pub layout: Layout,
+    pub card: UploadCard,
+    pub csrf: String,
+}
+
+#[derive(Template)]
+#[template(path = "partials/upload_status.html")]
+pub struct UploadStatusPartial<'a> {
+    pub card: &'a UploadCard,
+    pub csrf: &'a str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/history.html")]
+pub struct HistoryPage {
+    pub layout: Layout,
+    pub cards: Vec<UploadCard>,
+    pub older: Option<String>,
+    pub first_page: bool,
+}
+
+/// RFC 3339 in UTC, for `<time datetime>`; the page shows it in the owner's time zone.
+pub fn rfc3339(unix: impl std::borrow::Borrow<i64>) -> String {
+    time::OffsetDateTime::from_unix_timestamp(*unix.borrow())
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "partials/video_check.html")]
+pub struct VideoCheckPartial {
+    pub ok: bool,
+    pub summary: String,
+    pub problems: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "partials/post_errors.html")]
+pub struct PostErrorsPartial<'a> {
+    pub problems: &'a [crate::uploads::Problem],
 }

@@ -15,6 +15,12 @@ pub async fn account_disconnect(
     let open_id = path.into_inner();
     let account = state.accounts.resolve(Some(&open_id)).await?;
     state.accounts.disconnect(&open_id).await?;
-    session.flash("ok", &format!("Disconnected {}. Its upload history stays in Cast.", account.handle()));
+    session.flash(
+        "ok",
+        &format!(
+            "Disconnected {}. Its upload history stays in Cast.",
+            account.handle()
+        ),
+    );
     Ok(see_other("/"))
 }

@@ -32,8 +32,13 @@ fn account_json(a: &Account) -> serde_json::Value {
     })
 }
 
-pub async fn auth_url_show(req: HttpRequest, state: web::Data<AppState>, session: TypedSession) -> Result<HttpResponse, AppError> {
-    let oauth_state = crate::accounts::oauth_state::issue(&state.db, &binding(&req, &session)).await?;
+pub async fn auth_url_show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: TypedSession,
+) -> Result<HttpResponse, AppError> {
+    let oauth_state =
+        crate::accounts::oauth_state::issue(&state.db, &binding(&req, &session)).await?;
     let url = state.accounts.client().authorize_url(&oauth_state)?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"url": url, "state": oauth_state})))
 }
@@ -57,7 +62,10 @@ pub async fn login_submit(
     if let Some(error) = body.error.as_deref() {
         return Err(refusal(error, body.error_description.as_deref()));
     }
-    let code = body.code.filter(|c| !c.is_empty()).ok_or_else(|| AppError::bad_request("missing_code", "Send the `code` TikTok returned."))?;
+    let code = body
+        .code
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| AppError::bad_request("missing_code", "Send the `code` TikTok returned."))?;
     let account = state.accounts.connect(&code).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"account": account_json(&account)})))
 }
@@ -67,7 +75,10 @@ pub struct LogoutBody {
     open_id: Option<String>,
 }
 
-pub async fn logout_submit(state: web::Data<AppState>, body: Option<web::Json<LogoutBody>>) -> Result<HttpResponse, AppError> {
+pub async fn logout_submit(
+    state: web::Data<AppState>,
+    body: Option<web::Json<LogoutBody>>,
+) -> Result<HttpResponse, AppError> {
     let body = body.map(web::Json::into_inner).unwrap_or_default();
     let account = state.accounts.resolve(body.open_id.as_deref()).await?;
     state.accounts.disconnect(&account.open_id).await?;
@@ -75,7 +86,13 @@ pub async fn logout_submit(state: web::Data<AppState>, body: Option<web::Json<Lo
 }
 
 pub async fn accounts_list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let accounts: Vec<_> = state.accounts.list().await?.iter().map(account_json).collect();
+    let accounts: Vec<_> = state
+        .accounts
+        .list()
+        .await?
+        .iter()
+        .map(account_json)
+        .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({"accounts": accounts})))
 }
 
@@ -84,8 +101,12 @@ pub struct CreatorQuery {
     open_id: Option<String>,
 }
 
-pub async fn creator_info_show(state: web::Data<AppState>, query: web::Query<CreatorQuery>) -> Result<HttpResponse, AppError> {
+pub async fn creator_info_show(
+    state: web::Data<AppState>,
+    query: web::Query<CreatorQuery>,
+) -> Result<HttpResponse, AppError> {
     let account = state.accounts.resolve(query.open_id.as_deref()).await?;
     let info = state.accounts.creator_info(&account.open_id).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"open_id": account.open_id, "creator_info": info})))
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({"open_id": account.open_id, "creator_info": info})))
 }

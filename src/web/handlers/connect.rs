@@ -9,7 +9,10 @@ use crate::web::handlers::see_other;
 use crate::web::session::TypedSession;
 use crate::web::state::AppState;
 
-pub async fn connect_start(state: web::Data<AppState>, session: TypedSession) -> Result<HttpResponse, AppError> {
+pub async fn connect_start(
+    state: web::Data<AppState>,
+    session: TypedSession,
+) -> Result<HttpResponse, AppError> {
     let oauth_state = oauth_state::issue(&state.db, &session.id()).await?;
     let url = state.accounts.client().authorize_url(&oauth_state)?;
     Ok(see_other(&url))
@@ -35,7 +38,10 @@ pub async fn connect_callback(
         return Err(refusal(error, q.error_description.as_deref()));
     }
     let code = q.code.filter(|c| !c.is_empty()).ok_or_else(|| {
-        AppError::bad_request("missing_code", "TikTok came back without an authorization code. Start again from Connect TikTok.")
+        AppError::bad_request(
+            "missing_code",
+            "TikTok came back without an authorization code. Start again from Connect TikTok.",
+        )
     })?;
     let account = state.accounts.connect(&code).await?;
     let missing = account.missing_scopes();
@@ -50,15 +56,21 @@ pub async fn connect_callback(
     Ok(see_other("/"))
 }
 
-pub async fn check_state(state: &AppState, value: Option<&str>, binding: &str) -> Result<(), AppError> {
-    oauth_state::consume(&state.db, value, binding).await?.map_err(|e| {
-        let code = match e {
-            StateError::Missing => "state_missing",
-            StateError::Unknown => "state_unknown",
-            StateError::Expired => "state_expired",
-        };
-        AppError::bad_request(code, e.to_string())
-    })
+pub async fn check_state(
+    state: &AppState,
+    value: Option<&str>,
+    binding: &str,
+) -> Result<(), AppError> {
+    oauth_state::consume(&state.db, value, binding)
+        .await?
+        .map_err(|e| {
+            let code = match e {
+                StateError::Missing => "state_missing",
+                StateError::Unknown => "state_unknown",
+                StateError::Expired => "state_expired",
+            };
+            AppError::bad_request(code, e.to_string())
+        })
 }
 
 pub fn refusal(error: &str, description: Option<&str>) -> AppError {
@@ -68,6 +80,14 @@ pub fn refusal(error: &str, description: Option<&str>) -> AppError {
             "You did not allow Cast to use your TikTok account, so nothing was connected. Press Connect TikTok to try again.",
         );
     }
-    let detail = description.filter(|d| !d.is_empty()).map(|d| format!(" TikTok says: \"{d}\"")).unwrap_or_default();
-    AppError::bad_request("tiktok_refused", format!("TikTok did not connect the account ({error}).{detail} Press Connect TikTok to try again."))
+    let detail = description
+        .filter(|d| !d.is_empty())
+        .map(|d| format!(" TikTok says: \"{d}\""))
+        .unwrap_or_default();
+    AppError::bad_request(
+        "tiktok_refused",
+        format!(
+            "TikTok did not connect the account ({error}).{detail} Press Connect TikTok to try again."
+        ),
+    )
 }

@@ -3,12 +3,15 @@
 pub mod accounts;
 pub mod api_me;
 pub mod api_tiktok;
+pub mod api_uploads;
 pub mod connect;
 pub mod dashboard;
 pub mod health;
 pub mod login;
 pub mod post_form;
+// pub mod post_submit; (waits for src/tus)
 pub mod setup;
+pub mod upload_pages;
 
 use crate::web::session::TypedSession;
 use crate::web::state::AppState;

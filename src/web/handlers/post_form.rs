@@ -33,7 +33,7 @@ pub async fn post_form_show(
         .unwrap_or(180);
     Ok(PostFormPartial {
         csrf: session.csrf_token(),
-        unaudited: false, // PENDING: wire to the upload engine's remembered "unaudited" answer
+        unaudited: crate::uploads::flags::is_unaudited(&state.db, state.accounts.client().client_key()).await?,
         account,
         creator,
         max_duration_label: duration_label(max),
