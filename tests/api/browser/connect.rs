@@ -1,6 +1,6 @@
 //! Connecting TikTok through the sandbox's consent page, in a real browser.
 
-use super::harness::{browser, set_up_and_log_in};
+use super::harness::{browser, screenshot_path, set_up_and_log_in};
 use crate::helpers::spawn_app;
 
 #[tokio::test]
@@ -16,6 +16,7 @@ async fn connecting_an_account_through_the_consent_page_shows_its_card() {
     let text = card.text().await.expect("card text");
     assert!(text.contains("@browser_creator"), "{text}");
     assert!(text.contains("Connected"), "{text}");
-    b.screenshot("dashboard-connected.png").await;
+    b.screenshot(screenshot_path("dashboard-connected.png"))
+        .await;
     b.close().await;
 }
