@@ -98,7 +98,9 @@ async fn doctor(config: Config) -> Result<(), CliError> {
     }
     let failed = checks.iter().filter(|c| c.level == Level::Fail).count();
     if failed > 0 {
-        return Err(CliError(format!("{failed} check(s) failed; fix them and run `cast doctor` again")));
+        return Err(CliError(format!(
+            "{failed} check(s) failed; fix them and run `cast doctor` again"
+        )));
     }
     Ok(())
 }

@@ -3,9 +3,9 @@
 //! Data flows one way: `web` (HTTP, HTML, JSON) → domain (`owner`, `media`, `uploads`) →
 //! adapters (`db`, the TikTok client). `sandbox` is TikTok itself, emulated.
 
+pub mod accounts;
 pub mod cli;
 pub mod config;
-pub mod accounts;
 pub mod crypto;
 pub mod db;
 pub mod doctor;
@@ -14,6 +14,7 @@ pub mod sandbox;
 pub mod session_store;
 pub mod telemetry;
 pub mod tiktok;
+pub mod tus;
 pub mod uploads;
 pub mod web;
 

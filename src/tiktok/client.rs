@@ -23,7 +23,9 @@ pub struct TikTokClient {
 
 impl std::fmt::Debug for TikTokClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TikTokClient").field("api_base", &self.api_base.as_str()).finish_non_exhaustive()
+        f.debug_struct("TikTokClient")
+            .field("api_base", &self.api_base.as_str())
+            .finish_non_exhaustive()
     }
 }
 
@@ -31,12 +33,27 @@ impl TikTokClient {
     pub fn from_config(config: &Config) -> Self {
         let (key, secret) = match &config.mode {
             Mode::TikTok(c) => (c.client_key.clone(), c.client_secret.clone()),
-            Mode::Sandbox(_) => (SANDBOX_CLIENT_KEY.to_string(), Secret::new(SANDBOX_CLIENT_SECRET)),
+            Mode::Sandbox(_) => (
+                SANDBOX_CLIENT_KEY.to_string(),
+                Secret::new(SANDBOX_CLIENT_SECRET),
+            ),
         };
-        Self::new(config.tiktok_api_base.clone(), config.tiktok_auth_url.clone(), key, secret, config.redirect_uri())
+        Self::new(
+            config.tiktok_api_base.clone(),
+            config.tiktok_auth_url.clone(),
+            key,
+            secret,
+            config.redirect_uri(),
+        )
     }
 
-    pub fn new(api_base: Url, auth_url: Url, client_key: String, client_secret: Secret, redirect_uri: String) -> Self {
+    pub fn new(
+        api_base: Url,
+        auth_url: Url,
+        client_key: String,
+        client_secret: Secret,
+        redirect_uri: String,
+    ) -> Self {
         let http = reqwest::Client::builder()
             .user_agent(concat!("cast/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(15))
@@ -44,7 +61,14 @@ impl TikTokClient {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
-        Self { http, api_base, auth_url, client_key, client_secret, redirect_uri }
+        Self {
+            http,
+            api_base,
+            auth_url,
+            client_key,
+            client_secret,
+            redirect_uri,
+        }
     }
 
     /// `path` is TikTok's, e.g. `/v2/user/info/`; the base may carry a prefix (the sandbox's mount).

@@ -29,11 +29,16 @@ pub async fn read<T: DeserializeOwned>(res: reqwest::Response) -> Result<T, TikT
     let status = res.status().as_u16();
     let retry_after = retry_after(res.headers());
     let body = res.bytes().await.map_err(|e| TikTokError::network(&e))?;
-    let envelope: Envelope = serde_json::from_slice(&body)
-        .map_err(|e| TikTokError::unreadable(status, &e.to_string()).with_retry_after(retry_after))?;
+    let envelope: Envelope = serde_json::from_slice(&body).map_err(|e| {
+        TikTokError::unreadable(status, &e.to_string()).with_retry_after(retry_after)
+    })?;
     let error = envelope.error.unwrap_or_default();
     if error.code != "ok" {
-        let code = if error.code.is_empty() { "unknown_error" } else { error.code.as_str() };
+        let code = if error.code.is_empty() {
+            "unknown_error"
+        } else {
+            error.code.as_str()
+        };
         return Err(TikTokError::new(code, error.message, Some(status))
             .with_log_id(error.log_id)
             .with_retry_after(retry_after));

@@ -47,14 +47,30 @@ impl TikTokError {
 
     pub fn network(e: &reqwest::Error) -> Self {
         // reqwest's Display never includes headers, so no token can leak through it.
-        let what = if e.is_timeout() { "timed out" } else { "could not be reached" };
-        Self::new("network", format!("TikTok {what}: {}", without_url(e)), None)
+        let what = if e.is_timeout() {
+            "timed out"
+        } else {
+            "could not be reached"
+        };
+        Self::new(
+            "network",
+            format!("TikTok {what}: {}", without_url(e)),
+            None,
+        )
     }
 
     /// A response Cast could not read: retryable when the status says TikTok was at fault.
     pub fn unreadable(status: u16, detail: &str) -> Self {
-        let code = if status >= 500 { "internal_error" } else { "unreadable_response" };
-        Self::new(code, format!("TikTok sent an answer Cast could not read (HTTP {status}): {detail}"), Some(status))
+        let code = if status >= 500 {
+            "internal_error"
+        } else {
+            "unreadable_response"
+        };
+        Self::new(
+            code,
+            format!("TikTok sent an answer Cast could not read (HTTP {status}): {detail}"),
+            Some(status),
+        )
     }
 
     pub fn with_log_id(mut self, log_id: Option<String>) -> Self {
@@ -73,7 +89,9 @@ impl TikTokError {
 
     /// A sentence for a person: what happened, what to do, and TikTok's own words and log id.
     pub fn describe(&self) -> String {
-        let mut out = explain(&self.code).unwrap_or("TikTok refused the request.").to_string();
+        let mut out = explain(&self.code)
+            .unwrap_or("TikTok refused the request.")
+            .to_string();
         if !self.message.is_empty() && self.message != out {
             out.push_str(&format!(" TikTok says: \"{}\"", self.message.trim()));
         }
@@ -98,13 +116,15 @@ fn without_url(e: &reqwest::Error) -> String {
 fn classify(code: &str, status: Option<u16>) -> ErrorKind {
     match code {
         "access_token_invalid" => ErrorKind::AccessTokenInvalid,
-        "rate_limit_exceeded" | "internal_error" | "network" | "server_error" | "temporarily_unavailable" => {
-            ErrorKind::Retryable
-        }
+        "rate_limit_exceeded"
+        | "internal_error"
+        | "network"
+        | "server_error"
+        | "temporarily_unavailable" => ErrorKind::Retryable,
         "scope_not_authorized" | "invalid_grant" | "auth_removed" => ErrorKind::Reconnect,
-        "spam_risk_too_many_posts" | "spam_risk_user_banned_from_posting" | "reached_active_user_cap" => {
-            ErrorKind::CannotPostNow
-        }
+        "spam_risk_too_many_posts"
+        | "spam_risk_user_banned_from_posting"
+        | "reached_active_user_cap" => ErrorKind::CannotPostNow,
         "unaudited_client_can_only_post_to_private_accounts" => ErrorKind::Unaudited,
         _ if status.is_some_and(|s| s >= 500 || s == 429) => ErrorKind::Retryable,
         _ => ErrorKind::Permanent,
@@ -117,8 +137,12 @@ fn explain(code: &str) -> Option<&'static str> {
         "scope_not_authorized" => {
             "This account did not grant Cast the permission this needs. Reconnect it and leave every permission ticked."
         }
-        "invalid_grant" => "TikTok no longer accepts this account's sign-in. Reconnect the account.",
-        "rate_limit_exceeded" => "TikTok is limiting how often Cast may ask. Cast will try again shortly.",
+        "invalid_grant" => {
+            "TikTok no longer accepts this account's sign-in. Reconnect the account."
+        }
+        "rate_limit_exceeded" => {
+            "TikTok is limiting how often Cast may ask. Cast will try again shortly."
+        }
         "internal_error" | "server_error" | "temporarily_unavailable" => {
             "TikTok had a problem on its side. Cast will try again shortly."
         }
@@ -126,15 +150,21 @@ fn explain(code: &str) -> Option<&'static str> {
         "spam_risk_too_many_posts" => {
             "This account has reached TikTok's daily limit of posts through apps. Try again tomorrow."
         }
-        "spam_risk_user_banned_from_posting" => "TikTok does not allow this account to post right now.",
-        "reached_active_user_cap" => "This TikTok app has reached its daily limit of posting accounts. Try again tomorrow.",
+        "spam_risk_user_banned_from_posting" => {
+            "TikTok does not allow this account to post right now."
+        }
+        "reached_active_user_cap" => {
+            "This TikTok app has reached its daily limit of posting accounts. Try again tomorrow."
+        }
         "spam_risk_too_many_pending_share" => {
             "This account already has 5 drafts waiting in the TikTok inbox. Finish or delete some in the TikTok app, then retry."
         }
         "unaudited_client_can_only_post_to_private_accounts" => {
             "Your TikTok app has not passed TikTok's audit yet, so TikTok only accepts private posts from it. Post as \"Only me\", or send the video to your TikTok inbox and choose who can see it in the TikTok app."
         }
-        "privacy_level_option_mismatch" => "TikTok does not offer that privacy choice for this account. Pick another.",
+        "privacy_level_option_mismatch" => {
+            "TikTok does not offer that privacy choice for this account. Pick another."
+        }
         "url_ownership_unverified" => "TikTok only pulls videos from a verified domain.",
         "invalid_param" | "invalid_params" => "TikTok refused a value Cast sent.",
         "invalid_file_upload" => "TikTok refused the file: it does not meet TikTok's video rules.",
@@ -156,8 +186,14 @@ mod tests {
         assert!(TikTokError::new("internal_error", "", Some(500)).is_retryable());
         assert!(TikTokError::new("something_new", "", Some(503)).is_retryable());
         assert!(!TikTokError::new("invalid_param", "", Some(400)).is_retryable());
-        assert_eq!(TikTokError::new("invalid_grant", "", Some(400)).kind, ErrorKind::Reconnect);
-        assert_eq!(TikTokError::new("access_token_invalid", "", Some(401)).kind, ErrorKind::AccessTokenInvalid);
+        assert_eq!(
+            TikTokError::new("invalid_grant", "", Some(400)).kind,
+            ErrorKind::Reconnect
+        );
+        assert_eq!(
+            TikTokError::new("access_token_invalid", "", Some(401)).kind,
+            ErrorKind::AccessTokenInvalid
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod envelope;
 pub mod error;
 pub mod oauth;
 pub mod privacy;
+pub mod publish;
 pub mod users;
 
 pub use client::TikTokClient;

@@ -4,11 +4,14 @@
 
 use std::time::Duration;
 
-use oauth2::basic::{BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+    BasicTokenType,
+};
 use oauth2::{
-    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
-    ExtraTokenFields, RedirectUrl, RefreshToken, RequestTokenError, Scope, StandardRevocableToken,
-    StandardTokenResponse, TokenResponse as _, TokenUrl,
+    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
+    EndpointSet, ExtraTokenFields, RedirectUrl, RefreshToken, RequestTokenError, Scope,
+    StandardRevocableToken, StandardTokenResponse, TokenResponse as _, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 
@@ -51,7 +54,10 @@ pub struct TokenSet {
 
 impl std::fmt::Debug for TokenSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenSet").field("open_id", &self.open_id).field("scopes", &self.scopes).finish_non_exhaustive()
+        f.debug_struct("TokenSet")
+            .field("open_id", &self.open_id)
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
     }
 }
 
@@ -65,12 +71,18 @@ pub enum OAuthHttpError {
 
 impl TikTokClient {
     fn oauth(&self) -> Result<OAuthClient, TikTokError> {
-        let bad = |what: &str| TikTokError::new("configuration", format!("the {what} URL is invalid"), None);
+        let bad = |what: &str| {
+            TikTokError::new("configuration", format!("the {what} URL is invalid"), None)
+        };
         Ok(oauth2::Client::new(ClientId::new(self.client_key.clone()))
             .set_client_secret(ClientSecret::new(self.client_secret.expose().to_string()))
             .set_auth_uri(AuthUrl::new(self.auth_url.to_string()).map_err(|_| bad("authorize"))?)
-            .set_token_uri(TokenUrl::new(self.endpoint("/v2/oauth/token/")).map_err(|_| bad("token"))?)
-            .set_redirect_uri(RedirectUrl::new(self.redirect_uri.clone()).map_err(|_| bad("redirect"))?)
+            .set_token_uri(
+                TokenUrl::new(self.endpoint("/v2/oauth/token/")).map_err(|_| bad("token"))?,
+            )
+            .set_redirect_uri(
+                RedirectUrl::new(self.redirect_uri.clone()).map_err(|_| bad("redirect"))?,
+            )
             .set_auth_type(AuthType::RequestBody))
     }
 
@@ -98,7 +110,11 @@ impl TikTokClient {
     }
 
     /// TikTok rotates the refresh token on every refresh: store the new pair before using it.
-    pub async fn refresh(&self, refresh_token: &str, open_id: &str) -> Result<TokenSet, TikTokError> {
+    pub async fn refresh(
+        &self,
+        refresh_token: &str,
+        open_id: &str,
+    ) -> Result<TokenSet, TikTokError> {
         let rt = RefreshToken::new(refresh_token.to_string());
         let res = self
             .oauth()?
@@ -160,7 +176,13 @@ struct OAuthHttp(reqwest::Client);
 
 impl<'c> oauth2::AsyncHttpClient<'c> for OAuthHttp {
     type Error = OAuthHttpError;
-    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<oauth2::HttpResponse, OAuthHttpError>> + Send + 'c>>;
+    type Future = std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<oauth2::HttpResponse, OAuthHttpError>>
+                + Send
+                + 'c,
+        >,
+    >;
 
     fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
         let http = self.0.clone();
@@ -170,7 +192,10 @@ impl<'c> oauth2::AsyncHttpClient<'c> for OAuthHttp {
 
 /// The request itself. TikTok's OAuth failures are told by the `error` key, not
 /// the status (contract §2.2, Unsure), so a 200 carrying `error` is passed on as a 400 for oauth2 to read.
-async fn send_oauth(http: &reqwest::Client, req: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, OAuthHttpError> {
+async fn send_oauth(
+    http: &reqwest::Client,
+    req: oauth2::HttpRequest,
+) -> Result<oauth2::HttpResponse, OAuthHttpError> {
     let res = http.execute(reqwest::Request::try_from(req)?).await?;
     let mut status = res.status();
     let headers = res.headers().clone();
@@ -193,15 +218,23 @@ fn to_token_set(
 ) -> Result<TokenSet, TikTokError> {
     let token = res.map_err(|e| match e {
         RequestTokenError::ServerResponse(err) => {
-            let code = serde_json::to_value(err.error()).ok().and_then(|v| v.as_str().map(str::to_string));
+            let code = serde_json::to_value(err.error())
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string));
             TikTokError::new(
                 code.as_deref().unwrap_or("invalid_request"),
                 err.error_description().cloned().unwrap_or_default(),
                 None,
             )
         }
-        RequestTokenError::Request(e) => TikTokError::new("network", format!("TikTok could not be reached: {e}"), None),
-        RequestTokenError::Parse(e, _) => TikTokError::new("internal_error", format!("unreadable token answer: {e}"), None),
+        RequestTokenError::Request(e) => {
+            TikTokError::new("network", format!("TikTok could not be reached: {e}"), None)
+        }
+        RequestTokenError::Parse(e, _) => TikTokError::new(
+            "internal_error",
+            format!("unreadable token answer: {e}"),
+            None,
+        ),
         RequestTokenError::Other(e) => TikTokError::new("internal_error", e, None),
     })?;
     let open_id = token
@@ -209,18 +242,34 @@ fn to_token_set(
         .open_id
         .clone()
         .or_else(|| known_open_id.map(str::to_string))
-        .ok_or_else(|| TikTokError::new("internal_error", "the token answer had no open_id", None))?;
+        .ok_or_else(|| {
+            TikTokError::new("internal_error", "the token answer had no open_id", None)
+        })?;
     let scopes = token
         .scopes()
-        .map(|s| s.iter().flat_map(|s| s.split(',')).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+        .map(|s| {
+            s.iter()
+                .flat_map(|s| s.split(','))
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
         .unwrap_or_default();
     Ok(TokenSet {
         open_id,
         access_token: token.access_token().secret().clone(),
         // Missing lifetimes: assume the shortest TikTok has documented, so Cast refreshes early rather than late.
         expires_in: token.expires_in().unwrap_or(Duration::from_secs(7200)),
-        refresh_token: token.refresh_token().map(|t| t.secret().clone()).unwrap_or_default(),
-        refresh_expires_in: Duration::from_secs(token.extra_fields().refresh_expires_in.unwrap_or(180 * 86_400)),
+        refresh_token: token
+            .refresh_token()
+            .map(|t| t.secret().clone())
+            .unwrap_or_default(),
+        refresh_expires_in: Duration::from_secs(
+            token
+                .extra_fields()
+                .refresh_expires_in
+                .unwrap_or(180 * 86_400),
+        ),
         scopes,
     })
 }

@@ -102,6 +102,7 @@ impl Application {
             uploads,
         });
         let app_state = state.clone();
+        let tus_writers = web::Data::new(crate::tus::store::Writers::default());
         let server = HttpServer::new(move || {
             let session = SessionMiddleware::builder(
                 SqliteSessionStore::new(db.clone()),
@@ -117,6 +118,7 @@ impl Application {
             let sandbox = sandbox.clone();
             App::new()
                 .app_data(app_state.clone())
+                .app_data(tus_writers.clone())
                 .app_data(web::FormConfig::default().limit(64 * 1024))
                 .app_data(web::JsonConfig::default().limit(256 * 1024))
                 .configure(routes::configure)
@@ -180,7 +182,7 @@ impl Application {
     /// with the background tasks beside it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let refresher = tokio::spawn(self.state.accounts.clone().run_refresher());
-        let housekeeping = tokio::spawn(housekeeping(self.state.db.clone()));
+        let housekeeping = tokio::spawn(housekeeping(self.state.db.clone(), self.state.config.data_dir.clone()));
         let uploader = tokio::spawn(self.state.uploads.clone().run_worker());
         let result = self.server.await;
         // A job stopped mid-chunk resumes at the next start from its recorded progress.
@@ -191,12 +193,17 @@ impl Application {
     }
 }
 
-/// Hourly: forget expired sessions, so the table holds only live logins.
-async fn housekeeping(db: sqlx::SqlitePool) {
-    let store = SqliteSessionStore::new(db);
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+/// Every ten minutes: forget expired sessions and delete abandoned browser uploads.
+async fn housekeeping(db: sqlx::SqlitePool, data_dir: std::path::PathBuf) {
+    let store = SqliteSessionStore::new(db.clone());
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         tick.tick().await;
+        match crate::tus::store::delete_expired(&db, &data_dir).await {
+            Ok(n) if n > 0 => tracing::info!(uploads = n, "abandoned browser uploads deleted"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not delete abandoned browser uploads"),
+        }
         match store.purge_expired().await {
             Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions deleted"),
             Ok(_) => {}

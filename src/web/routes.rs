@@ -4,7 +4,7 @@ use actix_web::web;
 
 use crate::web::assets;
 use crate::web::handlers::{
-    accounts, api_me, api_tiktok, api_uploads, connect, dashboard, health, login, post_form, setup,
+    accounts, api_me, api_tiktok, api_uploads, connect, dashboard, health, login, post_form, post_submit, setup, tus,
     upload_pages,
 };
 
@@ -24,6 +24,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(connect::connect_callback),
         )
         .route("/post/form", web::get().to(post_form::post_form_show))
+        .route("/post/check", web::get().to(post_submit::post_check))
+        .route("/post", web::post().to(post_submit::post_submit))
+        .service(
+            web::resource(["/uploads/tus", "/uploads/tus/"])
+                .route(web::method(actix_web::http::Method::OPTIONS).to(tus::tus_options))
+                .route(web::post().to(tus::tus_create)),
+        )
+        .service(
+            web::resource("/uploads/tus/{id}")
+                .route(web::head().to(tus::tus_head))
+                .route(web::method(actix_web::http::Method::PATCH).to(tus::tus_patch))
+                .route(web::delete().to(tus::tus_delete))
+                .route(web::method(actix_web::http::Method::OPTIONS).to(tus::tus_options)),
+        )
 
         .route("/history", web::get().to(upload_pages::history_show))
         .route("/uploads/{id}", web::get().to(upload_pages::upload_show))

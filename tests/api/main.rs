@@ -17,3 +17,8 @@ mod sandbox_standalone;
 mod sandbox_status;
 mod sandbox_upload;
 mod tokens;
+mod uploads_checks;
+mod uploads_helpers;
+mod uploads_publish;
+mod uploads_resilience;
+mod tus;

@@ -99,10 +99,10 @@ async fn read_form(
     let mut raw = RawPost::default();
     let mut file: Option<SpooledFile> = None;
     let result = read_fields(uploads, payload, &mut raw, &mut file).await;
-    if result.is_err() {
-        if let Some(f) = file.take() {
-            spool::remove(&f.path).await;
-        }
+    if result.is_err()
+        && let Some(f) = file.take()
+    {
+        spool::remove(&f.path).await;
     }
     result.map(|()| (raw, file))
 }

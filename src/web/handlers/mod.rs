@@ -9,8 +9,9 @@ pub mod dashboard;
 pub mod health;
 pub mod login;
 pub mod post_form;
-// pub mod post_submit; (waits for src/tus)
+pub mod post_submit;
 pub mod setup;
+pub mod tus;
 pub mod upload_pages;
 
 use crate::web::session::TypedSession;

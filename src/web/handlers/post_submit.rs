@@ -23,7 +23,7 @@ pub struct CheckQuery {
 /// Probes the finished browser upload and says at once whether TikTok would take it.
 pub async fn post_check(state: web::Data<AppState>, query: web::Query<CheckQuery>) -> Result<VideoCheckPartial, AppError> {
     let q = query.into_inner();
-    let file = crate::tus::store::finished(&state.db, &q.upload_id)
+    let file = crate::tus::store::finished(&state.db, &state.config.data_dir, &q.upload_id)
         .await
         .map_err(AppError::internal)?
         .ok_or_else(|| AppError::unprocessable("upload_unfinished", "The video has not finished uploading to Cast yet."))?;
@@ -121,7 +121,7 @@ pub async fn post_submit(state: web::Data<AppState>, form: web::Form<PostForm>) 
         Err(problem) => return refused(vec![problem]),
     };
     let upload_id = form.upload_id.as_deref().filter(|s| !s.is_empty()).unwrap_or_default();
-    let Some(file) = crate::tus::store::finished(&state.db, upload_id).await.map_err(AppError::internal)? else {
+    let Some(file) = crate::tus::store::finished(&state.db, &state.config.data_dir, upload_id).await.map_err(AppError::internal)? else {
         return refused(vec![Problem::new("upload_unfinished", "Pick a video and wait until it has uploaded to Cast.")]);
     };
     let spooled = link_into_spool(&state, &file.path, file.size).await?;

@@ -20,7 +20,8 @@ pub fn is_sandbox_api(path: &str) -> bool {
 /// Requests a script makes want JSON answers; a browser's want pages.
 pub fn wants_json(req: &actix_web::HttpRequest) -> bool {
     let path = req.path();
-    if path.starts_with("/api/") || path.starts_with("/sandbox/tiktok/_/posts") {
+    // tus is spoken by a script (tus-js-client), never navigated to.
+    if path.starts_with("/api/") || path.starts_with("/sandbox/tiktok/_/posts") || path.starts_with("/uploads/tus") {
         return true;
     }
     if req

@@ -1,0 +1,201 @@
+//! Posting videos through Cast's API as a script would, and watching the jobs reach TikTok (the sandbox).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt as _;
+use serde_json::Value;
+use sha2::{Digest as _, Sha256};
+
+use crate::helpers::{TestApp, spawn_app_with};
+
+const BOUNDARY: &str = "cast-test-boundary-5f1c2a";
+
+/// Cast with the owner logged in and sandbox creator `alice` connected; returns the CSRF token.
+pub async fn app_with_account(settings: &[(&str, &str)]) -> (TestApp, String) {
+    let app = spawn_app_with(settings).await;
+    let csrf = app.logged_in().await;
+    let res = app.connect_account("alice").await;
+    assert_eq!(res.status().as_u16(), 303, "connect");
+    (app, csrf)
+}
+
+/// A port free right now, so a restarted Cast can listen where the first one did (the sandbox's
+/// upload URLs name it).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// A valid MP4 of `total` bytes: `ok.mp4` followed by a `free` box. Nothing moves, so the index's
+/// offsets stay right and the sandbox accepts it, while the size forces several chunks.
+pub fn padded_mp4(dir: &Path, total: u64) -> PathBuf {
+    let mut bytes = std::fs::read(fixture("ok.mp4")).expect("ok.mp4");
+    let pad = total - bytes.len() as u64;
+    bytes.extend_from_slice(&(pad as u32).to_be_bytes());
+    bytes.extend_from_slice(b"free");
+    let path = dir.join(format!("padded-{total}.mp4"));
+    std::fs::write(&path, &bytes).expect("write");
+    // The rest is zeros: a sparse extension costs no disk writes.
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .expect("open");
+    f.set_len(total).expect("extend");
+    path
+}
+
+pub fn sha256_file(path: &Path) -> String {
+    let mut file = std::fs::File::open(path).expect("open");
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).expect("hash");
+    hex::encode(hasher.finalize())
+}
+
+/// Posts `video` with `fields` as multipart/form-data, streaming the file (never all in memory).
+pub async fn upload_with(
+    app: &TestApp,
+    csrf: &str,
+    video: &Path,
+    fields: &[(&str, &str)],
+    idempotency_key: Option<&str>,
+) -> reqwest::Response {
+    let mut head = String::new();
+    for (name, value) in fields {
+        head.push_str(&format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    head.push_str(&format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"video\"; filename=\"video.mp4\"\r\nContent-Type: video/mp4\r\n\r\n"
+    ));
+    let tail = format!("\r\n--{BOUNDARY}--\r\n");
+    let file = tokio::fs::File::open(video).await.expect("video");
+    let size = file.metadata().await.expect("size").len();
+    let length = head.len() as u64 + size + tail.len() as u64;
+    let body = futures_util::stream::once(async move { Ok(Bytes::from(head)) })
+        .chain(tokio_util::io::ReaderStream::with_capacity(
+            file,
+            256 * 1024,
+        ))
+        .chain(futures_util::stream::once(
+            async move { Ok(Bytes::from(tail)) },
+        ));
+    let mut req = app
+        .client
+        .post(app.url("/api/tiktok/upload-video"))
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .header("Content-Length", length)
+        .header("X-CSRF-Token", csrf)
+        .body(reqwest::Body::wrap_stream(body));
+    if let Some(key) = idempotency_key {
+        req = req.header("Idempotency-Key", key);
+    }
+    req.send().await.expect("upload request")
+}
+
+pub async fn upload(
+    app: &TestApp,
+    csrf: &str,
+    video: &Path,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    upload_with(app, csrf, video, fields, None).await
+}
+
+/// Uploads and expects 202; returns the job.
+pub async fn accepted(app: &TestApp, csrf: &str, video: &Path, fields: &[(&str, &str)]) -> Value {
+    let res = upload(app, csrf, video, fields).await;
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(status, 202, "{body}");
+    body["upload"].clone()
+}
+
+/// Uploads and expects 422; returns the problems' codes.
+pub async fn refused(
+    app: &TestApp,
+    csrf: &str,
+    video: &Path,
+    fields: &[(&str, &str)],
+) -> Vec<String> {
+    let res = upload(app, csrf, video, fields).await;
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    body["error"]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| p["code"].as_str().expect("code").to_string())
+        .collect()
+}
+
+pub async fn job(app: &TestApp, id: &str) -> Value {
+    let res = app.get(&format!("/api/uploads/{id}")).await;
+    assert_eq!(res.status().as_u16(), 200);
+    let body: Value = res.json().await.expect("json");
+    body["upload"].clone()
+}
+
+/// Waits (polling the API) until the job is in one of `states`; panics with the job after `secs`.
+pub async fn wait_for(app: &TestApp, id: &str, states: &[&str], secs: u64) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let j = job(app, id).await;
+        if states.iter().any(|s| j["state"] == *s) {
+            return j;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "upload never reached {states:?}: {j}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// What the sandbox received, newest last.
+pub async fn sandbox_posts(app: &TestApp) -> Vec<Value> {
+    let res = app.get("/sandbox/tiktok/_/posts").await;
+    assert_eq!(res.status().as_u16(), 200);
+    res.json().await.expect("json")
+}
+
+pub async fn post_json(app: &TestApp, csrf: &str, path: &str) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .header("X-CSRF-Token", csrf)
+        .send()
+        .await
+        .expect("request")
+}
+
+/// The files in the spool folder (what Cast keeps on disk).
+pub fn spool_files(app: &TestApp) -> Vec<String> {
+    match std::fs::read_dir(app.data_path().join("spool")) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
