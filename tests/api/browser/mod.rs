@@ -4,3 +4,4 @@ mod connect;
 mod harness;
 mod login;
 mod posting;
+mod tunnel;

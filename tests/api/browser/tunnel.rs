@@ -1,0 +1,159 @@
+//! A file far above 100 MB passes a tunnel that refuses request bodies over 100 MB (Cloudflare's
+//! free plan does), because the browser sends it to Cast in tus chunks below that.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpListener, TcpStream};
+
+use super::harness::{browser, set_up_and_log_in};
+use crate::helpers::spawn_app;
+
+const CAP: u64 = 100 * 1024 * 1024;
+
+/// A loopback "tunnel" in front of Cast: one request per connection, 413 for bodies over `CAP`.
+/// With `cut_after`, the first upload request (PATCH) loses its connection after that many body
+/// bytes, as when a phone's connection drops.
+async fn start_capped_tunnel(upstream: u16, cut_after: Option<u64>) -> (u16, Arc<AtomicBool>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let cut = Arc::new(AtomicBool::new(cut_after.is_some()));
+    let pending = cut.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            tokio::spawn(relay(client, upstream, cut.clone(), cut_after.unwrap_or(0)));
+        }
+    });
+    (port, pending)
+}
+
+async fn relay(mut client: TcpStream, upstream: u16, cut: Arc<AtomicBool>, cut_after: u64) {
+    // Read the request head.
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match client.read(&mut byte).await {
+            Ok(1) => head.push(byte[0]),
+            _ => return,
+        }
+        if head.len() > 64 * 1024 {
+            return;
+        }
+    }
+    let text = String::from_utf8_lossy(&head).to_string();
+    let length: u64 = text
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+        .unwrap_or(0);
+    if length > CAP {
+        let _ = client.write_all(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").await;
+        return;
+    }
+    // One request per connection keeps the relay simple: the server closes after answering.
+    let rewritten: String = text
+        .split("\r\n")
+        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:") && !l.is_empty())
+        .map(|l| format!("{l}\r\n"))
+        .collect::<String>()
+        + "Connection: close\r\n\r\n";
+    let Ok(mut server) = TcpStream::connect(("127.0.0.1", upstream)).await else { return };
+    if server.write_all(rewritten.as_bytes()).await.is_err() {
+        return;
+    }
+    if text.starts_with("PATCH ") && cut.swap(false, Ordering::SeqCst) {
+        let mut part = (&mut client).take(cut_after);
+        let _ = tokio::io::copy(&mut part, &mut server).await;
+        // Both sides just see the connection die.
+        return;
+    }
+    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+}
+
+#[tokio::test]
+async fn a_file_over_100_mb_passes_a_tunnel_that_caps_bodies_at_100_mb() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let (tunnel, _) = start_capped_tunnel(app_port(&app), None).await;
+    let via = |path: &str| format!("http://127.0.0.1:{tunnel}{path}");
+
+    // The browser reaches Cast only through the tunnel.
+    let token = app.setup_token.clone().expect("token");
+    b.goto(&via(&format!("/setup?token={token}"))).await;
+    b.fill("#password", crate::helpers::PASSWORD).await;
+    b.fill("#confirm", crate::helpers::PASSWORD).await;
+    b.click("form[action='/setup'] button[type=submit]").await;
+    b.wait_for("#connect-tiktok").await;
+    b.click("#connect-tiktok").await;
+    b.wait_for("#sandbox-consent").await;
+    b.click("#authorize").await;
+    b.wait_for("#post-form").await;
+
+    let dir = tempfile::tempdir().expect("dir");
+    let big = dir.path().join("big.mp4");
+    let size: usize = 110 * 1024 * 1024;
+    let data: Vec<u8> = (0..size).map(|i| (i % 253) as u8).collect();
+    std::fs::write(&big, &data).expect("write");
+    let input = b.wait_for("#video").await;
+    input.send_keys(&big.display().to_string()).await.expect("pick");
+
+    // It arrives whole (then the check says it is not a video, which is right for these bytes).
+    let mut finished = None;
+    for _ in 0..600 {
+        let id = b.execute("return document.getElementById('upload-id').value;").await;
+        if let Some(id) = id.as_str().filter(|s| !s.is_empty()) {
+            finished = cast::tus::store::finished(&app.db, &app.data_path(), id).await.expect("db");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let finished = finished.expect("the upload finished through the tunnel");
+    assert_eq!(finished.size, size as u64);
+    let got = std::fs::read(&finished.path).expect("stored file");
+    assert!(got == data, "the bytes arrived whole and in order");
+    b.close().await;
+}
+
+fn app_port(app: &crate::helpers::TestApp) -> u16 {
+    app.address.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port")
+}
+
+#[tokio::test]
+async fn an_upload_cut_off_halfway_resumes_and_arrives_whole() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let (tunnel, cut_pending) = start_capped_tunnel(app_port(&app), Some(20 * 1024 * 1024)).await;
+    let via = |path: &str| format!("http://127.0.0.1:{tunnel}{path}");
+    let token = app.setup_token.clone().expect("token");
+    b.goto(&via(&format!("/setup?token={token}"))).await;
+    b.fill("#password", crate::helpers::PASSWORD).await;
+    b.fill("#confirm", crate::helpers::PASSWORD).await;
+    b.click("form[action='/setup'] button[type=submit]").await;
+    b.click("#connect-tiktok").await;
+    b.wait_for("#sandbox-consent").await;
+    b.click("#authorize").await;
+    b.wait_for("#post-form").await;
+
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("clip.mp4");
+    let size: usize = 45 * 1024 * 1024;
+    let data: Vec<u8> = (0..size).map(|i| (i % 241) as u8).collect();
+    std::fs::write(&file, &data).expect("write");
+    b.wait_for("#video").await.send_keys(&file.display().to_string()).await.expect("pick");
+
+    let mut finished = None;
+    for _ in 0..600 {
+        let id = b.execute("return document.getElementById('upload-id').value;").await;
+        if let Some(id) = id.as_str().filter(|s| !s.is_empty()) {
+            finished = cast::tus::store::finished(&app.db, &app.data_path(), id).await.expect("db");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let finished = finished.expect("the upload resumed and finished");
+    assert!(!cut_pending.load(Ordering::SeqCst), "the connection really was cut mid-upload");
+    let got = std::fs::read(&finished.path).expect("stored file");
+    assert_eq!(got.len(), size);
+    assert!(got == data, "byte for byte, with no gap or repeat at the cut");
+    b.close().await;
+}
