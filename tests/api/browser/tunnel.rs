@@ -2,22 +2,27 @@
 //! free plan does), because the browser sends it to Cast in tus chunks below that.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+static PATCHES_SEEN: AtomicUsize = AtomicUsize::new(0);
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::harness::{browser, set_up_and_log_in};
-use crate::helpers::spawn_app;
+use super::harness::browser;
 
 const CAP: u64 = 100 * 1024 * 1024;
 
 /// A loopback "tunnel" in front of Cast: one request per connection, 413 for bodies over `CAP`.
 /// With `cut_after`, the first upload request (PATCH) loses its connection after that many body
 /// bytes, as when a phone's connection drops.
-async fn start_capped_tunnel(upstream: u16, cut_after: Option<u64>) -> (u16, Arc<AtomicBool>) {
+/// Cast is started with `BASE_URL` set to the tunnel, as a real tunnel deployment is, so every
+/// redirect (login, TikTok's consent, the callback) keeps the browser inside the tunnel.
+async fn start_behind_tunnel(cut_after: Option<u64>) -> (crate::helpers::TestApp, u16, Arc<AtomicBool>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
+    let app = crate::helpers::spawn_app_with(&[("BASE_URL", &format!("http://127.0.0.1:{port}"))]).await;
+    let upstream = app_port(&app);
     let cut = Arc::new(AtomicBool::new(cut_after.is_some()));
     let pending = cut.clone();
     tokio::spawn(async move {
@@ -25,7 +30,7 @@ async fn start_capped_tunnel(upstream: u16, cut_after: Option<u64>) -> (u16, Arc
             tokio::spawn(relay(client, upstream, cut.clone(), cut_after.unwrap_or(0)));
         }
     });
-    (port, pending)
+    (app, port, pending)
 }
 
 async fn relay(mut client: TcpStream, upstream: u16, cut: Arc<AtomicBool>, cut_after: u64) {
@@ -61,6 +66,9 @@ async fn relay(mut client: TcpStream, upstream: u16, cut: Arc<AtomicBool>, cut_a
     if server.write_all(rewritten.as_bytes()).await.is_err() {
         return;
     }
+    if text.starts_with("PATCH ") {
+        PATCHES_SEEN.fetch_add(1, Ordering::SeqCst);
+    }
     if text.starts_with("PATCH ") && cut.swap(false, Ordering::SeqCst) {
         let mut part = (&mut client).take(cut_after);
         let _ = tokio::io::copy(&mut part, &mut server).await;
@@ -73,8 +81,7 @@ async fn relay(mut client: TcpStream, upstream: u16, cut: Arc<AtomicBool>, cut_a
 #[tokio::test]
 async fn a_file_over_100_mb_passes_a_tunnel_that_caps_bodies_at_100_mb() {
     let Some(b) = browser().await else { return };
-    let app = spawn_app().await;
-    let (tunnel, _) = start_capped_tunnel(app_port(&app), None).await;
+    let (app, tunnel, _) = start_behind_tunnel(None).await;
     let via = |path: &str| format!("http://127.0.0.1:{tunnel}{path}");
 
     // The browser reaches Cast only through the tunnel.
@@ -108,6 +115,9 @@ async fn a_file_over_100_mb_passes_a_tunnel_that_caps_bodies_at_100_mb() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     let finished = finished.expect("the upload finished through the tunnel");
+    // 110 MB in chunks under the cap: at least three PATCHes crossed the tunnel (a shared counter,
+    // so the other tunnel test can only add to it).
+    assert!(PATCHES_SEEN.load(Ordering::SeqCst) >= 3, "the upload went through the tunnel in chunks");
     assert_eq!(finished.size, size as u64);
     let got = std::fs::read(&finished.path).expect("stored file");
     assert!(got == data, "the bytes arrived whole and in order");
@@ -121,8 +131,7 @@ fn app_port(app: &crate::helpers::TestApp) -> u16 {
 #[tokio::test]
 async fn an_upload_cut_off_halfway_resumes_and_arrives_whole() {
     let Some(b) = browser().await else { return };
-    let app = spawn_app().await;
-    let (tunnel, cut_pending) = start_capped_tunnel(app_port(&app), Some(20 * 1024 * 1024)).await;
+    let (app, tunnel, cut_pending) = start_behind_tunnel(Some(20 * 1024 * 1024)).await;
     let via = |path: &str| format!("http://127.0.0.1:{tunnel}{path}");
     let token = app.setup_token.clone().expect("token");
     b.goto(&via(&format!("/setup?token={token}"))).await;
