@@ -4,8 +4,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-static PATCHES_SEEN: AtomicUsize = AtomicUsize::new(0);
-
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -18,22 +16,24 @@ const CAP: u64 = 100 * 1024 * 1024;
 /// bytes, as when a phone's connection drops.
 /// Cast is started with `BASE_URL` set to the tunnel, as a real tunnel deployment is, so every
 /// redirect (login, TikTok's consent, the callback) keeps the browser inside the tunnel.
-async fn start_behind_tunnel(cut_after: Option<u64>) -> (crate::helpers::TestApp, u16, Arc<AtomicBool>) {
+async fn start_behind_tunnel(cut_after: Option<u64>) -> (crate::helpers::TestApp, u16, Arc<AtomicBool>, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let app = crate::helpers::spawn_app_with(&[("BASE_URL", &format!("http://127.0.0.1:{port}"))]).await;
     let upstream = app_port(&app);
     let cut = Arc::new(AtomicBool::new(cut_after.is_some()));
     let pending = cut.clone();
+    let patches = Arc::new(AtomicUsize::new(0));
+    let seen = patches.clone();
     tokio::spawn(async move {
         while let Ok((client, _)) = listener.accept().await {
-            tokio::spawn(relay(client, upstream, cut.clone(), cut_after.unwrap_or(0)));
+            tokio::spawn(relay(client, upstream, cut.clone(), cut_after.unwrap_or(0), seen.clone()));
         }
     });
-    (app, port, pending)
+    (app, port, pending, patches)
 }
 
-async fn relay(mut client: TcpStream, upstream: u16, cut: Arc<AtomicBool>, cut_after: u64) {
+async fn relay(mut client: TcpStream, upstream: u16, cut: Arc<AtomicBool>, cut_after: u64, patches: Arc<AtomicUsize>) {
     // Read the request head.
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
@@ -67,7 +67,7 @@ async fn relay(mut client: TcpStream, upstream: u16, cut: Arc<AtomicBool>, cut_a
         return;
     }
     if text.starts_with("PATCH ") {
-        PATCHES_SEEN.fetch_add(1, Ordering::SeqCst);
+        patches.fetch_add(1, Ordering::SeqCst);
     }
     if text.starts_with("PATCH ") && cut.swap(false, Ordering::SeqCst) {
         let mut part = (&mut client).take(cut_after);
@@ -81,7 +81,7 @@ async fn relay(mut client: TcpStream, upstream: u16, cut: Arc<AtomicBool>, cut_a
 #[tokio::test]
 async fn a_file_over_100_mb_passes_a_tunnel_that_caps_bodies_at_100_mb() {
     let Some(b) = browser().await else { return };
-    let (app, tunnel, _) = start_behind_tunnel(None).await;
+    let (app, tunnel, _, patches) = start_behind_tunnel(None).await;
     let via = |path: &str| format!("http://127.0.0.1:{tunnel}{path}");
 
     // The browser reaches Cast only through the tunnel.
@@ -115,9 +115,8 @@ async fn a_file_over_100_mb_passes_a_tunnel_that_caps_bodies_at_100_mb() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     let finished = finished.expect("the upload finished through the tunnel");
-    // 110 MB in chunks under the cap: at least three PATCHes crossed the tunnel (a shared counter,
-    // so the other tunnel test can only add to it).
-    assert!(PATCHES_SEEN.load(Ordering::SeqCst) >= 3, "the upload went through the tunnel in chunks");
+    // 110 MB in chunks under the cap: at least three PATCHes crossed this tunnel.
+    assert!(patches.load(Ordering::SeqCst) >= 3, "the upload went through the tunnel in chunks");
     assert_eq!(finished.size, size as u64);
     let got = std::fs::read(&finished.path).expect("stored file");
     assert!(got == data, "the bytes arrived whole and in order");
@@ -131,7 +130,7 @@ fn app_port(app: &crate::helpers::TestApp) -> u16 {
 #[tokio::test]
 async fn an_upload_cut_off_halfway_resumes_and_arrives_whole() {
     let Some(b) = browser().await else { return };
-    let (app, tunnel, cut_pending) = start_behind_tunnel(Some(20 * 1024 * 1024)).await;
+    let (app, tunnel, cut_pending, _) = start_behind_tunnel(Some(20 * 1024 * 1024)).await;
     let via = |path: &str| format!("http://127.0.0.1:{tunnel}{path}");
     let token = app.setup_token.clone().expect("token");
     b.goto(&via(&format!("/setup?token={token}"))).await;
