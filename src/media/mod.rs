@@ -7,6 +7,8 @@ pub mod rules;
 
 use serde::Serialize;
 
+/// WebM is not a variant: `probe` refuses it (`ProbeError::WebmUnsupported`) because Cast's
+/// parser reads ISO-BMFF only, so every `VideoInfo` is an MP4 or a MOV.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Container {
     Mp4,
@@ -19,6 +21,13 @@ impl Container {
         match self {
             Self::Mp4 => "video/mp4",
             Self::QuickTime => "video/quicktime",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mp4 => "MP4",
+            Self::QuickTime => "MOV",
         }
     }
 }
@@ -35,6 +44,7 @@ pub enum VideoCodec {
 }
 
 impl VideoCodec {
+    /// The name a person knows the codec by, as export dialogs spell it.
     pub fn name(&self) -> String {
         match self {
             Self::H264 => "H.264".into(),
@@ -42,7 +52,15 @@ impl VideoCodec {
             Self::Vp8 => "VP8".into(),
             Self::Vp9 => "VP9".into(),
             Self::Av1 => "AV1".into(),
-            Self::Other(fourcc) => format!("'{fourcc}'"),
+            Self::Other(fourcc) => match fourcc.as_str() {
+                "mp4v" => "MPEG-4 Part 2 ('mp4v')".into(),
+                "jpeg" | "mjpa" | "mjpb" | "mjpg" => format!("Motion JPEG ('{fourcc}')"),
+                "apch" | "apcn" | "apcs" | "apco" | "ap4h" | "ap4x" => {
+                    format!("ProRes ('{fourcc}')")
+                }
+                "" => "an unknown codec".into(),
+                _ => format!("'{fourcc}'"),
+            },
         }
     }
 }
@@ -51,11 +69,11 @@ impl VideoCodec {
 pub struct VideoInfo {
     pub container: Container,
     pub codec: VideoCodec,
-    /// As displayed: a rotation of 90° or 270° swaps the coded width and height.
+    /// As displayed: a rotation of 90° or 270° swaps the stored width and height.
     pub width: u32,
     pub height: u32,
     pub duration_ms: u64,
-    /// Average frames per second.
+    /// Average frames per second over the whole track.
     pub fps: f64,
     pub size: u64,
 }

@@ -1,39 +1,43 @@
-//! Reads what a video file is from its index (`moov`) only, never its media data, so checking a
-//! 4 GB file costs about what a 4 MB one does.
+//! Reads what a video file is from its box headers and its index (`moov`) only, never its media
+//! data, so checking a 4 GB file costs about what a 4 MB one does.
 
 use std::fs::File;
-use std::io::{BufReader, Read as _};
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
-use re_mp4::{Mp4, TrackKind};
+use re_mp4::{Mp4, StsdBoxContent, TrackKind};
 
 use super::{Container, VideoCodec, VideoInfo};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProbeError {
+    /// The reason is a phrase completing "This file is not a video Cast can read (MP4 or MOV): …".
     #[error(
-        "This file is not a video Cast can read (MP4 or MOV). Export it as MP4 (H.264) and try again."
+        "This file is not a video Cast can read (MP4 or MOV): {0}. Export it as MP4 (H.264) and try again."
     )]
-    NotAVideo,
+    NotAVideo(&'static str),
     #[error(
-        "This is a WebM video. Cast sends MP4 and MOV only: export it as MP4 (H.264) and try again."
+        "This is a WebM video, and Cast sends MP4 and MOV files only. Export it as MP4 (H.264) and try again."
     )]
     WebmUnsupported,
-    #[error("This file has no video track. Pick a video file.")]
+    #[error("This file has no video track (it may be audio only). Pick a video file.")]
     NoVideoTrack,
     #[error(
-        "This video file is incomplete (cut short while copying or uploading). Upload the whole file again."
+        "This video file is incomplete: it was cut short while being copied or uploaded. Upload the whole file again."
     )]
     Truncated,
-    #[error("The video file cannot be read: {0}")]
+    #[error(
+        "Cast could not read the video file ({0}). Try again; if it keeps happening, check the server's disk."
+    )]
     Io(#[from] std::io::Error),
 }
 
 impl ProbeError {
-    /// A stable code for scripts, matching the media rules' codes where they overlap.
+    /// A stable code for scripts, in the same namespace as `MediaProblem::code`.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::NotAVideo => "not_a_video",
+            Self::NotAVideo(_) => "not_a_video",
             Self::WebmUnsupported => "unsupported_container",
             Self::NoVideoTrack => "no_video_track",
             Self::Truncated => "truncated",
@@ -41,47 +45,116 @@ impl ProbeError {
         }
     }
 
-    /// TikTok's `fail_reason` for such a file (contract §7).
+    /// TikTok's status `fail_reason` for a file that cannot be read as a video (contract §7).
     pub fn tiktok_fail_reason(&self) -> &'static str {
         "file_format_check_failed"
     }
 }
 
-/// Top-level box types an ISO-BMFF / QuickTime file may start with.
+const DAMAGED: &str = "its index is damaged";
+
+/// Top-level box types an ISO-BMFF or QuickTime file may start with.
 const FIRST_BOXES: [&[u8; 4]; 8] = [
     b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"uuid",
 ];
 const EBML_MAGIC: [u8; 4] = [0x1A, 0x45, 0xDF, 0xA3];
 
-/// Blocking: run it on a blocking thread.
+/// What `path` is, judged from its index. Blocking: call it from a blocking thread.
 pub fn probe(path: &Path) -> Result<VideoInfo, ProbeError> {
     let mut file = File::open(path)?;
     let size = file.metadata()?.len();
-    let mut head = [0u8; 8];
-    if size < 8 || file.read_exact(&mut head).is_err() {
-        return Err(ProbeError::NotAVideo);
-    }
-    if head[..4] == EBML_MAGIC {
-        return Err(ProbeError::WebmUnsupported);
-    }
-    // Checked before parsing: the parser would read text as a huge box size and call it truncated.
-    if !FIRST_BOXES.iter().any(|b| &head[4..8] == b.as_slice()) {
-        return Err(ProbeError::NotAVideo);
-    }
-    drop(file);
-    let reader = BufReader::with_capacity(64 * 1024, File::open(path)?);
-    let mp4 = Mp4::read(reader, size).map_err(|e| classify(&e))?;
+    check_layout(&mut file, size)?;
+    file.seek(SeekFrom::Start(0))?;
+    let reader = BufReader::with_capacity(64 * 1024, file);
+    // re_mp4 indexes its sample tables without bounds checks and panics on inconsistent ones
+    // (found in damaged files); a bad upload must be a refusal, not a crashed worker thread.
+    // Nothing from the closure is used after a panic, so unwind safety holds.
+    let parsed = catch_unwind(AssertUnwindSafe(move || Mp4::read(reader, size)));
+    let mp4 = match parsed {
+        Ok(Ok(mp4)) => mp4,
+        Ok(Err(e)) => return Err(classify(e)),
+        Err(_) => return Err(ProbeError::NotAVideo(DAMAGED)),
+    };
     describe(&mp4, size)
 }
 
-fn classify(e: &re_mp4::Error) -> ProbeError {
+/// Walks the top-level box headers (a few seeks) before the parser sees the file, because only
+/// here can "cut short" be told apart from "not a video": the parser reports both as a box
+/// larger than the file, or as a missing `moov`.
+fn check_layout(file: &mut (impl Read + Seek), size: u64) -> Result<(), ProbeError> {
+    let mut head = [0u8; 8];
+    if size < 8 {
+        return Err(ProbeError::NotAVideo("it is too short to be a video"));
+    }
+    file.read_exact(&mut head)?;
+    if head[..4] == EBML_MAGIC {
+        return Err(ProbeError::WebmUnsupported);
+    }
+    if !FIRST_BOXES.iter().any(|b| head[4..8] == b[..]) {
+        return Err(ProbeError::NotAVideo(
+            "it does not start like an MP4 or MOV file",
+        ));
+    }
+    let mut pos = 0u64;
+    let mut has_moov = false;
+    while pos < size {
+        if size - pos < 8 {
+            // A few stray bytes after a complete index are harmless; before one, they are
+            // the start of the index, cut off.
+            if has_moov {
+                break;
+            }
+            return Err(ProbeError::Truncated);
+        }
+        file.seek(SeekFrom::Start(pos))?;
+        file.read_exact(&mut head)?;
+        let end = match u32::from_be_bytes([head[0], head[1], head[2], head[3]]) {
+            // Size 0: the box runs to the end of the file.
+            0 => size,
+            // Size 1: a 64-bit size follows the type.
+            1 => {
+                if size - pos < 16 {
+                    return Err(ProbeError::Truncated);
+                }
+                let mut large = [0u8; 8];
+                file.read_exact(&mut large)?;
+                let large = u64::from_be_bytes(large);
+                if large < 16 {
+                    return Err(ProbeError::NotAVideo(DAMAGED));
+                }
+                pos.saturating_add(large)
+            }
+            2..=7 => return Err(ProbeError::NotAVideo(DAMAGED)),
+            n => pos + u64::from(n),
+        };
+        if end > size {
+            return Err(ProbeError::Truncated);
+        }
+        has_moov |= &head[4..8] == b"moov";
+        pos = end;
+    }
+    if has_moov {
+        Ok(())
+    } else {
+        Err(ProbeError::NotAVideo(
+            "it has no index (no 'moov' box), as when a recording was interrupted",
+        ))
+    }
+}
+
+fn classify(e: re_mp4::Error) -> ProbeError {
     use re_mp4::Error as E;
     match e {
-        E::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => ProbeError::Truncated,
-        E::InvalidData(msg) if msg.contains("larger size") => ProbeError::Truncated,
-        // Media data but no index: the index (moov) was at the end and did not arrive.
-        E::BoxNotFound(re_mp4::BoxType::MoovBox) => ProbeError::Truncated,
-        _ => ProbeError::NotAVideo,
+        // The layout check saw every box end inside the file, so reading past its end means a
+        // box inside the index claims more than its parent holds.
+        E::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            ProbeError::NotAVideo(DAMAGED)
+        }
+        E::Io(io) => ProbeError::Io(io),
+        E::BoxNotFound(re_mp4::BoxType::FtypBox) => ProbeError::NotAVideo(
+            "it lacks the 'ftyp' header that MP4 and current MOV files have",
+        ),
+        _ => ProbeError::NotAVideo(DAMAGED),
     }
 }
 
@@ -92,19 +165,22 @@ fn describe(mp4: &Mp4, size: u64) -> Result<VideoInfo, ProbeError> {
         Container::Mp4
     };
     let tracks = mp4.tracks();
-    // Sample data past the end of the file means the file was cut short.
-    let end = tracks
+    // A faststart file cut short keeps its whole index; only the sample table shows that the
+    // media data it points to is gone.
+    let data_end = tracks
         .values()
         .flat_map(|t| t.samples.iter())
-        .map(|s| s.offset + s.size)
+        .map(|s| s.offset.saturating_add(s.size))
         .max()
         .unwrap_or(0);
-    if end > size {
+    if data_end > size {
         return Err(ProbeError::Truncated);
     }
     let video = tracks
         .values()
         .find(|t| t.kind == Some(TrackKind::Video))
+        // re_mp4 leaves `kind` empty for sample entries it does not parse (mp4v, avc3, ProRes…);
+        // the handler still says it is video.
         .or_else(|| {
             tracks
                 .values()
@@ -112,19 +188,23 @@ fn describe(mp4: &Mp4, size: u64) -> Result<VideoInfo, ProbeError> {
         })
         .ok_or(ProbeError::NoVideoTrack)?;
     let trak = video.trak(mp4);
-    let codec = codec_of(video.codec_string(mp4), &trak.mdia.minf.stbl.stsd.contents);
-    let (mut width, mut height) = (u32::from(video.width), u32::from(video.height));
+    let entry = &trak.mdia.minf.stbl.stsd.contents;
+    let (mut width, mut height) = (
+        u32::from(trak.tkhd.width.value()),
+        u32::from(trak.tkhd.height.value()),
+    );
     if width == 0 || height == 0 {
-        // Unknown sample entries leave the size at 0; the track header still has it.
-        width = trak.tkhd.width.value() as u32;
-        height = trak.tkhd.height.value() as u32;
+        // Some muxers leave the track header's size at 0; the sample entry has the coded size.
+        (width, height) = coded_size(entry).unwrap_or((width, height));
     }
+    // The track header's size is before its matrix; a quarter turn shows it the other way up.
     let m = &trak.tkhd.matrix;
     if m.a == 0 && m.d == 0 && m.b != 0 && m.c != 0 {
         std::mem::swap(&mut width, &mut height);
     }
     let timescale = video.timescale.max(1);
-    let duration_ms = video.duration.saturating_mul(1000) / timescale;
+    let duration_ms =
+        u64::try_from(u128::from(video.duration) * 1000 / u128::from(timescale)).unwrap_or(u64::MAX);
     let fps = if video.duration > 0 {
         video.samples.len() as f64 * timescale as f64 / video.duration as f64
     } else {
@@ -132,7 +212,7 @@ fn describe(mp4: &Mp4, size: u64) -> Result<VideoInfo, ProbeError> {
     };
     Ok(VideoInfo {
         container,
-        codec,
+        codec: codec_of(entry),
         width,
         height,
         duration_ms,
@@ -141,24 +221,38 @@ fn describe(mp4: &Mp4, size: u64) -> Result<VideoInfo, ProbeError> {
     })
 }
 
-fn codec_of(codec_string: Option<String>, contents: &re_mp4::StsdBoxContent) -> VideoCodec {
-    let fourcc = codec_string
-        .as_deref()
-        .and_then(|s| s.split('.').next())
-        .map(str::to_string)
-        .unwrap_or_else(|| match contents {
-            re_mp4::StsdBoxContent::Unknown(f) => {
-                String::from_utf8_lossy(&f.value).trim().to_string()
+fn coded_size(entry: &StsdBoxContent) -> Option<(u32, u32)> {
+    let (w, h) = match entry {
+        StsdBoxContent::Avc1(b) => (b.width, b.height),
+        StsdBoxContent::Hvc1(b) | StsdBoxContent::Hev1(b) => (b.width, b.height),
+        StsdBoxContent::Vp08(b) => (b.width, b.height),
+        StsdBoxContent::Vp09(b) => (b.width, b.height),
+        StsdBoxContent::Av01(b) => (b.width, b.height),
+        StsdBoxContent::Mp4a(_) | StsdBoxContent::Tx3g(_) | StsdBoxContent::Unknown(_) => {
+            return None;
+        }
+    };
+    Some((u32::from(w), u32::from(h)))
+}
+
+fn codec_of(entry: &StsdBoxContent) -> VideoCodec {
+    match entry {
+        StsdBoxContent::Avc1(_) => VideoCodec::H264,
+        StsdBoxContent::Hvc1(_) | StsdBoxContent::Hev1(_) => VideoCodec::H265,
+        StsdBoxContent::Vp08(_) => VideoCodec::Vp8,
+        StsdBoxContent::Vp09(_) => VideoCodec::Vp9,
+        StsdBoxContent::Av01(_) => VideoCodec::Av1,
+        StsdBoxContent::Mp4a(_) => VideoCodec::Other("mp4a".into()),
+        StsdBoxContent::Tx3g(_) => VideoCodec::Other("tx3g".into()),
+        StsdBoxContent::Unknown(fourcc) => {
+            let fourcc = String::from_utf8_lossy(&fourcc.value).trim().to_string();
+            // avc3 is H.264 with its parameter sets in the stream; re_mp4 only parses avc1.
+            if fourcc == "avc3" {
+                VideoCodec::H264
+            } else {
+                VideoCodec::Other(fourcc)
             }
-            _ => String::new(),
-        });
-    match fourcc.as_str() {
-        "avc1" | "avc3" => VideoCodec::H264,
-        "hvc1" | "hev1" => VideoCodec::H265,
-        "vp08" => VideoCodec::Vp8,
-        "vp09" => VideoCodec::Vp9,
-        "av01" => VideoCodec::Av1,
-        other => VideoCodec::Other(other.to_string()),
+        }
     }
 }
 
@@ -173,72 +267,191 @@ mod tests {
             .join(name)
     }
 
+    fn info(name: &str) -> VideoInfo {
+        probe(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
     fn codes(name: &str, max_sec: u32) -> Vec<&'static str> {
-        let info = probe(&fixture(name)).expect(name);
-        check(&info, max_sec).iter().map(|p| p.code()).collect()
+        check(&info(name), max_sec).iter().map(|p| p.code()).collect()
+    }
+
+    /// A copy of a fixture's bytes, changed by `edit`, in a temporary file.
+    fn edited(name: &str, edit: impl FnOnce(&mut Vec<u8>)) -> (tempfile::TempDir, std::path::PathBuf) {
+        let mut bytes = std::fs::read(fixture(name)).expect("read fixture");
+        edit(&mut bytes);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(name);
+        std::fs::write(&path, &bytes).expect("write");
+        (dir, path)
     }
 
     #[test]
     fn good_videos_pass_wherever_their_index_is() {
         for name in ["ok.mp4", "ok_faststart.mp4", "ok.mov", "hevc.mp4"] {
-            let info = probe(&fixture(name)).expect(name);
-            assert_eq!((info.width, info.height), (540, 960), "{name}");
-            assert!((info.fps - 30.0).abs() < 0.1, "{name}: {}", info.fps);
-            assert!(
-                (1900..=2100).contains(&info.duration_ms),
-                "{name}: {}",
-                info.duration_ms
+            let v = info(name);
+            assert_eq!((v.width, v.height), (540, 960), "{name}");
+            assert!((v.fps - 30.0).abs() < 0.01, "{name}: {}", v.fps);
+            assert_eq!(v.duration_ms, 2000, "{name}");
+            assert_eq!(
+                v.size,
+                std::fs::metadata(fixture(name)).expect("stat").len()
             );
-            assert!(
-                check(&info, 600).is_empty(),
-                "{name}: {:?}",
-                check(&info, 600)
-            );
+            assert!(check(&v, 600).is_empty(), "{name}: {:?}", check(&v, 600));
         }
+    }
+
+    #[test]
+    fn container_and_codec_are_named() {
+        let mp4 = info("ok.mp4");
+        assert_eq!((mp4.container, mp4.codec), (Container::Mp4, VideoCodec::H264));
+        let mov = info("ok.mov");
+        assert_eq!((mov.container, mov.codec), (Container::QuickTime, VideoCodec::H264));
+        assert_eq!(info("hevc.mp4").codec, VideoCodec::H265);
         assert_eq!(
-            probe(&fixture("ok.mov")).expect("mov").container,
-            Container::QuickTime
-        );
-        assert_eq!(
-            probe(&fixture("hevc.mp4")).expect("hevc").codec,
-            VideoCodec::H265
-        );
-        assert_eq!(
-            probe(&fixture("ok.mp4")).expect("mp4").codec,
-            VideoCodec::H264
+            info("wrong_codec.mp4").codec,
+            VideoCodec::Other("mp4v".into())
         );
     }
 
     #[test]
-    fn each_bad_fixture_has_its_problem() {
+    fn a_quarter_turn_swaps_width_and_height() {
+        let v = info("rotated.mp4");
+        assert_eq!((v.width, v.height), (960, 540));
+    }
+
+    #[test]
+    fn each_bad_fixture_has_exactly_its_problem() {
         assert_eq!(codes("too_long.mp4", 10), ["too_long"]);
+        assert_eq!(codes("too_long.mp4", 12), Vec::<&str>::new());
         assert_eq!(codes("wrong_codec.mp4", 600), ["unsupported_codec"]);
         assert_eq!(codes("low_fps.mp4", 600), ["frame_rate"]);
         assert_eq!(codes("tiny.mp4", 600), ["resolution"]);
+        let long = info("too_long.mp4");
+        assert_eq!((long.width, long.height, long.duration_ms), (360, 640, 12_000));
+        assert!((info("low_fps.mp4").fps - 15.0).abs() < 0.01);
+        let tiny = info("tiny.mp4");
+        assert_eq!((tiny.width, tiny.height), (160, 120));
     }
 
     #[test]
-    fn files_that_are_not_whole_videos_are_refused_by_name() {
-        assert!(matches!(
-            probe(&fixture("not_a_video.mp4")),
-            Err(ProbeError::NotAVideo)
-        ));
-        assert!(matches!(
-            probe(&fixture("truncated.mp4")),
-            Err(ProbeError::Truncated)
-        ));
-        let dir = tempfile::tempdir().expect("dir");
-        // A moov-at-end file cut short loses its index.
-        let whole = std::fs::read(fixture("ok.mp4")).expect("read");
-        let cut = dir.path().join("cut.mp4");
-        std::fs::write(&cut, &whole[..whole.len() - 200]).expect("write");
-        assert!(
-            matches!(probe(&cut), Err(ProbeError::Truncated)),
-            "{:?}",
-            probe(&cut)
-        );
-        let webm = dir.path().join("x.webm");
-        std::fs::write(&webm, [0x1A, 0x45, 0xDF, 0xA3, 0, 0, 0, 0, 0, 0]).expect("write");
+    fn text_and_webm_are_not_videos_cast_reads() {
+        let err = probe(&fixture("not_a_video.mp4")).expect_err("text");
+        assert!(matches!(err, ProbeError::NotAVideo(_)), "{err:?}");
+        assert_eq!(err.code(), "not_a_video");
+        assert!(err.to_string().starts_with("This file is not a video Cast can read"));
+        let (_dir, webm) = edited("ok.mp4", |b| b[..4].copy_from_slice(&EBML_MAGIC));
         assert!(matches!(probe(&webm), Err(ProbeError::WebmUnsupported)));
+        let (_dir, short) = edited("ok.mp4", |b| b.truncate(5));
+        assert!(matches!(probe(&short), Err(ProbeError::NotAVideo(_))));
+        let (_dir, empty) = edited("ok.mp4", Vec::clear);
+        assert!(matches!(probe(&empty), Err(ProbeError::NotAVideo(_))));
+    }
+
+    #[test]
+    fn an_audio_only_file_has_no_video_track() {
+        assert!(matches!(
+            probe(&fixture("no_video.mp4")),
+            Err(ProbeError::NoVideoTrack)
+        ));
+    }
+
+    #[test]
+    fn a_missing_file_is_an_io_error() {
+        assert!(matches!(
+            probe(&fixture("does_not_exist.mp4")),
+            Err(ProbeError::Io(_))
+        ));
+    }
+
+    #[test]
+    fn a_faststart_file_cut_in_half_is_truncated() {
+        let err = probe(&fixture("truncated.mp4")).expect_err("truncated");
+        assert!(matches!(err, ProbeError::Truncated), "{err:?}");
+        assert_eq!(err.tiktok_fail_reason(), "file_format_check_failed");
+    }
+
+    #[test]
+    fn a_faststart_file_missing_its_last_bytes_is_truncated_by_its_sample_table() {
+        // ok_faststart.mp4 is ftyp, moov, free, then mdat of 10,029 bytes: cutting 100 bytes
+        // leaves the mdat's declared size inside the file, so only the samples show the loss.
+        let (_dir, cut) = edited("ok_faststart.mp4", |b| b.truncate(b.len() - 100));
+        let size = std::fs::metadata(&cut).expect("stat").len();
+        let mut f = File::open(&cut).expect("open");
+        assert!(
+            check_layout(&mut f, size).is_err(),
+            "the box walk alone sees the mdat overrun"
+        );
+        let mp4 = Mp4::read(BufReader::new(File::open(&cut).expect("open")), size).expect("parses");
+        assert!(matches!(describe(&mp4, size), Err(ProbeError::Truncated)));
+        assert!(matches!(probe(&cut), Err(ProbeError::Truncated)));
+    }
+
+    #[test]
+    fn a_moov_at_end_file_cut_anywhere_is_truncated() {
+        let len = std::fs::metadata(fixture("ok.mp4")).expect("stat").len() as usize;
+        // Inside the moov, inside the mdat, and inside the moov's 8-byte header.
+        for keep in [len - 200, len / 2, 32 + 8 + 10_029 + 4] {
+            let (_dir, cut) = edited("ok.mp4", |b| b.truncate(keep));
+            assert!(
+                matches!(probe(&cut), Err(ProbeError::Truncated)),
+                "{keep}: {:?}",
+                probe(&cut)
+            );
+        }
+    }
+
+    #[test]
+    fn media_data_without_an_index_is_not_a_video() {
+        // ok.mp4 is ftyp, free, mdat, moov: dropping the moov leaves a whole file without index.
+        let (_dir, no_moov) = edited("ok.mp4", |b| b.truncate(32 + 8 + 10_029));
+        let err = probe(&no_moov).expect_err("no moov");
+        assert!(matches!(err, ProbeError::NotAVideo(_)), "{err:?}");
+        assert!(err.to_string().contains("no index"), "{err}");
+    }
+
+    #[test]
+    fn stray_bytes_after_a_whole_file_are_tolerated() {
+        let (_dir, padded) = edited("ok.mp4", |b| b.extend_from_slice(&[0, 0, 0]));
+        assert_eq!(info("ok.mp4").duration_ms, probe(&padded).expect("padded").duration_ms);
+    }
+
+    #[test]
+    fn a_damaged_index_is_refused_without_panicking() {
+        // Zero the whole stco (chunk offsets) payload of every track, then scramble the moov
+        // body: whatever the parser trips on, the answer is an error, never a panic.
+        let whole = std::fs::read(fixture("ok_faststart.mp4")).expect("read");
+        let moov = 32;
+        for step in [7usize, 13, 29, 61] {
+            let (_dir, bad) = edited("ok_faststart.mp4", |b| {
+                for i in (moov + 8..moov + 3548).step_by(step) {
+                    b[i] = b[i].wrapping_add(0x5A);
+                }
+            });
+            // Only errors, never a panic; a lucky scramble may still parse.
+            if let Err(e) = probe(&bad) {
+                assert!(
+                    matches!(e, ProbeError::NotAVideo(_) | ProbeError::Truncated | ProbeError::NoVideoTrack),
+                    "{step}: {e:?}"
+                );
+            }
+        }
+        assert_eq!(whole.len(), 13_617, "the offsets above assume this fixture's layout");
+    }
+
+    #[test]
+    fn messages_say_what_to_do() {
+        for e in [
+            ProbeError::NotAVideo(DAMAGED),
+            ProbeError::WebmUnsupported,
+            ProbeError::NoVideoTrack,
+            ProbeError::Truncated,
+        ] {
+            let m = e.to_string();
+            assert!(m.ends_with('.') && m.len() > 40, "{m}");
+            assert!(
+                ["Export", "Upload", "Pick"].iter().any(|verb| m.contains(verb)),
+                "{m}"
+            );
+        }
     }
 }

@@ -19,7 +19,9 @@ pub enum TusError {
     NotFound,
     #[error("This upload expired. Pick the video again to start over.")]
     Expired,
-    #[error("The upload is at byte {expected}, not {given}: ask for its offset (HEAD) and continue from there.")]
+    #[error(
+        "The upload is at byte {expected}, not {given}: ask for its offset (HEAD) and continue from there."
+    )]
     OffsetMismatch { expected: u64, given: u64 },
     #[error("The video is {length} bytes; Cast takes at most {max}.")]
     TooLarge { length: u64, max: u64 },
@@ -46,13 +48,19 @@ pub fn parse_metadata(header: &str) -> Result<HashMap<String, String>, TusError>
             Some(v) => {
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(v.trim())
-                    .map_err(|_| TusError::BadRequest(format!("Upload-Metadata value for '{key}' is not base64.")))?;
+                    .map_err(|_| {
+                        TusError::BadRequest(format!(
+                            "Upload-Metadata value for '{key}' is not base64."
+                        ))
+                    })?;
                 String::from_utf8_lossy(&bytes).into_owned()
             }
             None => String::new(),
         };
         if key.is_empty() || key.contains(' ') {
-            return Err(TusError::BadRequest("Upload-Metadata has an empty or invalid key.".into()));
+            return Err(TusError::BadRequest(
+                "Upload-Metadata has an empty or invalid key.".into(),
+            ));
         }
         out.insert(key, value);
     }
@@ -65,7 +73,8 @@ mod tests {
 
     #[test]
     fn metadata_pairs_decode() {
-        let m = parse_metadata("filename dmlkZW8ubXA0,filetype dmlkZW8vbXA0,is_confidential").expect("valid");
+        let m = parse_metadata("filename dmlkZW8ubXA0,filetype dmlkZW8vbXA0,is_confidential")
+            .expect("valid");
         assert_eq!(m["filename"], "video.mp4");
         assert_eq!(m["filetype"], "video/mp4");
         assert_eq!(m["is_confidential"], "");

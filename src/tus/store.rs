@@ -40,7 +40,11 @@ fn file(data_dir: &Path, id: &str) -> PathBuf {
 
 /// Ids are ours (random, URL-safe); anything else in a path is refused before touching the disk.
 fn check_id(id: &str) -> Result<(), TusError> {
-    let ok = !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if ok { Ok(()) } else { Err(TusError::NotFound) }
 }
 
@@ -126,9 +130,15 @@ where
     let upload = get(db, id).await?;
     let (length, mut received) = (upload.length as u64, upload.received as u64);
     if offset != received {
-        return Err(TusError::OffsetMismatch { expected: received, given: offset });
+        return Err(TusError::OffsetMismatch {
+            expected: received,
+            given: offset,
+        });
     }
-    let mut f = tokio::fs::OpenOptions::new().write(true).open(file(data_dir, id)).await?;
+    let mut f = tokio::fs::OpenOptions::new()
+        .write(true)
+        .open(file(data_dir, id))
+        .await?;
     // A crash after writing but before recording the offset leaves extra bytes: cut them.
     f.set_len(received).await?;
     f.seek(std::io::SeekFrom::Start(received)).await?;
@@ -145,7 +155,9 @@ where
             }
             Err(e) => {
                 // The client went away; what arrived is kept for the resume.
-                failure = Some(TusError::BadRequest(format!("the upload was interrupted: {e}")));
+                failure = Some(TusError::BadRequest(format!(
+                    "the upload was interrupted: {e}"
+                )));
                 break;
             }
         }
@@ -154,14 +166,20 @@ where
     f.sync_data().await?;
     let completed = (received == length).then(now);
     // A finished upload gets a fresh lifetime, so the owner has time to fill in the form.
-    let expires = if completed.is_some() { now() + ttl_secs } else { upload.expires_at };
-    sqlx::query("UPDATE tus_uploads SET received = ?, completed_at = ?, expires_at = ? WHERE id = ?")
-        .bind(received as i64)
-        .bind(completed)
-        .bind(expires)
-        .bind(id)
-        .execute(db)
-        .await?;
+    let expires = if completed.is_some() {
+        now() + ttl_secs
+    } else {
+        upload.expires_at
+    };
+    sqlx::query(
+        "UPDATE tus_uploads SET received = ?, completed_at = ?, expires_at = ? WHERE id = ?",
+    )
+    .bind(received as i64)
+    .bind(completed)
+    .bind(expires)
+    .bind(id)
+    .execute(db)
+    .await?;
     match failure {
         Some(e) => Err(e),
         None => get(db, id).await,
@@ -171,17 +189,29 @@ where
 /// Termination: deletes the upload and its bytes.
 pub async fn remove(db: &SqlitePool, data_dir: &Path, id: &str) -> Result<(), TusError> {
     check_id(id)?;
-    let n = sqlx::query("DELETE FROM tus_uploads WHERE id = ?").bind(id).execute(db).await?.rows_affected();
+    let n = sqlx::query("DELETE FROM tus_uploads WHERE id = ?")
+        .bind(id)
+        .execute(db)
+        .await?
+        .rows_affected();
     match tokio::fs::remove_file(file(data_dir, id)).await {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e.into()),
     }
-    if n == 0 { Err(TusError::NotFound) } else { Ok(()) }
+    if n == 0 {
+        Err(TusError::NotFound)
+    } else {
+        Ok(())
+    }
 }
 
 /// A complete, unexpired upload by id; `None` while bytes are still missing or when unknown.
-pub async fn finished(db: &SqlitePool, data_dir: &Path, id: &str) -> Result<Option<FinishedUpload>, TusError> {
+pub async fn finished(
+    db: &SqlitePool,
+    data_dir: &Path,
+    id: &str,
+) -> Result<Option<FinishedUpload>, TusError> {
     let upload = match get(db, id).await {
         Ok(u) => u,
         Err(TusError::NotFound | TusError::Expired) => return Ok(None),

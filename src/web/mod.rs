@@ -182,7 +182,10 @@ impl Application {
     /// with the background tasks beside it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let refresher = tokio::spawn(self.state.accounts.clone().run_refresher());
-        let housekeeping = tokio::spawn(housekeeping(self.state.db.clone(), self.state.config.data_dir.clone()));
+        let housekeeping = tokio::spawn(housekeeping(
+            self.state.db.clone(),
+            self.state.config.data_dir.clone(),
+        ));
         let uploader = tokio::spawn(self.state.uploads.clone().run_worker());
         let result = self.server.await;
         // A job stopped mid-chunk resumes at the next start from its recorded progress.

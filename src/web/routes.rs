@@ -4,8 +4,8 @@ use actix_web::web;
 
 use crate::web::assets;
 use crate::web::handlers::{
-    accounts, api_me, api_tiktok, api_uploads, connect, dashboard, health, login, post_form, post_submit, setup, tus,
-    upload_pages,
+    accounts, api_me, api_tiktok, api_uploads, connect, dashboard, health, login, post_form,
+    post_submit, setup, tus, upload_pages,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -38,12 +38,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(tus::tus_delete))
                 .route(web::method(actix_web::http::Method::OPTIONS).to(tus::tus_options)),
         )
-
         .route("/history", web::get().to(upload_pages::history_show))
         .route("/uploads/{id}", web::get().to(upload_pages::upload_show))
-        .route("/uploads/{id}/status", web::get().to(upload_pages::upload_status_show))
-        .route("/uploads/{id}/retry", web::post().to(upload_pages::upload_retry))
-        .route("/uploads/{id}/cancel", web::post().to(upload_pages::upload_cancel))
+        .route(
+            "/uploads/{id}/status",
+            web::get().to(upload_pages::upload_status_show),
+        )
+        .route(
+            "/uploads/{id}/retry",
+            web::post().to(upload_pages::upload_retry),
+        )
+        .route(
+            "/uploads/{id}/cancel",
+            web::post().to(upload_pages::upload_cancel),
+        )
         .route(
             "/accounts/{open_id}/disconnect",
             web::post().to(accounts::account_disconnect),

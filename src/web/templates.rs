@@ -145,7 +145,10 @@ pub struct HistoryPage {
 pub fn rfc3339(unix: impl std::borrow::Borrow<i64>) -> String {
     time::OffsetDateTime::from_unix_timestamp(*unix.borrow())
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 

@@ -208,10 +208,10 @@ pub fn run_cast(
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("cast runs");
-    if let Some(mut pipe) = child.stdin.take() {
-        if let Some(input) = stdin {
-            pipe.write_all(input.as_bytes()).expect("stdin");
-        }
+    if let Some(mut pipe) = child.stdin.take()
+        && let Some(input) = stdin
+    {
+        pipe.write_all(input.as_bytes()).expect("stdin");
     }
     child.wait_with_output().expect("cast finishes")
 }

@@ -13,13 +13,22 @@ async fn create(app: &TestApp, csrf: &str, length: usize) -> reqwest::Response {
         .header("Tus-Resumable", "1.0.0")
         .header("X-CSRF-Token", csrf)
         .header("Upload-Length", length.to_string())
-        .header("Upload-Metadata", "filename dmlkZW8ubXA0,filetype dmlkZW8vbXA0")
+        .header(
+            "Upload-Metadata",
+            "filename dmlkZW8ubXA0,filetype dmlkZW8vbXA0",
+        )
         .send()
         .await
         .expect("create")
 }
 
-async fn patch(app: &TestApp, csrf: &str, url: &str, offset: usize, body: Vec<u8>) -> reqwest::Response {
+async fn patch(
+    app: &TestApp,
+    csrf: &str,
+    url: &str,
+    offset: usize,
+    body: Vec<u8>,
+) -> reqwest::Response {
     app.client
         .patch(app.url(url))
         .header("Tus-Resumable", "1.0.0")
@@ -33,18 +42,32 @@ async fn patch(app: &TestApp, csrf: &str, url: &str, offset: usize, body: Vec<u8
 }
 
 async fn head(app: &TestApp, url: &str) -> reqwest::Response {
-    app.client.head(app.url(url)).header("Tus-Resumable", "1.0.0").send().await.expect("head")
+    app.client
+        .head(app.url(url))
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .expect("head")
 }
 
 fn offset(res: &reqwest::Response) -> String {
-    res.headers().get("upload-offset").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+    res.headers()
+        .get("upload-offset")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[tokio::test]
 async fn the_server_says_what_it_supports() {
     let app = spawn_app().await;
     app.logged_in().await;
-    let res = app.client.request(reqwest::Method::OPTIONS, app.url("/uploads/tus/")).send().await.expect("options");
+    let res = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/uploads/tus/"))
+        .send()
+        .await
+        .expect("options");
     assert_eq!(res.status().as_u16(), 204);
     assert_eq!(res.headers()["tus-version"], "1.0.0");
     let ext = res.headers()["tus-extension"].to_str().expect("ext");
@@ -79,8 +102,14 @@ async fn a_resumed_upload_arrives_byte_for_byte() {
     assert_eq!(res.status().as_u16(), 204);
     assert_eq!(offset(&res), "300000");
     let id = url.rsplit('/').next().expect("id");
-    let finished = cast::tus::store::finished(&app.db, &app.data_path(), id).await.expect("db").expect("complete");
-    assert_eq!(sha(&std::fs::read(finished.path).expect("file")), sha(&data));
+    let finished = cast::tus::store::finished(&app.db, &app.data_path(), id)
+        .await
+        .expect("db")
+        .expect("complete");
+    assert_eq!(
+        sha(&std::fs::read(finished.path).expect("file")),
+        sha(&data)
+    );
     assert_eq!(finished.metadata["filename"], "video.mp4");
 }
 
@@ -92,7 +121,11 @@ async fn a_patch_at_the_wrong_offset_is_refused_with_409() {
     patch(&app, &csrf, &url, 0, vec![1; 400]).await;
     let res = patch(&app, &csrf, &url, 200, vec![2; 100]).await;
     assert_eq!(res.status().as_u16(), 409);
-    assert_eq!(offset(&head(&app, &url).await), "400", "nothing was written");
+    assert_eq!(
+        offset(&head(&app, &url).await),
+        "400",
+        "nothing was written"
+    );
 }
 
 #[tokio::test]
@@ -120,7 +153,9 @@ async fn termination_deletes_the_upload() {
         .expect("delete");
     assert_eq!(res.status().as_u16(), 204);
     assert_eq!(head(&app, &url).await.status().as_u16(), 404);
-    let left = std::fs::read_dir(app.data_path().join("tus")).map(|d| d.count()).unwrap_or(0);
+    let left = std::fs::read_dir(app.data_path().join("tus"))
+        .map(|d| d.count())
+        .unwrap_or(0);
     assert_eq!(left, 0, "the bytes are gone too");
 }
 
@@ -130,12 +165,19 @@ async fn abandoned_uploads_expire_and_are_deleted() {
     let csrf = app.logged_in().await;
     let url = location(&create(&app, &csrf, 1000).await);
     patch(&app, &csrf, &url, 0, vec![1; 10]).await;
-    sqlx::query("UPDATE tus_uploads SET expires_at = 0").execute(&app.db).await.expect("age");
+    sqlx::query("UPDATE tus_uploads SET expires_at = 0")
+        .execute(&app.db)
+        .await
+        .expect("age");
     assert_eq!(head(&app, &url).await.status().as_u16(), 410, "expired");
-    let deleted = cast::tus::store::delete_expired(&app.db, &app.data_path()).await.expect("cleanup");
+    let deleted = cast::tus::store::delete_expired(&app.db, &app.data_path())
+        .await
+        .expect("cleanup");
     assert_eq!(deleted, 1);
     assert_eq!(head(&app, &url).await.status().as_u16(), 404);
-    let left = std::fs::read_dir(app.data_path().join("tus")).map(|d| d.count()).unwrap_or(0);
+    let left = std::fs::read_dir(app.data_path().join("tus"))
+        .map(|d| d.count())
+        .unwrap_or(0);
     assert_eq!(left, 0);
 }
 
@@ -145,7 +187,10 @@ async fn a_video_over_the_limit_is_refused_before_any_byte_is_stored() {
     let csrf = app.logged_in().await;
     let res = create(&app, &csrf, 2_000_000).await;
     assert_eq!(res.status().as_u16(), 413);
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tus_uploads").fetch_one(&app.db).await.expect("count");
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tus_uploads")
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
     assert_eq!(count, 0);
 }
 

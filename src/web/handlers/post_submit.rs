@@ -7,9 +7,9 @@ use askama::Template as _;
 use serde::Deserialize;
 
 use crate::media;
+use crate::uploads::post::RawPost;
 use crate::uploads::spool::SpooledFile;
 use crate::uploads::{Problem, UploadError};
-use crate::uploads::post::RawPost;
 use crate::web::error::AppError;
 use crate::web::state::AppState;
 use crate::web::templates::{PostErrorsPartial, VideoCheckPartial};
@@ -21,31 +21,56 @@ pub struct CheckQuery {
 }
 
 /// Probes the finished browser upload and says at once whether TikTok would take it.
-pub async fn post_check(state: web::Data<AppState>, query: web::Query<CheckQuery>) -> Result<VideoCheckPartial, AppError> {
+pub async fn post_check(
+    state: web::Data<AppState>,
+    query: web::Query<CheckQuery>,
+) -> Result<VideoCheckPartial, AppError> {
     let q = query.into_inner();
     let file = crate::tus::store::finished(&state.db, &state.config.data_dir, &q.upload_id)
         .await
         .map_err(AppError::internal)?
-        .ok_or_else(|| AppError::unprocessable("upload_unfinished", "The video has not finished uploading to Cast yet."))?;
+        .ok_or_else(|| {
+            AppError::unprocessable(
+                "upload_unfinished",
+                "The video has not finished uploading to Cast yet.",
+            )
+        })?;
     let account = state.accounts.resolve(q.open_id.as_deref()).await?;
-    let max = state.accounts.creator_info(&account.open_id).await?.max_video_post_duration_sec;
+    let max = state
+        .accounts
+        .creator_info(&account.open_id)
+        .await?
+        .max_video_post_duration_sec;
     let path = file.path.clone();
     let probed = web::block(move || media::probe::probe(&path)).await?;
     Ok(match probed {
         Ok(info) => {
-            let problems: Vec<String> = media::rules::check(&info, max).iter().map(|p| p.message()).collect();
+            let problems: Vec<String> = media::rules::check(&info, max)
+                .iter()
+                .map(|p| p.message())
+                .collect();
             let summary = format!(
                 "{}×{}, {:.0} fps, {}, {}, {:.1} MB",
                 info.width,
                 info.height,
                 info.fps,
-                crate::web::handlers::post_form::duration_label(info.duration_ms.div_ceil(1000) as u32),
+                crate::web::handlers::post_form::duration_label(
+                    info.duration_ms.div_ceil(1000) as u32
+                ),
                 info.codec.name(),
                 info.size as f64 / 1e6
             );
-            VideoCheckPartial { ok: problems.is_empty(), summary, problems }
+            VideoCheckPartial {
+                ok: problems.is_empty(),
+                summary,
+                problems,
+            }
         }
-        Err(e) => VideoCheckPartial { ok: false, summary: String::new(), problems: vec![e.to_string()] },
+        Err(e) => VideoCheckPartial {
+            ok: false,
+            summary: String::new(),
+            problems: vec![e.to_string()],
+        },
     })
 }
 
@@ -80,12 +105,22 @@ fn raw_post(f: &PostForm) -> Result<RawPost, Problem> {
     let commercial = ticked(&f.commercial);
     let (mode, publish_at) = match f.mode.as_deref().unwrap_or("now") {
         "inbox" => ("inbox", None),
-        "schedule" => ("direct", Some(local_to_rfc3339(f.publish_at_local.as_deref(), f.tz_offset_min.as_deref())?)),
+        "schedule" => (
+            "direct",
+            Some(local_to_rfc3339(
+                f.publish_at_local.as_deref(),
+                f.tz_offset_min.as_deref(),
+            )?),
+        ),
         _ => ("direct", None),
     };
     Ok(RawPost {
         title: f.title.clone(),
-        privacy_level: if mode == "inbox" { None } else { f.privacy_level.clone().filter(|p| !p.is_empty()) },
+        privacy_level: if mode == "inbox" {
+            None
+        } else {
+            f.privacy_level.clone().filter(|p| !p.is_empty())
+        },
         mode: Some(mode.to_string()),
         open_id: f.open_id.clone(),
         disable_comment: bool_str(!ticked(&f.allow_comment)),
@@ -101,12 +136,20 @@ fn raw_post(f: &PostForm) -> Result<RawPost, Problem> {
 /// `2026-12-01T18:30` typed in the owner's time zone (offset from the browser) → RFC 3339 UTC.
 fn local_to_rfc3339(local: Option<&str>, offset_min: Option<&str>) -> Result<String, Problem> {
     let bad = || Problem::new("invalid_publish_at", "Choose the date and time to publish.");
-    let local = local.map(str::trim).filter(|s| !s.is_empty()).ok_or_else(bad)?;
+    let local = local
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(bad)?;
     let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    let at = time::PrimitiveDateTime::parse(local.get(..16).unwrap_or(local), &fmt).map_err(|_| bad())?;
-    let offset: i32 = offset_min.and_then(|o| o.trim().parse().ok()).filter(|o: &i32| o.abs() <= 18 * 60).unwrap_or(0);
+    let at = time::PrimitiveDateTime::parse(local.get(..16).unwrap_or(local), &fmt)
+        .map_err(|_| bad())?;
+    let offset: i32 = offset_min
+        .and_then(|o| o.trim().parse().ok())
+        .filter(|o: &i32| o.abs() <= 18 * 60)
+        .unwrap_or(0);
     let offset = time::UtcOffset::from_whole_seconds(offset * 60).map_err(|_| bad())?;
     at.assume_offset(offset)
+        .to_offset(time::UtcOffset::UTC)
         .format(&time::format_description::well_known::Rfc3339)
         .map_err(|_| bad())
 }
@@ -114,24 +157,41 @@ fn local_to_rfc3339(local: Option<&str>, offset_min: Option<&str>) -> Result<Str
 /// Publishes: answers HTMX with a redirect to the upload's live status, or with the problems
 /// beside the button. The uploaded video stays on the server when the form is refused, so
 /// fixing the form never means uploading again.
-pub async fn post_submit(state: web::Data<AppState>, form: web::Form<PostForm>) -> Result<HttpResponse, AppError> {
+pub async fn post_submit(
+    state: web::Data<AppState>,
+    form: web::Form<PostForm>,
+) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let raw = match raw_post(&form) {
         Ok(raw) => raw,
         Err(problem) => return refused(vec![problem]),
     };
-    let upload_id = form.upload_id.as_deref().filter(|s| !s.is_empty()).unwrap_or_default();
-    let Some(file) = crate::tus::store::finished(&state.db, &state.config.data_dir, upload_id).await.map_err(AppError::internal)? else {
-        return refused(vec![Problem::new("upload_unfinished", "Pick a video and wait until it has uploaded to Cast.")]);
+    let upload_id = form
+        .upload_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_default();
+    let Some(file) = crate::tus::store::finished(&state.db, &state.config.data_dir, upload_id)
+        .await
+        .map_err(AppError::internal)?
+    else {
+        return refused(vec![Problem::new(
+            "upload_unfinished",
+            "Pick a video and wait until it has uploaded to Cast.",
+        )]);
     };
     let spooled = link_into_spool(&state, &file.path, file.size).await?;
     match state.uploads.submit(&raw, spooled, None).await {
         Ok((view, _)) => {
             // The job has its own copy now; the browser upload is done with.
-            if let Err(e) = crate::tus::store::remove(&state.db, &state.config.data_dir, upload_id).await {
+            if let Err(e) =
+                crate::tus::store::remove(&state.db, &state.config.data_dir, upload_id).await
+            {
                 tracing::warn!(upload_id, error = %e, "could not delete the finished browser upload");
             }
-            Ok(HttpResponse::Ok().insert_header(("HX-Redirect", format!("/uploads/{}", view.id))).finish())
+            Ok(HttpResponse::Ok()
+                .insert_header(("HX-Redirect", format!("/uploads/{}", view.id)))
+                .finish())
         }
         Err(UploadError::Rejected(problems)) => refused(problems),
         Err(e) => Err(e.into()),
@@ -139,7 +199,11 @@ pub async fn post_submit(state: web::Data<AppState>, form: web::Form<PostForm>) 
 }
 
 /// A hard link (same folder tree, no copy of gigabytes) under the spool's naming, with its checksum.
-async fn link_into_spool(state: &AppState, source: &std::path::Path, size: u64) -> Result<SpooledFile, AppError> {
+async fn link_into_spool(
+    state: &AppState,
+    source: &std::path::Path,
+    size: u64,
+) -> Result<SpooledFile, AppError> {
     let dir = state.uploads.settings().spool_dir.clone();
     let id = crate::crypto::random_token(12);
     let target = dir.join(format!("{id}.video"));
@@ -155,11 +219,19 @@ async fn link_into_spool(state: &AppState, source: &std::path::Path, size: u64) 
     })
     .await?
     .map_err(AppError::internal)?;
-    Ok(SpooledFile { id, path: target, size, sha256 })
+    Ok(SpooledFile {
+        id,
+        path: target,
+        size,
+        sha256,
+    })
 }
 
 fn refused(problems: Vec<Problem>) -> Result<HttpResponse, AppError> {
-    let html = PostErrorsPartial { problems: &problems }.render()?;
+    let html = PostErrorsPartial {
+        problems: &problems,
+    }
+    .render()?;
     Ok(HttpResponse::UnprocessableEntity()
         .content_type("text/html; charset=utf-8")
         .insert_header(("HX-Retarget", "#post-errors"))
@@ -173,8 +245,14 @@ mod tests {
 
     #[test]
     fn a_local_time_becomes_utc() {
-        assert_eq!(local_to_rfc3339(Some("2026-12-01T18:30"), Some("60")).expect("valid"), "2026-12-01T17:30:00Z");
-        assert_eq!(local_to_rfc3339(Some("2026-12-01T18:30"), Some("-300")).expect("valid"), "2026-12-01T23:30:00Z");
+        assert_eq!(
+            local_to_rfc3339(Some("2026-12-01T18:30"), Some("60")).expect("valid"),
+            "2026-12-01T17:30:00Z"
+        );
+        assert_eq!(
+            local_to_rfc3339(Some("2026-12-01T18:30"), Some("-300")).expect("valid"),
+            "2026-12-01T23:30:00Z"
+        );
         assert!(local_to_rfc3339(Some("tomorrow"), None).is_err());
         assert!(local_to_rfc3339(None, None).is_err());
     }

@@ -10,7 +10,8 @@ use crate::web::state::AppState;
 
 fn base(status: StatusCode) -> actix_web::HttpResponseBuilder {
     let mut b = HttpResponse::build(status);
-    b.insert_header(("Tus-Resumable", VERSION)).insert_header(("Cache-Control", "no-store"));
+    b.insert_header(("Tus-Resumable", VERSION))
+        .insert_header(("Cache-Control", "no-store"));
     b
 }
 
@@ -28,8 +29,14 @@ fn refuse(e: TusError) -> HttpResponse {
             StatusCode::INTERNAL_SERVER_ERROR
         }
     };
-    let message = if status.is_server_error() { "Cast could not store the upload.".to_string() } else { e.to_string() };
-    base(status).content_type("text/plain; charset=utf-8").body(message)
+    let message = if status.is_server_error() {
+        "Cast could not store the upload.".to_string()
+    } else {
+        e.to_string()
+    };
+    base(status)
+        .content_type("text/plain; charset=utf-8")
+        .body(message)
 }
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
@@ -38,8 +45,11 @@ fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
 
 /// Every request but OPTIONS must speak tus 1.0.0.
 fn version_ok(req: &HttpRequest) -> Option<HttpResponse> {
-    (header(req, "Tus-Resumable") != Some(VERSION))
-        .then(|| base(StatusCode::PRECONDITION_FAILED).insert_header(("Tus-Version", VERSION)).finish())
+    (header(req, "Tus-Resumable") != Some(VERSION)).then(|| {
+        base(StatusCode::PRECONDITION_FAILED)
+            .insert_header(("Tus-Version", VERSION))
+            .finish()
+    })
 }
 
 fn ttl(state: &AppState) -> i64 {
@@ -49,7 +59,10 @@ fn ttl(state: &AppState) -> i64 {
 fn expires(upload: &TusUpload) -> String {
     time::OffsetDateTime::from_unix_timestamp(upload.expires_at)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc2822).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc2822)
+                .ok()
+        })
         .unwrap_or_default()
 }
 
@@ -65,8 +78,11 @@ pub async fn tus_create(req: HttpRequest, state: web::Data<AppState>) -> HttpRes
     if let Some(res) = version_ok(&req) {
         return res;
     }
-    let Some(length) = header(&req, "Upload-Length").and_then(|v| v.trim().parse::<u64>().ok()) else {
-        return refuse(TusError::BadRequest("Upload-Length is required (this server does not defer lengths).".into()));
+    let Some(length) = header(&req, "Upload-Length").and_then(|v| v.trim().parse::<u64>().ok())
+    else {
+        return refuse(TusError::BadRequest(
+            "Upload-Length is required (this server does not defer lengths).".into(),
+        ));
     };
     // Refused before a single byte is stored.
     let max = state.config.max_upload_bytes;
@@ -80,7 +96,15 @@ pub async fn tus_create(req: HttpRequest, state: web::Data<AppState>) -> HttpRes
         Ok(m) => m,
         Err(e) => return refuse(e),
     };
-    match store::create(&state.db, &state.config.data_dir, length, &metadata, ttl(&state)).await {
+    match store::create(
+        &state.db,
+        &state.config.data_dir,
+        length,
+        &metadata,
+        ttl(&state),
+    )
+    .await
+    {
         Ok(upload) => base(StatusCode::CREATED)
             .insert_header(("Location", format!("/uploads/tus/{}", upload.id)))
             .insert_header(("Upload-Expires", expires(&upload)))
@@ -90,7 +114,11 @@ pub async fn tus_create(req: HttpRequest, state: web::Data<AppState>) -> HttpRes
     }
 }
 
-pub async fn tus_head(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
+pub async fn tus_head(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> HttpResponse {
     if let Some(res) = version_ok(&req) {
         return res;
     }
@@ -115,12 +143,23 @@ pub async fn tus_patch(
         return res;
     }
     if header(&req, "Content-Type") != Some("application/offset+octet-stream") {
-        return base(StatusCode::UNSUPPORTED_MEDIA_TYPE).body("Content-Type must be application/offset+octet-stream.");
+        return base(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+            .body("Content-Type must be application/offset+octet-stream.");
     }
-    let Some(offset) = header(&req, "Upload-Offset").and_then(|v| v.trim().parse::<u64>().ok()) else {
+    let Some(offset) = header(&req, "Upload-Offset").and_then(|v| v.trim().parse::<u64>().ok())
+    else {
         return refuse(TusError::BadRequest("Upload-Offset is required.".into()));
     };
-    let result = store::append(&state.db, &state.config.data_dir, &writers, &path, offset, payload, ttl(&state)).await;
+    let result = store::append(
+        &state.db,
+        &state.config.data_dir,
+        &writers,
+        &path,
+        offset,
+        payload,
+        ttl(&state),
+    )
+    .await;
     match result {
         Ok(u) => base(StatusCode::NO_CONTENT)
             .insert_header(("Upload-Offset", u.received.to_string()))
@@ -130,7 +169,11 @@ pub async fn tus_patch(
     }
 }
 
-pub async fn tus_delete(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
+pub async fn tus_delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> HttpResponse {
     if let Some(res) = version_ok(&req) {
         return res;
     }

@@ -18,9 +18,18 @@ const STOP_POLLING: u16 = 286;
 const PAGE_SIZE: u32 = 20;
 
 async fn card(state: &AppState, view: UploadView) -> UploadCard {
-    let account = crate::accounts::repository::find(&state.db, &view.open_id).await.ok().flatten();
-    let username = account.as_ref().map(|a| a.username.clone()).unwrap_or_default();
-    let handle = account.as_ref().map(|a| a.handle()).unwrap_or_else(|| view.open_id.clone());
+    let account = crate::accounts::repository::find(&state.db, &view.open_id)
+        .await
+        .ok()
+        .flatten();
+    let username = account
+        .as_ref()
+        .map(|a| a.username.clone())
+        .unwrap_or_default();
+    let handle = account
+        .as_ref()
+        .map(|a| a.handle())
+        .unwrap_or_else(|| view.open_id.clone());
     UploadCard::new(view, handle, username, state.config.mode.is_sandbox())
 }
 
@@ -30,7 +39,11 @@ pub async fn upload_show(
     path: web::Path<String>,
 ) -> Result<UploadPage, AppError> {
     let view = state.uploads.get(&path.into_inner()).await?;
-    Ok(UploadPage { layout: layout(&state, &session), card: card(&state, view).await, csrf: session.csrf_token() })
+    Ok(UploadPage {
+        layout: layout(&state, &session),
+        card: card(&state, view).await,
+        csrf: session.csrf_token(),
+    })
 }
 
 /// The status fragment the page polls.
@@ -43,15 +56,34 @@ pub async fn upload_status_show(
     status_fragment(&state, &session, view).await
 }
 
-async fn status_fragment(state: &AppState, session: &TypedSession, view: UploadView) -> Result<HttpResponse, AppError> {
+async fn status_fragment(
+    state: &AppState,
+    session: &TypedSession,
+    view: UploadView,
+) -> Result<HttpResponse, AppError> {
     let card = card(state, view).await;
-    let status = if card.is_final { StatusCode::from_u16(STOP_POLLING).unwrap_or(StatusCode::OK) } else { StatusCode::OK };
-    let html = UploadStatusPartial { card: &card, csrf: &session.csrf_token() }.render()?;
-    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(html))
+    let status = if card.is_final {
+        StatusCode::from_u16(STOP_POLLING).unwrap_or(StatusCode::OK)
+    } else {
+        StatusCode::OK
+    };
+    let html = UploadStatusPartial {
+        card: &card,
+        csrf: &session.csrf_token(),
+    }
+    .render()?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
 }
 
 /// Retry and Cancel answer the fragment to HTMX, and Post/Redirect/Get to a plain form.
-async fn after_action(req: &HttpRequest, state: &AppState, session: &TypedSession, view: UploadView) -> Result<HttpResponse, AppError> {
+async fn after_action(
+    req: &HttpRequest,
+    state: &AppState,
+    session: &TypedSession,
+    view: UploadView,
+) -> Result<HttpResponse, AppError> {
     if is_htmx(req) {
         let mut res = status_fragment(state, session, view).await?;
         // A just-retried job is active again: answer 200 so polling resumes.
@@ -92,7 +124,10 @@ pub async fn history_show(
     query: web::Query<HistoryQuery>,
 ) -> Result<HistoryPage, AppError> {
     // One more than a page tells whether an older page exists.
-    let mut views = state.uploads.list(PAGE_SIZE + 1, query.before.as_deref()).await?;
+    let mut views = state
+        .uploads
+        .list(PAGE_SIZE + 1, query.before.as_deref())
+        .await?;
     let older = if views.len() > PAGE_SIZE as usize {
         views.truncate(PAGE_SIZE as usize);
         views.last().map(|v| v.id.clone())
@@ -103,12 +138,22 @@ pub async fn history_show(
     for v in views {
         cards.push(card(&state, v).await);
     }
-    Ok(HistoryPage { layout: layout(&state, &session), cards, older, first_page: query.before.is_none() })
+    Ok(HistoryPage {
+        layout: layout(&state, &session),
+        cards,
+        older,
+        first_page: query.before.is_none(),
+    })
 }
 
 impl UploadCard {
     pub fn new(view: UploadView, handle: String, username: String, sandbox: bool) -> Self {
-        let percent = if view.size > 0 { (view.bytes_sent.saturating_mul(100) / view.size).min(100) } else { 0 };
+        let percent = view
+            .bytes_sent
+            .saturating_mul(100)
+            .checked_div(view.size)
+            .unwrap_or(0)
+            .min(100);
         let post_url = view.post_ids.first().map(|id| {
             if sandbox {
                 "/sandbox/tiktok/_/".to_string()
@@ -119,7 +164,10 @@ impl UploadCard {
         Self {
             is_final: view.state.is_final(),
             can_retry: view.state == JobState::Failed,
-            can_cancel: matches!(view.state, JobState::Scheduled | JobState::Queued | JobState::Failed),
+            can_cancel: matches!(
+                view.state,
+                JobState::Scheduled | JobState::Queued | JobState::Failed
+            ),
             percent,
             post_url,
             handle,
@@ -133,7 +181,9 @@ impl UploadCard {
             JobState::Scheduled => "Scheduled".into(),
             JobState::Queued => "Waiting to start".into(),
             JobState::Uploading => format!("Uploading to TikTok {}%", self.percent),
-            JobState::Processing => "TikTok is processing the video (this can take a few minutes)".into(),
+            JobState::Processing => {
+                "TikTok is processing the video (this can take a few minutes)".into()
+            }
             JobState::Published => "Published".into(),
             JobState::InInbox => "In your TikTok inbox".into(),
             JobState::Failed => "Failed".into(),

@@ -21,7 +21,10 @@ pub fn is_sandbox_api(path: &str) -> bool {
 pub fn wants_json(req: &actix_web::HttpRequest) -> bool {
     let path = req.path();
     // tus is spoken by a script (tus-js-client), never navigated to.
-    if path.starts_with("/api/") || path.starts_with("/sandbox/tiktok/_/posts") || path.starts_with("/uploads/tus") {
+    if path.starts_with("/api/")
+        || path.starts_with("/sandbox/tiktok/_/posts")
+        || path.starts_with("/uploads/tus")
+    {
         return true;
     }
     if req

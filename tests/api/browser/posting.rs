@@ -6,7 +6,11 @@ use super::harness::{Browser, browser, set_up_and_log_in};
 use crate::helpers::{TestApp, spawn_app_with};
 
 fn fixture(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name).display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 /// Logs in, connects a sandbox creator through the consent page and waits for the posting form.
@@ -26,15 +30,26 @@ async fn pick_video(b: &Browser, name: &str) {
 }
 
 async fn wait_for_text(b: &Browser, css: &str, needle: &str) -> String {
-    let script = format!("var e = document.querySelector({}); return e ? e.textContent : '';", serde_json::json!(css));
+    let script = format!(
+        "var e = document.querySelector({}); return e ? e.textContent : '';",
+        serde_json::json!(css)
+    );
     for _ in 0..150 {
-        let text = b.execute(&script).await.as_str().unwrap_or_default().to_string();
+        let text = b
+            .execute(&script)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         if text.contains(needle) {
             return text;
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    panic!("{css} never said {needle:?}; page: {}", b.page_source().await);
+    panic!(
+        "{css} never said {needle:?}; page: {}",
+        b.page_source().await
+    );
 }
 
 #[tokio::test]
@@ -44,15 +59,40 @@ async fn a_video_uploads_checks_and_publishes_with_nothing_preselected() {
     ready_to_post(&b, &app).await;
     // TikTok's rules: nickname shown, no privacy chosen, every interaction off, Publish disabled.
     assert!(b.text_of("#creator-nickname").await.contains("Poster"));
-    assert_eq!(b.execute("return document.getElementById('privacy_level').value;").await, "");
-    let ticked = b.execute("return document.querySelectorAll('#post-form input[name^=allow_]:checked').length;").await;
+    assert_eq!(
+        b.execute("return document.getElementById('privacy_level').value;")
+            .await,
+        ""
+    );
+    let ticked = b
+        .execute(
+            "return document.querySelectorAll('#post-form input[name^=allow_]:checked').length;",
+        )
+        .await;
     assert_eq!(ticked, 0);
-    assert!(!b.wait_for("#publish").await.is_enabled().await.expect("enabled?"));
-    assert!(b.text_of("#consent-line").await.contains("Music Usage Confirmation"));
+    assert!(
+        !b.wait_for("#publish")
+            .await
+            .is_enabled()
+            .await
+            .expect("enabled?")
+    );
+    assert!(
+        b.text_of("#consent-line")
+            .await
+            .contains("Music Usage Confirmation")
+    );
 
     pick_video(&b, "ok.mp4").await;
     wait_for_text(&b, "#video-check", "TikTok will take this video").await;
-    assert!(!b.wait_for("#publish").await.is_enabled().await.expect("enabled?"), "still no privacy chosen");
+    assert!(
+        !b.wait_for("#publish")
+            .await
+            .is_enabled()
+            .await
+            .expect("enabled?"),
+        "still no privacy chosen"
+    );
     b.execute("var s = document.getElementById('privacy_level'); s.value = 'PUBLIC_TO_EVERYONE'; s.dispatchEvent(new Event('change', {bubbles: true}));").await;
     b.fill("#title", "Hello from the browser #cast").await;
     b.click("#publish").await;
@@ -60,7 +100,12 @@ async fn a_video_uploads_checks_and_publishes_with_nothing_preselected() {
     assert!(b.path().await.starts_with("/uploads/"));
 
     let out = app.cast_cli(&["token", "create", "--name", "check"], None);
-    let token = String::from_utf8_lossy(&out.stdout).lines().last().expect("token").trim().to_string();
+    let token = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .expect("token")
+        .trim()
+        .to_string();
     let posts: serde_json::Value = reqwest::Client::new()
         .get(app.url("/sandbox/tiktok/_/posts"))
         .bearer_auth(token)
@@ -72,7 +117,14 @@ async fn a_video_uploads_checks_and_publishes_with_nothing_preselected() {
         .expect("json");
     let sent = std::fs::read(fixture("ok.mp4")).expect("fixture");
     let sha = hex_sha256(&sent);
-    assert!(posts.as_array().expect("list").iter().any(|p| p["sha256"] == sha.as_str()), "{posts}");
+    assert!(
+        posts
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|p| p["sha256"] == sha.as_str()),
+        "{posts}"
+    );
     b.close().await;
 }
 
@@ -84,7 +136,13 @@ async fn sending_to_the_inbox_ends_in_the_inbox() {
     pick_video(&b, "ok.mp4").await;
     wait_for_text(&b, "#video-check", "TikTok will take this video").await;
     b.click("input[name=mode][value=inbox]").await;
-    assert!(b.wait_for("#inbox-note").await.is_displayed().await.expect("shown"));
+    assert!(
+        b.wait_for("#inbox-note")
+            .await
+            .is_displayed()
+            .await
+            .expect("shown")
+    );
     b.click("#publish").await;
     wait_for_text(&b, "#status-headline", "In your TikTok inbox").await;
     assert!(b.text_of("#inbox-note").await.contains("finish the post"));
@@ -99,7 +157,13 @@ async fn a_video_too_long_for_the_creator_is_flagged_before_publishing() {
     pick_video(&b, "too_long.mp4").await;
     let text = wait_for_text(&b, "#video-check", "TikTok would refuse").await;
     assert!(text.contains("at most 10 s"), "{text}");
-    assert!(!b.wait_for("#publish").await.is_enabled().await.expect("enabled?"));
+    assert!(
+        !b.wait_for("#publish")
+            .await
+            .is_enabled()
+            .await
+            .expect("enabled?")
+    );
     b.close().await;
 }
 
@@ -108,9 +172,27 @@ async fn interactions_the_creator_disabled_are_greyed_out() {
     let Some(b) = browser().await else { return };
     let app = spawn_app_with(&[("CAST_SANDBOX_DISABLED", "duet,stitch")]).await;
     ready_to_post(&b, &app).await;
-    assert!(!b.wait_for("input[name=allow_duet]").await.is_enabled().await.expect("enabled?"));
-    assert!(!b.wait_for("input[name=allow_stitch]").await.is_enabled().await.expect("enabled?"));
-    assert!(b.wait_for("input[name=allow_comment]").await.is_enabled().await.expect("enabled?"));
+    assert!(
+        !b.wait_for("input[name=allow_duet]")
+            .await
+            .is_enabled()
+            .await
+            .expect("enabled?")
+    );
+    assert!(
+        !b.wait_for("input[name=allow_stitch]")
+            .await
+            .is_enabled()
+            .await
+            .expect("enabled?")
+    );
+    assert!(
+        b.wait_for("input[name=allow_comment]")
+            .await
+            .is_enabled()
+            .await
+            .expect("enabled?")
+    );
     b.close().await;
 }
 
@@ -119,13 +201,30 @@ async fn branded_content_changes_the_consent_line_and_rules_out_private() {
     let Some(b) = browser().await else { return };
     let app = spawn_app_with(&[]).await;
     ready_to_post(&b, &app).await;
-    b.execute("document.getElementById('commercial').scrollIntoView({block: 'center'});").await;
+    b.execute("document.getElementById('commercial').scrollIntoView({block: 'center'});")
+        .await;
     b.click("#commercial").await;
-    assert!(b.wait_for("#commercial-hint").await.is_displayed().await.expect("shown"), "neither box ticked yet");
-    b.execute("document.getElementById('brand_content').scrollIntoView({block: 'center'});").await;
+    assert!(
+        b.wait_for("#commercial-hint")
+            .await
+            .is_displayed()
+            .await
+            .expect("shown"),
+        "neither box ticked yet"
+    );
+    b.execute("document.getElementById('brand_content').scrollIntoView({block: 'center'});")
+        .await;
     b.click("#brand_content").await;
-    assert!(b.text_of("#consent-line").await.contains("Branded Content Policy"));
-    let self_only_disabled = b.execute("return document.querySelector('#privacy_level option[value=SELF_ONLY]').disabled;").await;
+    assert!(
+        b.text_of("#consent-line")
+            .await
+            .contains("Branded Content Policy")
+    );
+    let self_only_disabled = b
+        .execute(
+            "return document.querySelector('#privacy_level option[value=SELF_ONLY]').disabled;",
+        )
+        .await;
     assert_eq!(self_only_disabled, true);
     b.close().await;
 }
@@ -136,9 +235,12 @@ async fn the_posting_screen_fits_a_phone() {
     let app = spawn_app_with(&[]).await;
     b.set_window_size(360, 740).await;
     ready_to_post(&b, &app).await;
-    let fits = b.execute("return document.documentElement.scrollWidth <= window.innerWidth;").await;
+    let fits = b
+        .execute("return document.documentElement.scrollWidth <= window.innerWidth;")
+        .await;
     assert_eq!(fits, true, "no sideways scrolling at 360 px");
-    b.screenshot(super::harness::screenshot_path("post-360.png")).await;
+    b.screenshot(super::harness::screenshot_path("post-360.png"))
+        .await;
     b.close().await;
 }
 

@@ -16,10 +16,18 @@ const CAP: u64 = 100 * 1024 * 1024;
 /// bytes, as when a phone's connection drops.
 /// Cast is started with `BASE_URL` set to the tunnel, as a real tunnel deployment is, so every
 /// redirect (login, TikTok's consent, the callback) keeps the browser inside the tunnel.
-async fn start_behind_tunnel(cut_after: Option<u64>) -> (crate::helpers::TestApp, u16, Arc<AtomicBool>, Arc<AtomicUsize>) {
+async fn start_behind_tunnel(
+    cut_after: Option<u64>,
+) -> (
+    crate::helpers::TestApp,
+    u16,
+    Arc<AtomicBool>,
+    Arc<AtomicUsize>,
+) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let app = crate::helpers::spawn_app_with(&[("BASE_URL", &format!("http://127.0.0.1:{port}"))]).await;
+    let app =
+        crate::helpers::spawn_app_with(&[("BASE_URL", &format!("http://127.0.0.1:{port}"))]).await;
     let upstream = app_port(&app);
     let cut = Arc::new(AtomicBool::new(cut_after.is_some()));
     let pending = cut.clone();
@@ -27,13 +35,25 @@ async fn start_behind_tunnel(cut_after: Option<u64>) -> (crate::helpers::TestApp
     let seen = patches.clone();
     tokio::spawn(async move {
         while let Ok((client, _)) = listener.accept().await {
-            tokio::spawn(relay(client, upstream, cut.clone(), cut_after.unwrap_or(0), seen.clone()));
+            tokio::spawn(relay(
+                client,
+                upstream,
+                cut.clone(),
+                cut_after.unwrap_or(0),
+                seen.clone(),
+            ));
         }
     });
     (app, port, pending, patches)
 }
 
-async fn relay(mut client: TcpStream, upstream: u16, cut: Arc<AtomicBool>, cut_after: u64, patches: Arc<AtomicUsize>) {
+async fn relay(
+    mut client: TcpStream,
+    upstream: u16,
+    cut: Arc<AtomicBool>,
+    cut_after: u64,
+    patches: Arc<AtomicUsize>,
+) {
     // Read the request head.
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
@@ -49,10 +69,18 @@ async fn relay(mut client: TcpStream, upstream: u16, cut: Arc<AtomicBool>, cut_a
     let text = String::from_utf8_lossy(&head).to_string();
     let length: u64 = text
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap_or(0))
+        })
         .unwrap_or(0);
     if length > CAP {
-        let _ = client.write_all(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").await;
+        let _ = client
+            .write_all(
+                b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            )
+            .await;
         return;
     }
     // One request per connection keeps the relay simple: the server closes after answering.
@@ -62,7 +90,9 @@ async fn relay(mut client: TcpStream, upstream: u16, cut: Arc<AtomicBool>, cut_a
         .map(|l| format!("{l}\r\n"))
         .collect::<String>()
         + "Connection: close\r\n\r\n";
-    let Ok(mut server) = TcpStream::connect(("127.0.0.1", upstream)).await else { return };
+    let Ok(mut server) = TcpStream::connect(("127.0.0.1", upstream)).await else {
+        return;
+    };
     if server.write_all(rewritten.as_bytes()).await.is_err() {
         return;
     }
@@ -102,21 +132,31 @@ async fn a_file_over_100_mb_passes_a_tunnel_that_caps_bodies_at_100_mb() {
     let data: Vec<u8> = (0..size).map(|i| (i % 253) as u8).collect();
     std::fs::write(&big, &data).expect("write");
     let input = b.wait_for("#video").await;
-    input.send_keys(&big.display().to_string()).await.expect("pick");
+    input
+        .send_keys(&big.display().to_string())
+        .await
+        .expect("pick");
 
     // It arrives whole (then the check says it is not a video, which is right for these bytes).
     let mut finished = None;
     for _ in 0..600 {
-        let id = b.execute("return document.getElementById('upload-id').value;").await;
+        let id = b
+            .execute("return document.getElementById('upload-id').value;")
+            .await;
         if let Some(id) = id.as_str().filter(|s| !s.is_empty()) {
-            finished = cast::tus::store::finished(&app.db, &app.data_path(), id).await.expect("db");
+            finished = cast::tus::store::finished(&app.db, &app.data_path(), id)
+                .await
+                .expect("db");
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     let finished = finished.expect("the upload finished through the tunnel");
     // 110 MB in chunks under the cap: at least three PATCHes crossed this tunnel.
-    assert!(patches.load(Ordering::SeqCst) >= 3, "the upload went through the tunnel in chunks");
+    assert!(
+        patches.load(Ordering::SeqCst) >= 3,
+        "the upload went through the tunnel in chunks"
+    );
     assert_eq!(finished.size, size as u64);
     let got = std::fs::read(&finished.path).expect("stored file");
     assert!(got == data, "the bytes arrived whole and in order");
@@ -124,7 +164,11 @@ async fn a_file_over_100_mb_passes_a_tunnel_that_caps_bodies_at_100_mb() {
 }
 
 fn app_port(app: &crate::helpers::TestApp) -> u16 {
-    app.address.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port")
+    app.address
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port")
 }
 
 #[tokio::test]
@@ -147,21 +191,35 @@ async fn an_upload_cut_off_halfway_resumes_and_arrives_whole() {
     let size: usize = 45 * 1024 * 1024;
     let data: Vec<u8> = (0..size).map(|i| (i % 241) as u8).collect();
     std::fs::write(&file, &data).expect("write");
-    b.wait_for("#video").await.send_keys(&file.display().to_string()).await.expect("pick");
+    b.wait_for("#video")
+        .await
+        .send_keys(&file.display().to_string())
+        .await
+        .expect("pick");
 
     let mut finished = None;
     for _ in 0..600 {
-        let id = b.execute("return document.getElementById('upload-id').value;").await;
+        let id = b
+            .execute("return document.getElementById('upload-id').value;")
+            .await;
         if let Some(id) = id.as_str().filter(|s| !s.is_empty()) {
-            finished = cast::tus::store::finished(&app.db, &app.data_path(), id).await.expect("db");
+            finished = cast::tus::store::finished(&app.db, &app.data_path(), id)
+                .await
+                .expect("db");
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     let finished = finished.expect("the upload resumed and finished");
-    assert!(!cut_pending.load(Ordering::SeqCst), "the connection really was cut mid-upload");
+    assert!(
+        !cut_pending.load(Ordering::SeqCst),
+        "the connection really was cut mid-upload"
+    );
     let got = std::fs::read(&finished.path).expect("stored file");
     assert_eq!(got.len(), size);
-    assert!(got == data, "byte for byte, with no gap or repeat at the cut");
+    assert!(
+        got == data,
+        "byte for byte, with no gap or repeat at the cut"
+    );
     b.close().await;
 }
