@@ -1,40 +1,75 @@
 // Cast's small page script: CSRF header for HTMX, toasts, confirmations. No inline scripts (CSP).
+// ES2017, no dependencies. Upload code lives in its own file.
 (function () {
   "use strict";
+  const TOAST_MS = 6000;
+
   function csrf() {
-    var m = document.querySelector('meta[name="csrf-token"]');
+    const m = document.querySelector('meta[name="csrf-token"]');
     return m ? m.content : "";
   }
 
-  document.addEventListener("htmx:configRequest", function (e) {
-    var token = csrf();
+  // (a) Every HTMX request carries the CSRF token.
+  document.addEventListener("htmx:configRequest", (e) => {
+    const token = csrf();
     if (token) e.detail.headers["X-CSRF-Token"] = token;
   });
 
-  function toast(html, isText) {
-    var box = document.getElementById("toasts");
+  // (b) Toasts in #toasts go away after a while, however they got there
+  // (server-rendered, swapped in by HTMX, or added below).
+  function expire(el) {
+    if (el.nodeType !== 1 || !el.classList.contains("toast") || el.dataset.expires) return;
+    el.dataset.expires = "1";
+    setTimeout(() => el.remove(), TOAST_MS);
+  }
+  function watchToasts() {
+    const box = document.getElementById("toasts");
     if (!box) return;
-    var el = document.createElement("div");
-    if (isText) { el.className = "toast error"; el.setAttribute("role", "alert"); el.textContent = html; }
-    else { el.innerHTML = html; el = el.firstElementChild || el; }
+    box.querySelectorAll(".toast").forEach(expire);
+    new MutationObserver((records) => {
+      for (const r of records) r.addedNodes.forEach(expire);
+    }).observe(box, { childList: true });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", watchToasts);
+  else watchToasts();
+
+  function toast(message, kind) {
+    const box = document.getElementById("toasts");
+    if (!box) return;
+    const el = document.createElement("div");
+    el.className = "toast " + (kind || "error");
+    el.setAttribute("role", "alert");
+    el.textContent = message;
     box.appendChild(el);
-    setTimeout(function () { if (el.parentNode) el.parentNode.removeChild(el); }, 8000);
   }
 
-  // Error answers to HTMX requests are toast fragments; show them instead of losing them.
-  document.addEventListener("htmx:responseError", function (e) {
-    var xhr = e.detail.xhr;
-    var body = xhr && xhr.responseText ? xhr.responseText.trim() : "";
-    if (body.indexOf('class="toast') !== -1) toast(body, false);
-    else toast("Something went wrong (HTTP " + (xhr ? xhr.status : "?") + "). Try again.", true);
+  // (d) Error answers to HTMX requests are toast fragments: show them instead of losing them.
+  document.addEventListener("htmx:responseError", (e) => {
+    const xhr = e.detail.xhr;
+    const box = document.getElementById("toasts");
+    const tpl = document.createElement("template");
+    tpl.innerHTML = (xhr && xhr.responseText) || "";
+    const found = tpl.content.querySelectorAll(".toast");
+    if (box && found.length) found.forEach((t) => box.appendChild(t));
+    else toast("Something went wrong (HTTP " + (xhr ? xhr.status : "?") + ").");
   });
-  document.addEventListener("htmx:sendError", function () {
-    toast("Cast cannot be reached. Check your connection; Cast will keep trying.", true);
+  document.addEventListener("htmx:sendError", () => {
+    toast("Cast cannot be reached. Check your connection and try again.");
   });
 
-  document.addEventListener("submit", function (e) {
-    var msg = e.target && e.target.getAttribute && e.target.getAttribute("data-confirm");
-    if (msg && !window.confirm(msg)) e.preventDefault();
+  // (c) <form data-confirm="..."> asks first. HTMX forms are asked through htmx:confirm (HTMX
+  // sends before a bubbling submit listener would run); plain forms through the submit event.
+  document.addEventListener("htmx:confirm", (e) => {
+    const elt = e.detail.elt;
+    const form = elt instanceof HTMLFormElement ? elt : elt.type === "submit" ? elt.form : null;
+    if (!form || !form.hasAttribute("data-confirm")) return;
+    e.preventDefault();
+    if (window.confirm(form.dataset.confirm)) e.detail.issueRequest(true);
+  });
+  document.addEventListener("submit", (e) => {
+    const form = e.target;
+    if (e.defaultPrevented || !(form instanceof HTMLFormElement) || !form.hasAttribute("data-confirm")) return;
+    if (!window.confirm(form.dataset.confirm)) e.preventDefault();
   });
 })();
 

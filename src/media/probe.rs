@@ -63,13 +63,14 @@ const EBML_MAGIC: [u8; 4] = [0x1A, 0x45, 0xDF, 0xA3];
 pub fn probe(path: &Path) -> Result<VideoInfo, ProbeError> {
     let mut file = File::open(path)?;
     let size = file.metadata()?.len();
-    check_layout(&mut file, size)?;
+    let boxes_end = check_layout(&mut file, size)?;
     file.seek(SeekFrom::Start(0))?;
     let reader = BufReader::with_capacity(64 * 1024, file);
     // re_mp4 indexes its sample tables without bounds checks and panics on inconsistent ones
     // (found in damaged files); a bad upload must be a refusal, not a crashed worker thread.
-    // Nothing from the closure is used after a panic, so unwind safety holds.
-    let parsed = catch_unwind(AssertUnwindSafe(move || Mp4::read(reader, size)));
+    // Nothing from the closure is used after a panic, so unwind safety holds. It is given
+    // `boxes_end` as the size because it cannot skip stray bytes after the last box.
+    let parsed = catch_unwind(AssertUnwindSafe(move || Mp4::read(reader, boxes_end)));
     let mp4 = match parsed {
         Ok(Ok(mp4)) => mp4,
         Ok(Err(e)) => return Err(classify(e)),
@@ -80,8 +81,8 @@ pub fn probe(path: &Path) -> Result<VideoInfo, ProbeError> {
 
 /// Walks the top-level box headers (a few seeks) before the parser sees the file, because only
 /// here can "cut short" be told apart from "not a video": the parser reports both as a box
-/// larger than the file, or as a missing `moov`.
-fn check_layout(file: &mut (impl Read + Seek), size: u64) -> Result<(), ProbeError> {
+/// larger than the file, or as a missing `moov`. Returns where the last whole box ends.
+fn check_layout(file: &mut (impl Read + Seek), size: u64) -> Result<u64, ProbeError> {
     let mut head = [0u8; 8];
     if size < 8 {
         return Err(ProbeError::NotAVideo("it is too short to be a video"));
@@ -134,7 +135,7 @@ fn check_layout(file: &mut (impl Read + Seek), size: u64) -> Result<(), ProbeErr
         pos = end;
     }
     if has_moov {
-        Ok(())
+        Ok(pos.min(size))
     } else {
         Err(ProbeError::NotAVideo(
             "it has no index (no 'moov' box), as when a recording was interrupted",
@@ -151,9 +152,9 @@ fn classify(e: re_mp4::Error) -> ProbeError {
             ProbeError::NotAVideo(DAMAGED)
         }
         E::Io(io) => ProbeError::Io(io),
-        E::BoxNotFound(re_mp4::BoxType::FtypBox) => ProbeError::NotAVideo(
-            "it lacks the 'ftyp' header that MP4 and current MOV files have",
-        ),
+        E::BoxNotFound(re_mp4::BoxType::FtypBox) => {
+            ProbeError::NotAVideo("it lacks the 'ftyp' header that MP4 and current MOV files have")
+        }
         _ => ProbeError::NotAVideo(DAMAGED),
     }
 }
@@ -165,8 +166,8 @@ fn describe(mp4: &Mp4, size: u64) -> Result<VideoInfo, ProbeError> {
         Container::Mp4
     };
     let tracks = mp4.tracks();
-    // A faststart file cut short keeps its whole index; only the sample table shows that the
-    // media data it points to is gone.
+    // An mdat of size 0 ("to the end of the file") looks whole however short the file gets;
+    // only the sample table shows that the media data it points to is gone.
     let data_end = tracks
         .values()
         .flat_map(|t| t.samples.iter())
@@ -203,22 +204,36 @@ fn describe(mp4: &Mp4, size: u64) -> Result<VideoInfo, ProbeError> {
         std::mem::swap(&mut width, &mut height);
     }
     let timescale = video.timescale.max(1);
-    let duration_ms =
-        u64::try_from(u128::from(video.duration) * 1000 / u128::from(timescale)).unwrap_or(u64::MAX);
-    let fps = if video.duration > 0 {
-        video.samples.len() as f64 * timescale as f64 / video.duration as f64
-    } else {
-        0.0
-    };
+    let duration_ms = u64::try_from(u128::from(video.duration) * 1000 / u128::from(timescale))
+        .unwrap_or(u64::MAX);
     Ok(VideoInfo {
         container,
         codec: codec_of(entry),
         width,
         height,
         duration_ms,
-        fps,
+        fps: average_fps(video),
         size,
     })
+}
+
+/// Frames over the time between the first and the last frame's decode times, so a muxer's
+/// guess at the last frame's duration (which the track duration includes) cannot push a
+/// 60 fps video over 60. Falls back to the track duration for a single frame.
+fn average_fps(track: &re_mp4::Track) -> f64 {
+    let timescale = track.timescale.max(1) as f64;
+    let n = track.samples.len();
+    if let (Some(first), Some(last)) = (track.samples.first(), track.samples.last()) {
+        let span = last.decode_timestamp.saturating_sub(first.decode_timestamp);
+        if n >= 2 && span > 0 {
+            return (n - 1) as f64 * timescale / span as f64;
+        }
+    }
+    if track.duration > 0 {
+        n as f64 * timescale / track.duration as f64
+    } else {
+        0.0
+    }
 }
 
 fn coded_size(entry: &StsdBoxContent) -> Option<(u32, u32)> {
@@ -272,11 +287,17 @@ mod tests {
     }
 
     fn codes(name: &str, max_sec: u32) -> Vec<&'static str> {
-        check(&info(name), max_sec).iter().map(|p| p.code()).collect()
+        check(&info(name), max_sec)
+            .iter()
+            .map(|p| p.code())
+            .collect()
     }
 
     /// A copy of a fixture's bytes, changed by `edit`, in a temporary file.
-    fn edited(name: &str, edit: impl FnOnce(&mut Vec<u8>)) -> (tempfile::TempDir, std::path::PathBuf) {
+    fn edited(
+        name: &str,
+        edit: impl FnOnce(&mut Vec<u8>),
+    ) -> (tempfile::TempDir, std::path::PathBuf) {
         let mut bytes = std::fs::read(fixture(name)).expect("read fixture");
         edit(&mut bytes);
         let dir = tempfile::tempdir().expect("temp dir");
@@ -303,9 +324,15 @@ mod tests {
     #[test]
     fn container_and_codec_are_named() {
         let mp4 = info("ok.mp4");
-        assert_eq!((mp4.container, mp4.codec), (Container::Mp4, VideoCodec::H264));
+        assert_eq!(
+            (mp4.container, mp4.codec),
+            (Container::Mp4, VideoCodec::H264)
+        );
         let mov = info("ok.mov");
-        assert_eq!((mov.container, mov.codec), (Container::QuickTime, VideoCodec::H264));
+        assert_eq!(
+            (mov.container, mov.codec),
+            (Container::QuickTime, VideoCodec::H264)
+        );
         assert_eq!(info("hevc.mp4").codec, VideoCodec::H265);
         assert_eq!(
             info("wrong_codec.mp4").codec,
@@ -327,7 +354,10 @@ mod tests {
         assert_eq!(codes("low_fps.mp4", 600), ["frame_rate"]);
         assert_eq!(codes("tiny.mp4", 600), ["resolution"]);
         let long = info("too_long.mp4");
-        assert_eq!((long.width, long.height, long.duration_ms), (360, 640, 12_000));
+        assert_eq!(
+            (long.width, long.height, long.duration_ms),
+            (360, 640, 12_000)
+        );
         assert!((info("low_fps.mp4").fps - 15.0).abs() < 0.01);
         let tiny = info("tiny.mp4");
         assert_eq!((tiny.width, tiny.height), (160, 120));
@@ -338,7 +368,10 @@ mod tests {
         let err = probe(&fixture("not_a_video.mp4")).expect_err("text");
         assert!(matches!(err, ProbeError::NotAVideo(_)), "{err:?}");
         assert_eq!(err.code(), "not_a_video");
-        assert!(err.to_string().starts_with("This file is not a video Cast can read"));
+        assert!(
+            err.to_string()
+                .starts_with("This file is not a video Cast can read")
+        );
         let (_dir, webm) = edited("ok.mp4", |b| b[..4].copy_from_slice(&EBML_MAGIC));
         assert!(matches!(probe(&webm), Err(ProbeError::WebmUnsupported)));
         let (_dir, short) = edited("ok.mp4", |b| b.truncate(5));
@@ -371,19 +404,29 @@ mod tests {
     }
 
     #[test]
-    fn a_faststart_file_missing_its_last_bytes_is_truncated_by_its_sample_table() {
-        // ok_faststart.mp4 is ftyp, moov, free, then mdat of 10,029 bytes: cutting 100 bytes
-        // leaves the mdat's declared size inside the file, so only the samples show the loss.
+    fn a_faststart_file_missing_its_last_bytes_is_truncated() {
         let (_dir, cut) = edited("ok_faststart.mp4", |b| b.truncate(b.len() - 100));
+        assert!(matches!(probe(&cut), Err(ProbeError::Truncated)));
+    }
+
+    #[test]
+    fn the_sample_table_catches_a_cut_the_box_headers_cannot_show() {
+        // ok_faststart.mp4 is ftyp (32), moov (3548), free (8), mdat. Some writers give the
+        // mdat size 0 ("to the end of the file"), which stays true however short the file gets.
+        let mdat = 32 + 3548 + 8;
+        let (_dir, cut) = edited("ok_faststart.mp4", |b| {
+            assert_eq!(&b[mdat + 4..mdat + 8], b"mdat", "fixture layout changed");
+            b[mdat..mdat + 4].copy_from_slice(&[0, 0, 0, 0]);
+            b.truncate(b.len() - 100);
+        });
         let size = std::fs::metadata(&cut).expect("stat").len();
         let mut f = File::open(&cut).expect("open");
-        assert!(
-            check_layout(&mut f, size).is_err(),
-            "the box walk alone sees the mdat overrun"
-        );
-        let mp4 = Mp4::read(BufReader::new(File::open(&cut).expect("open")), size).expect("parses");
-        assert!(matches!(describe(&mp4, size), Err(ProbeError::Truncated)));
+        assert!(check_layout(&mut f, size).is_ok(), "every box fits");
         assert!(matches!(probe(&cut), Err(ProbeError::Truncated)));
+        let (_dir, whole) = edited("ok_faststart.mp4", |b| {
+            b[mdat..mdat + 4].copy_from_slice(&[0, 0, 0, 0]);
+        });
+        assert!(probe(&whole).is_ok(), "{:?}", probe(&whole));
     }
 
     #[test]
@@ -412,30 +455,49 @@ mod tests {
     #[test]
     fn stray_bytes_after_a_whole_file_are_tolerated() {
         let (_dir, padded) = edited("ok.mp4", |b| b.extend_from_slice(&[0, 0, 0]));
-        assert_eq!(info("ok.mp4").duration_ms, probe(&padded).expect("padded").duration_ms);
+        assert_eq!(
+            info("ok.mp4").duration_ms,
+            probe(&padded).expect("padded").duration_ms
+        );
     }
 
     #[test]
     fn a_damaged_index_is_refused_without_panicking() {
-        // Zero the whole stco (chunk offsets) payload of every track, then scramble the moov
-        // body: whatever the parser trips on, the answer is an error, never a panic.
-        let whole = std::fs::read(fixture("ok_faststart.mp4")).expect("read");
-        let moov = 32;
-        for step in [7usize, 13, 29, 61] {
+        // Scramble every n-th byte of ok_faststart.mp4's moov (bytes 32..3580): whatever the
+        // parser trips on, the answer is an error or a parse, never a panic.
+        let (moov, moov_len) = (32usize, 3548usize);
+        for step in [3usize, 7, 13, 29, 61, 127] {
             let (_dir, bad) = edited("ok_faststart.mp4", |b| {
-                for i in (moov + 8..moov + 3548).step_by(step) {
+                assert_eq!(&b[moov + 4..moov + 8], b"moov", "fixture layout changed");
+                for i in (moov + 8..moov + moov_len).step_by(step) {
                     b[i] = b[i].wrapping_add(0x5A);
                 }
             });
-            // Only errors, never a panic; a lucky scramble may still parse.
             if let Err(e) = probe(&bad) {
                 assert!(
-                    matches!(e, ProbeError::NotAVideo(_) | ProbeError::Truncated | ProbeError::NoVideoTrack),
+                    matches!(
+                        e,
+                        ProbeError::NotAVideo(_) | ProbeError::Truncated | ProbeError::NoVideoTrack
+                    ),
                     "{step}: {e:?}"
                 );
             }
         }
-        assert_eq!(whole.len(), 13_617, "the offsets above assume this fixture's layout");
+    }
+
+    #[test]
+    fn a_sample_table_the_parser_panics_on_is_refused() {
+        // A chunk-offset table with no entries makes re_mp4 index past its end (a panic).
+        let (_dir, bad) = edited("ok_faststart.mp4", |b| {
+            let stco = b
+                .windows(4)
+                .position(|w| w == b"stco")
+                .expect("an stco box");
+            // type, then version and flags (4 bytes), then entry_count.
+            b[stco + 8..stco + 12].copy_from_slice(&[0, 0, 0, 0]);
+        });
+        let err = probe(&bad).expect_err("damaged");
+        assert!(matches!(err, ProbeError::NotAVideo(DAMAGED)), "{err:?}");
     }
 
     #[test]
@@ -449,7 +511,9 @@ mod tests {
             let m = e.to_string();
             assert!(m.ends_with('.') && m.len() > 40, "{m}");
             assert!(
-                ["Export", "Upload", "Pick"].iter().any(|verb| m.contains(verb)),
+                ["Export", "Upload", "Pick"]
+                    .iter()
+                    .any(|verb| m.contains(verb)),
                 "{m}"
             );
         }
