@@ -1,6 +1,7 @@
 //! Cast's integration tests: one binary, a real server per test on a random port, a fresh data folder each.
 
 mod helpers;
+mod history;
 
 mod auth;
 mod browser;
