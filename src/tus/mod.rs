@@ -1,10 +1,22 @@
 //! Resumable browser uploads over tus 1.0.0 (core + creation, termination, expiration).
 //!
-//! Written by hand rather than with the `tus-protocol` crate (0.1.0): its handlers take a `Send`
-//! body stream and http-1 types behind `async_trait` traits, so using it from actix would mean a
-//! channel bridge for actix's `!Send` payload, header conversion both ways and adapters for its
-//! storage, state and lock traits, all larger than the protocol itself is for these extensions.
-//! This module knows nothing of actix; `web::handlers::tus` is the one small adapter.
+//! Written by hand rather than with the `tus-protocol` crate (0.1.0), after reading its source.
+//! The crate is careful work (fsync on create and append, per-upload locks, reclamation), but for
+//! Cast it loses on the points that matter here:
+//! - a PATCH body without `Content-Length` (chunked transfer, which a tunnel or proxy in front of
+//!   Cast may produce) is buffered in memory to learn its size, up to an intake cap (8 MiB by
+//!   default, 413 beyond it): either memory grows with the chunk or big chunks are refused;
+//! - a PATCH interrupted mid-body is truncated back to its starting offset, so every dropped
+//!   connection re-sends the whole chunk (up to ~90 MB behind a 100 MB-capped tunnel); Cast keeps
+//!   what arrived, recorded at checkpoints;
+//! - finished uploads never expire under its reclamation, so finished-but-never-posted videos
+//!   would need Cast's own cleanup anyway;
+//! - the adapter would be bigger than this module: a `spawn_local` pump and channel for actix's
+//!   `!Send` payload into its `Send` body stream, http 0.2 ↔ 1 header maps both ways, and either
+//!   JSON state files beside SQLite or an `async_trait` `StateStore` over `tus_uploads`.
+//!
+//! This module knows nothing of actix: `store` owns the table and the files, and the rules below
+//! turn header values into typed inputs. `web::handlers::tus` is the one small adapter.
 
 pub mod store;
 
@@ -12,9 +24,15 @@ use std::collections::HashMap;
 
 pub const VERSION: &str = "1.0.0";
 pub const EXTENSIONS: &str = "creation,termination,expiration";
+/// The only body type a PATCH may carry (tus core).
+pub const PATCH_CONTENT_TYPE: &str = "application/offset+octet-stream";
 
 #[derive(Debug, thiserror::Error)]
 pub enum TusError {
+    #[error("This client does not speak tus 1.0.0.")]
+    Version,
+    #[error("A PATCH must be sent as application/offset+octet-stream.")]
+    ContentType,
     #[error("This upload does not exist, or was finished or deleted.")]
     NotFound,
     #[error("This upload expired. Pick the video again to start over.")]
@@ -35,6 +53,48 @@ pub enum TusError {
     Io(#[from] std::io::Error),
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+}
+
+/// `Tus-Resumable` must name the version we speak on every request but OPTIONS.
+pub fn check_version(header: Option<&str>) -> Result<(), TusError> {
+    match header {
+        Some(v) if v.trim() == VERSION => Ok(()),
+        _ => Err(TusError::Version),
+    }
+}
+
+/// `Upload-Length` on creation: required (no deferred lengths) and checked against the limit
+/// here, so an oversized video is refused before a byte of it is stored.
+pub fn upload_length(header: Option<&str>, max: u64) -> Result<u64, TusError> {
+    let length = header
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .ok_or_else(|| {
+            TusError::BadRequest(
+                "Upload-Length is required (this server does not defer lengths).".into(),
+            )
+        })?;
+    if length > max {
+        return Err(TusError::TooLarge { length, max });
+    }
+    // A video cannot be empty, and a zero-length upload would be "finished" with nothing in it.
+    if length == 0 {
+        return Err(TusError::BadRequest("The video is empty.".into()));
+    }
+    Ok(length)
+}
+
+/// The PATCH preconditions that need no storage: the body type, and where the client says it is.
+pub fn patch_offset(content_type: Option<&str>, offset: Option<&str>) -> Result<u64, TusError> {
+    // Parameters are not part of tus's media type; compare the type itself.
+    let media_type = content_type
+        .and_then(|v| v.split(';').next())
+        .map(str::trim);
+    if media_type != Some(PATCH_CONTENT_TYPE) {
+        return Err(TusError::ContentType);
+    }
+    offset
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .ok_or_else(|| TusError::BadRequest("Upload-Offset is required.".into()))
 }
 
 /// `Upload-Metadata`: comma-separated `key base64value` pairs (the value may be absent).
@@ -79,5 +139,60 @@ mod tests {
         assert_eq!(m["filetype"], "video/mp4");
         assert_eq!(m["is_confidential"], "");
         assert!(parse_metadata("filename ***").is_err());
+        assert!(parse_metadata("").expect("empty is fine").is_empty());
+    }
+
+    #[test]
+    fn only_tus_1_0_0_is_spoken() {
+        assert!(check_version(Some("1.0.0")).is_ok());
+        assert!(matches!(
+            check_version(Some("0.2.2")),
+            Err(TusError::Version)
+        ));
+        assert!(matches!(check_version(None), Err(TusError::Version)));
+    }
+
+    #[test]
+    fn the_length_is_required_non_empty_and_within_the_limit() {
+        assert_eq!(upload_length(Some("100"), 100).expect("at the limit"), 100);
+        assert!(matches!(
+            upload_length(Some("101"), 100),
+            Err(TusError::TooLarge {
+                length: 101,
+                max: 100
+            })
+        ));
+        assert!(matches!(
+            upload_length(None, 100),
+            Err(TusError::BadRequest(_))
+        ));
+        assert!(matches!(
+            upload_length(Some("0"), 100),
+            Err(TusError::BadRequest(_))
+        ));
+        assert!(matches!(
+            upload_length(Some("-1"), 100),
+            Err(TusError::BadRequest(_))
+        ));
+    }
+
+    #[test]
+    fn a_patch_needs_the_tus_body_type_and_an_offset() {
+        assert_eq!(
+            patch_offset(Some(PATCH_CONTENT_TYPE), Some("42")).expect("ok"),
+            42
+        );
+        assert!(matches!(
+            patch_offset(Some("application/octet-stream"), Some("0")),
+            Err(TusError::ContentType)
+        ));
+        assert!(matches!(
+            patch_offset(None, Some("0")),
+            Err(TusError::ContentType)
+        ));
+        assert!(matches!(
+            patch_offset(Some(PATCH_CONTENT_TYPE), None),
+            Err(TusError::BadRequest(_))
+        ));
     }
 }

@@ -1,8 +1,10 @@
-//! tus uploads: their rows (all SQL for `tus_uploads`) and their files, written as bytes arrive.
+//! tus uploads: their rows (all SQL for `tus_uploads`) and their files in `DATA_DIR/tus/{id}`,
+//! written as bytes arrive.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt as _};
@@ -11,6 +13,15 @@ use tokio::io::{AsyncSeekExt as _, AsyncWriteExt as _};
 
 use super::TusError;
 use crate::db::now;
+
+/// How many bytes a PATCH writes between recording its progress. actix drops a handler whose
+/// client went away, so progress recorded only at the end of a PATCH would be lost with the
+/// connection; a checkpoint bounds what a resume has to send again, at the cost of one fsync.
+const CHECKPOINT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A file in `tus/` without a row (a crash between creating the file and the row, or a `take`n
+/// upload whose caller failed) is garbage once nobody has touched it for this long.
+const ORPHAN_GRACE: Duration = Duration::from_secs(3_600);
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TusUpload {
@@ -27,6 +38,7 @@ pub struct TusUpload {
 pub struct FinishedUpload {
     pub path: PathBuf,
     pub size: u64,
+    /// `Upload-Metadata` as sent by the client (tus-js-client sends `filename` and `filetype`).
     pub metadata: HashMap<String, String>,
 }
 
@@ -48,6 +60,11 @@ fn check_id(id: &str) -> Result<(), TusError> {
     if ok { Ok(()) } else { Err(TusError::NotFound) }
 }
 
+fn metadata_of(json: &str) -> HashMap<String, String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+#[tracing::instrument(skip(db, data_dir, metadata))]
 pub async fn create(
     db: &SqlitePool,
     data_dir: &Path,
@@ -60,14 +77,16 @@ pub async fn create(
     tokio::fs::File::create(file(data_dir, &id)).await?;
     let meta = serde_json::to_string(metadata).unwrap_or_else(|_| "{}".into());
     let t = now();
-    sqlx::query("INSERT INTO tus_uploads (id, length, metadata, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
-        .bind(&id)
-        .bind(length as i64)
-        .bind(&meta)
-        .bind(t)
-        .bind(t + ttl_secs)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "INSERT INTO tus_uploads (id, length, metadata, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(length as i64)
+    .bind(&meta)
+    .bind(t)
+    .bind(t + ttl_secs)
+    .execute(db)
+    .await?;
     get(db, &id).await
 }
 
@@ -87,8 +106,9 @@ pub async fn get(db: &SqlitePool, id: &str) -> Result<TusUpload, TusError> {
     Ok(upload)
 }
 
-/// One writer per upload: two PATCHes at once would interleave bytes.
-#[derive(Default, Clone)]
+/// One writer per upload: two PATCHes at once would interleave bytes, and a DELETE during a
+/// PATCH would leave the writer recording progress for a file that is gone.
+#[derive(Debug, Default, Clone)]
 pub struct Writers(Arc<Mutex<HashSet<String>>>);
 
 struct WriterGuard(Writers, String);
@@ -102,6 +122,8 @@ impl Drop for WriterGuard {
 }
 
 impl Writers {
+    /// Refuses rather than waits: the client that lost the race retries after a HEAD, which is
+    /// what tus clients do on 423.
     fn claim(&self, id: &str) -> Result<WriterGuard, TusError> {
         let mut set = self.0.lock().map_err(|_| TusError::Busy)?;
         if !set.insert(id.to_string()) {
@@ -111,8 +133,38 @@ impl Writers {
     }
 }
 
-/// Appends a PATCH body at `offset`, streaming to disk. The bytes that arrived are kept and
-/// counted even when the connection drops halfway, so the client resumes from there.
+/// Records how far an upload got. Every write also pushes the expiry forward: an upload is
+/// abandoned when nothing arrived for the whole lifetime, not when it is merely slow.
+async fn record(
+    db: &SqlitePool,
+    id: &str,
+    received: u64,
+    completed_at: Option<i64>,
+    ttl_secs: i64,
+) -> Result<(), TusError> {
+    sqlx::query(
+        "UPDATE tus_uploads SET received = ?, completed_at = ?, expires_at = ? WHERE id = ?",
+    )
+    .bind(received as i64)
+    .bind(completed_at)
+    .bind(now() + ttl_secs)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The bytes must be on disk before the offset that counts them is recorded.
+async fn sync(f: &mut tokio::fs::File) -> Result<(), TusError> {
+    f.flush().await?;
+    f.sync_data().await?;
+    Ok(())
+}
+
+/// Appends a PATCH body at `offset`, streaming it to disk one chunk at a time (memory stays flat
+/// whatever the size). What arrived is kept and counted even when the connection drops halfway,
+/// so the client resumes from there.
+#[tracing::instrument(skip(db, data_dir, writers, body))]
 pub async fn append<S, E>(
     db: &SqlitePool,
     data_dir: &Path,
@@ -128,65 +180,71 @@ where
 {
     let _guard = writers.claim(id)?;
     let upload = get(db, id).await?;
-    let (length, mut received) = (upload.length as u64, upload.received as u64);
+    let length = upload.length as u64;
+    let mut received = upload.received as u64;
     if offset != received {
         return Err(TusError::OffsetMismatch {
             expected: received,
             given: offset,
         });
     }
+    // Pushes the expiry forward now, so the cleanup cannot pick this upload during a long PATCH.
+    record(db, id, received, upload.completed_at, ttl_secs).await?;
     let mut f = tokio::fs::OpenOptions::new()
         .write(true)
         .open(file(data_dir, id))
         .await?;
-    // A crash after writing but before recording the offset leaves extra bytes: cut them.
+    // Bytes written after the last recorded offset (the connection or Cast died before the next
+    // checkpoint) were never acknowledged: cut them, the client sends them again.
     f.set_len(received).await?;
     f.seek(std::io::SeekFrom::Start(received)).await?;
+    let mut unrecorded = 0u64;
     let mut failure = None;
     while let Some(chunk) = body.next().await {
-        match chunk {
-            Ok(bytes) => {
-                if received + bytes.len() as u64 > length {
-                    failure = Some(TusError::PastLength);
-                    break;
-                }
-                f.write_all(&bytes).await?;
-                received += bytes.len() as u64;
-            }
+        let bytes = match chunk {
+            Ok(bytes) => bytes,
             Err(e) => {
-                // The client went away; what arrived is kept for the resume.
                 failure = Some(TusError::BadRequest(format!(
                     "the upload was interrupted: {e}"
                 )));
                 break;
             }
+        };
+        if received + bytes.len() as u64 > length {
+            failure = Some(TusError::PastLength);
+            break;
+        }
+        f.write_all(&bytes).await?;
+        received += bytes.len() as u64;
+        unrecorded += bytes.len() as u64;
+        if unrecorded >= CHECKPOINT_BYTES && received < length {
+            sync(&mut f).await?;
+            record(db, id, received, None, ttl_secs).await?;
+            unrecorded = 0;
         }
     }
-    f.flush().await?;
-    f.sync_data().await?;
+    sync(&mut f).await?;
+    // A finished upload gets a fresh lifetime too, so the owner has time to fill in the form.
     let completed = (received == length).then(now);
-    // A finished upload gets a fresh lifetime, so the owner has time to fill in the form.
-    let expires = if completed.is_some() {
-        now() + ttl_secs
-    } else {
-        upload.expires_at
-    };
-    sqlx::query(
-        "UPDATE tus_uploads SET received = ?, completed_at = ?, expires_at = ? WHERE id = ?",
-    )
-    .bind(received as i64)
-    .bind(completed)
-    .bind(expires)
-    .bind(id)
-    .execute(db)
-    .await?;
+    record(db, id, received, completed, ttl_secs).await?;
     match failure {
         Some(e) => Err(e),
         None => get(db, id).await,
     }
 }
 
-/// Termination: deletes the upload and its bytes.
+/// Termination (DELETE): refused while a PATCH is writing to the upload.
+pub async fn terminate(
+    db: &SqlitePool,
+    data_dir: &Path,
+    writers: &Writers,
+    id: &str,
+) -> Result<(), TusError> {
+    let _guard = writers.claim(id)?;
+    remove(db, data_dir, id).await
+}
+
+/// Deletes the upload and its bytes.
 pub async fn remove(db: &SqlitePool, data_dir: &Path, id: &str) -> Result<(), TusError> {
     check_id(id)?;
     let n = sqlx::query("DELETE FROM tus_uploads WHERE id = ?")
@@ -194,11 +252,7 @@ pub async fn remove(db: &SqlitePool, data_dir: &Path, id: &str) -> Result<(), Tu
         .execute(db)
         .await?
         .rows_affected();
-    match tokio::fs::remove_file(file(data_dir, id)).await {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e.into()),
-    }
+    remove_file(&file(data_dir, id)).await?;
     if n == 0 {
         Err(TusError::NotFound)
     } else {
@@ -206,7 +260,16 @@ pub async fn remove(db: &SqlitePool, data_dir: &Path, id: &str) -> Result<(), Tu
     }
 }
 
+async fn remove_file(path: &Path) -> Result<(), TusError> {
+    match tokio::fs::remove_file(path).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A complete, unexpired upload by id; `None` while bytes are still missing or when unknown.
+/// The upload stays in place: use it to check a video before the owner submits.
 pub async fn finished(
     db: &SqlitePool,
     data_dir: &Path,
@@ -223,18 +286,87 @@ pub async fn finished(
     Ok(Some(FinishedUpload {
         path: file(data_dir, &upload.id),
         size: upload.length as u64,
-        metadata: serde_json::from_str(&upload.metadata).unwrap_or_default(),
+        metadata: metadata_of(&upload.metadata),
     }))
 }
 
-/// Deletes uploads past their lifetime (abandoned halfway, or finished but never posted).
+/// Claims a complete, unexpired upload once: the row is deleted in the same statement that reads
+/// it, so two submits of one upload cannot both get it. The file stays at `path` and is now the
+/// caller's to move, link or delete (the cleanup removes it after an hour if the caller does not).
+#[tracing::instrument(skip(db, data_dir))]
+pub async fn take(
+    db: &SqlitePool,
+    data_dir: &Path,
+    id: &str,
+) -> Result<Option<FinishedUpload>, TusError> {
+    if check_id(id).is_err() {
+        return Ok(None);
+    }
+    let row: Option<(i64, String)> = sqlx::query_as(
+        "DELETE FROM tus_uploads WHERE id = ? AND completed_at IS NOT NULL AND expires_at > ? \
+         RETURNING length, metadata",
+    )
+    .bind(id)
+    .bind(now())
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(length, metadata)| FinishedUpload {
+        path: file(data_dir, id),
+        size: length as u64,
+        metadata: metadata_of(&metadata),
+    }))
+}
+
+/// Deletes uploads past their lifetime (abandoned halfway, or finished but never posted) and
+/// files no row accounts for. Returns how many uploads and files went.
+#[tracing::instrument(skip_all)]
 pub async fn delete_expired(db: &SqlitePool, data_dir: &Path) -> Result<usize, TusError> {
     let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM tus_uploads WHERE expires_at <= ?")
         .bind(now())
         .fetch_all(db)
         .await?;
+    let mut deleted = 0;
     for id in &ids {
-        let _ = remove(db, data_dir, id).await;
+        match remove(db, data_dir, id).await {
+            Ok(()) | Err(TusError::NotFound) => deleted += 1,
+            Err(e) => {
+                tracing::warn!(upload_id = %id, error = %e, "could not delete an expired upload")
+            }
+        }
     }
-    Ok(ids.len())
+    Ok(deleted + delete_orphans(db, data_dir).await?)
+}
+
+async fn delete_orphans(db: &SqlitePool, data_dir: &Path) -> Result<usize, TusError> {
+    let mut entries = match tokio::fs::read_dir(dir(data_dir)).await {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e.into()),
+    };
+    let mut deleted = 0;
+    while let Some(entry) = entries.next_entry().await? {
+        let name = entry.file_name();
+        let Some(id) = name.to_str().filter(|id| check_id(id).is_ok()) else {
+            continue;
+        };
+        let idle = entry
+            .metadata()
+            .await
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age >= ORPHAN_GRACE);
+        if !idle {
+            continue;
+        }
+        let known: Option<String> = sqlx::query_scalar("SELECT id FROM tus_uploads WHERE id = ?")
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+        if known.is_none() {
+            remove_file(&entry.path()).await?;
+            deleted += 1;
+        }
+    }
+    Ok(deleted)
 }

@@ -50,6 +50,16 @@ async fn head(app: &TestApp, url: &str) -> reqwest::Response {
         .expect("head")
 }
 
+fn files_in_tus(app: &TestApp) -> usize {
+    std::fs::read_dir(app.data_path().join("tus"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+fn id_of(url: &str) -> &str {
+    url.rsplit('/').next().expect("id")
+}
+
 fn offset(res: &reqwest::Response) -> String {
     res.headers()
         .get("upload-offset")
@@ -153,10 +163,7 @@ async fn termination_deletes_the_upload() {
         .expect("delete");
     assert_eq!(res.status().as_u16(), 204);
     assert_eq!(head(&app, &url).await.status().as_u16(), 404);
-    let left = std::fs::read_dir(app.data_path().join("tus"))
-        .map(|d| d.count())
-        .unwrap_or(0);
-    assert_eq!(left, 0, "the bytes are gone too");
+    assert_eq!(files_in_tus(&app), 0, "the bytes are gone too");
 }
 
 #[tokio::test]
@@ -175,10 +182,7 @@ async fn abandoned_uploads_expire_and_are_deleted() {
         .expect("cleanup");
     assert_eq!(deleted, 1);
     assert_eq!(head(&app, &url).await.status().as_u16(), 404);
-    let left = std::fs::read_dir(app.data_path().join("tus"))
-        .map(|d| d.count())
-        .unwrap_or(0);
-    assert_eq!(left, 0);
+    assert_eq!(files_in_tus(&app), 0);
 }
 
 #[tokio::test]
@@ -187,6 +191,8 @@ async fn a_video_over_the_limit_is_refused_before_any_byte_is_stored() {
     let csrf = app.logged_in().await;
     let res = create(&app, &csrf, 2_000_000).await;
     assert_eq!(res.status().as_u16(), 413);
+    assert_eq!(res.headers()["tus-resumable"], "1.0.0");
+    assert_eq!(files_in_tus(&app), 0, "not even an empty file");
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tus_uploads")
         .fetch_one(&app.db)
         .await
@@ -207,6 +213,24 @@ async fn strangers_and_forged_requests_are_refused() {
         .await
         .expect("req");
     assert_eq!(res.status().as_u16(), 401, "no login");
+    let url = location(&create(&app, &csrf, 10).await);
+    for method in [
+        reqwest::Method::HEAD,
+        reqwest::Method::PATCH,
+        reqwest::Method::DELETE,
+    ] {
+        let res = stranger
+            .request(method.clone(), app.url(&url))
+            .header("Tus-Resumable", "1.0.0")
+            .header("Content-Type", "application/offset+octet-stream")
+            .header("Upload-Offset", "0")
+            .body(vec![1; 10])
+            .send()
+            .await
+            .expect("req");
+        assert_eq!(res.status().as_u16(), 401, "{method} without login");
+    }
+    assert_eq!(offset(&head(&app, &url).await), "0", "nothing was written");
     // The owner's own cookie without the CSRF header: a forged cross-site request.
     let res = app
         .client
@@ -226,4 +250,263 @@ async fn strangers_and_forged_requests_are_refused() {
         .await
         .expect("req");
     assert_eq!(res.status().as_u16(), 412, "Tus-Resumable is required");
+}
+
+#[tokio::test]
+async fn a_patch_that_is_not_an_offset_stream_is_refused_with_415() {
+    let app = spawn_app().await;
+    let csrf = app.logged_in().await;
+    let url = location(&create(&app, &csrf, 100).await);
+    let res = app
+        .client
+        .patch(app.url(&url))
+        .header("Tus-Resumable", "1.0.0")
+        .header("X-CSRF-Token", &csrf)
+        .header("Content-Type", "application/octet-stream")
+        .header("Upload-Offset", "0")
+        .body(vec![1; 10])
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(res.status().as_u16(), 415);
+    assert_eq!(res.headers()["tus-resumable"], "1.0.0");
+    assert_eq!(offset(&head(&app, &url).await), "0");
+}
+
+#[tokio::test]
+async fn a_script_with_an_api_token_uploads_without_a_csrf_token() {
+    let app = spawn_app().await;
+    let out = app.cast_cli(&["token", "create", "--name", "uploader"], None);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let token = stdout.lines().last().expect("token").trim().to_string();
+    let api = reqwest::Client::new();
+    let res = api
+        .post(app.url("/uploads/tus/"))
+        .bearer_auth(&token)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", "5")
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(res.status().as_u16(), 201);
+    let url = location(&res);
+    let res = api
+        .patch(app.url(&url))
+        .bearer_auth(&token)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Content-Type", "application/offset+octet-stream")
+        .header("Upload-Offset", "0")
+        .body(b"hello".to_vec())
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(res.status().as_u16(), 204);
+    assert_eq!(offset(&res), "5");
+}
+
+type BodyPiece = Result<Vec<u8>, std::io::Error>;
+type Sent = tokio::task::JoinHandle<reqwest::Result<reqwest::Response>>;
+
+/// A PATCH whose body the test feeds by hand, to hold it open or cut it.
+fn streamed_patch(
+    app: &TestApp,
+    csrf: &str,
+    url: &str,
+    offset: usize,
+) -> (tokio::sync::mpsc::Sender<BodyPiece>, Sent) {
+    let (tx, rx) = tokio::sync::mpsc::channel::<BodyPiece>(4);
+    let body = reqwest::Body::wrap_stream(stream_of(rx));
+    let req = app
+        .client
+        .patch(app.url(url))
+        .header("Tus-Resumable", "1.0.0")
+        .header("X-CSRF-Token", csrf)
+        .header("Content-Type", "application/offset+octet-stream")
+        .header("Upload-Offset", offset.to_string())
+        .body(body);
+    (tx, tokio::spawn(req.send()))
+}
+
+fn stream_of(
+    rx: tokio::sync::mpsc::Receiver<BodyPiece>,
+) -> impl futures_util::Stream<Item = BodyPiece> {
+    futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|x| (x, rx)) })
+}
+
+#[tokio::test]
+async fn a_second_writer_is_refused_while_a_patch_is_running() {
+    let app = spawn_app().await;
+    let csrf = app.logged_in().await;
+    let url = location(&create(&app, &csrf, 2_000).await);
+    sqlx::query("UPDATE tus_uploads SET expires_at = unixepoch() + 600")
+        .execute(&app.db)
+        .await
+        .expect("mark");
+    let (tx, first) = streamed_patch(&app, &csrf, &url, 0);
+    tx.send(Ok(vec![7; 1_000])).await.expect("send");
+    // A PATCH pushes the expiry forward once it holds the upload: wait for that.
+    for _ in 0..200 {
+        let left: i64 = sqlx::query_scalar("SELECT expires_at - unixepoch() FROM tus_uploads")
+            .fetch_one(&app.db)
+            .await
+            .expect("row");
+        if left > 600 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let status = patch(&app, &csrf, &url, 0, Vec::new())
+        .await
+        .status()
+        .as_u16();
+    assert_eq!(status, 423, "concurrent writers are refused");
+    let res = app
+        .client
+        .delete(app.url(&url))
+        .header("Tus-Resumable", "1.0.0")
+        .header("X-CSRF-Token", &csrf)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(res.status().as_u16(), 423, "no termination mid-write");
+
+    tx.send(Ok(vec![7; 1_000])).await.expect("send");
+    drop(tx);
+    let res = first.await.expect("task").expect("first patch");
+    assert_eq!(res.status().as_u16(), 204);
+    assert_eq!(offset(&res), "2000");
+}
+
+#[tokio::test]
+async fn a_cut_connection_keeps_the_bytes_up_to_the_last_checkpoint() {
+    let app = spawn_app().await;
+    let csrf = app.logged_in().await;
+    let mib = 1024 * 1024;
+    let data: Vec<u8> = (0..20 * mib as u32).map(|i| (i % 253) as u8).collect();
+    let url = location(&create(&app, &csrf, data.len()).await);
+
+    // 17 MiB arrive, then the network fails mid-body.
+    let (tx, first) = streamed_patch(&app, &csrf, &url, 0);
+    for piece in data[..17 * mib].chunks(mib) {
+        tx.send(Ok(piece.to_vec())).await.expect("send");
+    }
+    // Still mid-request, the first 16 MiB are already on disk and counted: the body is
+    // streamed to the file, not collected in memory first.
+    let mut on_disk = 0;
+    for _ in 0..200 {
+        on_disk = sqlx::query_scalar("SELECT received FROM tus_uploads")
+            .fetch_one(&app.db)
+            .await
+            .expect("row");
+        if on_disk >= 16 * mib as i64 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        on_disk,
+        16 * mib as i64,
+        "checkpointed while the body is open"
+    );
+    tx.send(Err(std::io::Error::other("tunnel dropped")))
+        .await
+        .expect("send");
+    drop(tx);
+    let _ = first.await;
+
+    // The client asks where to continue, as tus-js-client does, again after a 409 or 423 (the
+    // cut PATCH may still be recording what it got). At least the checkpoint survived.
+    let mut status = 0;
+    for _ in 0..100 {
+        let resume_at: usize = offset(&head(&app, &url).await).parse().expect("offset");
+        assert!(
+            (16 * mib..=17 * mib).contains(&resume_at),
+            "resumes at {resume_at}"
+        );
+        let res = patch(&app, &csrf, &url, resume_at, data[resume_at..].to_vec()).await;
+        status = res.status().as_u16();
+        if status != 409 && status != 423 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, 204);
+    let finished = cast::tus::store::finished(&app.db, &app.data_path(), id_of(&url))
+        .await
+        .expect("db")
+        .expect("complete");
+    assert_eq!(
+        sha(&std::fs::read(&finished.path).expect("file")),
+        sha(&data),
+        "byte for byte"
+    );
+}
+
+#[tokio::test]
+async fn an_upload_that_keeps_receiving_bytes_does_not_expire() {
+    let app = spawn_app_with(&[("PARTIAL_UPLOAD_TTL_HOURS", "1")]).await;
+    let csrf = app.logged_in().await;
+    let url = location(&create(&app, &csrf, 100).await);
+    sqlx::query("UPDATE tus_uploads SET expires_at = unixepoch() + 30")
+        .execute(&app.db)
+        .await
+        .expect("nearly expired");
+    let res = patch(&app, &csrf, &url, 0, vec![1; 10]).await;
+    assert_eq!(res.status().as_u16(), 204);
+    let expires_at: i64 = sqlx::query_scalar("SELECT expires_at - unixepoch() FROM tus_uploads")
+        .fetch_one(&app.db)
+        .await
+        .expect("row");
+    assert!(expires_at > 3_000, "a full hour again, not {expires_at}s");
+}
+
+#[tokio::test]
+async fn a_finished_upload_is_taken_once_for_a_job() {
+    let app = spawn_app().await;
+    let csrf = app.logged_in().await;
+    let url = location(&create(&app, &csrf, 6).await);
+    let id = id_of(&url);
+    patch(&app, &csrf, &url, 0, b"abc".to_vec()).await;
+    let taken = cast::tus::store::take(&app.db, &app.data_path(), id)
+        .await
+        .expect("db");
+    assert!(taken.is_none(), "an unfinished upload cannot be taken");
+
+    patch(&app, &csrf, &url, 3, b"def".to_vec()).await;
+    let taken = cast::tus::store::take(&app.db, &app.data_path(), id)
+        .await
+        .expect("db")
+        .expect("finished");
+    assert_eq!(taken.size, 6);
+    assert_eq!(taken.metadata["filetype"], "video/mp4");
+    assert_eq!(std::fs::read(&taken.path).expect("file"), b"abcdef");
+    let again = cast::tus::store::take(&app.db, &app.data_path(), id)
+        .await
+        .expect("db");
+    assert!(again.is_none(), "a second submit gets nothing");
+    assert_eq!(head(&app, &url).await.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn files_no_upload_accounts_for_are_swept_after_an_hour() {
+    let app = spawn_app().await;
+    let dir = app.data_path().join("tus");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let stale = dir.join("leftover");
+    let fresh = dir.join("justtaken");
+    std::fs::write(&stale, b"x").expect("write");
+    std::fs::write(&fresh, b"x").expect("write");
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7_200);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .and_then(|f| f.set_modified(two_hours_ago))
+        .expect("age");
+    let deleted = cast::tus::store::delete_expired(&app.db, &app.data_path())
+        .await
+        .expect("cleanup");
+    assert_eq!(deleted, 1);
+    assert!(!stale.exists());
+    assert!(fresh.exists(), "a caller may still be moving it");
 }

@@ -1,13 +1,14 @@
 //! The actix adapter for tus (`crate::tus`): headers in, headers out. Login and CSRF are the
-//! middleware's, as for every other path.
+//! middleware's, as for every other path; the rules and the storage are the domain's.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::tus::store::{self, TusUpload};
-use crate::tus::{EXTENSIONS, TusError, VERSION, parse_metadata};
+use crate::tus::{self as domain, EXTENSIONS, TusError, VERSION};
 use crate::web::state::AppState;
 
+/// Every tus response carries `Tus-Resumable`, and none may be cached: offsets change.
 fn base(status: StatusCode) -> actix_web::HttpResponseBuilder {
     let mut b = HttpResponse::build(status);
     b.insert_header(("Tus-Resumable", VERSION))
@@ -18,11 +19,14 @@ fn base(status: StatusCode) -> actix_web::HttpResponseBuilder {
 /// The one place tus failures become statuses.
 fn refuse(e: TusError) -> HttpResponse {
     let status = match &e {
+        TusError::Version => StatusCode::PRECONDITION_FAILED,
+        TusError::ContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         TusError::NotFound => StatusCode::NOT_FOUND,
         TusError::Expired => StatusCode::GONE,
         TusError::OffsetMismatch { .. } => StatusCode::CONFLICT,
         TusError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         TusError::PastLength | TusError::BadRequest(_) => StatusCode::BAD_REQUEST,
+        // tus clients retry on 423 after asking for the offset again.
         TusError::Busy => StatusCode::LOCKED,
         TusError::Io(_) | TusError::Db(_) => {
             tracing::error!(error = %e, "tus upload failed");
@@ -34,28 +38,22 @@ fn refuse(e: TusError) -> HttpResponse {
     } else {
         e.to_string()
     };
-    base(status)
-        .content_type("text/plain; charset=utf-8")
-        .body(message)
+    let mut res = base(status);
+    if matches!(e, TusError::Version) {
+        res.insert_header(("Tus-Version", VERSION));
+    }
+    res.content_type("text/plain; charset=utf-8").body(message)
 }
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-/// Every request but OPTIONS must speak tus 1.0.0.
-fn version_ok(req: &HttpRequest) -> Option<HttpResponse> {
-    (header(req, "Tus-Resumable") != Some(VERSION)).then(|| {
-        base(StatusCode::PRECONDITION_FAILED)
-            .insert_header(("Tus-Version", VERSION))
-            .finish()
-    })
-}
-
 fn ttl(state: &AppState) -> i64 {
     state.config.partial_upload_ttl.as_secs().max(60) as i64
 }
 
+/// `Upload-Expires` is an HTTP date (RFC 7231), which RFC 2822 formatting in GMT matches.
 fn expires(upload: &TusUpload) -> String {
     time::OffsetDateTime::from_unix_timestamp(upload.expires_at)
         .ok()
@@ -64,6 +62,13 @@ fn expires(upload: &TusUpload) -> String {
                 .ok()
         })
         .unwrap_or_default()
+}
+
+fn progress(status: StatusCode, upload: &TusUpload) -> actix_web::HttpResponseBuilder {
+    let mut b = base(status);
+    b.insert_header(("Upload-Offset", upload.received.to_string()))
+        .insert_header(("Upload-Expires", expires(upload)));
+    b
 }
 
 pub async fn tus_options(state: web::Data<AppState>) -> HttpResponse {
@@ -75,40 +80,23 @@ pub async fn tus_options(state: web::Data<AppState>) -> HttpResponse {
 }
 
 pub async fn tus_create(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    if let Some(res) = version_ok(&req) {
-        return res;
-    }
-    let Some(length) = header(&req, "Upload-Length").and_then(|v| v.trim().parse::<u64>().ok())
-    else {
-        return refuse(TusError::BadRequest(
-            "Upload-Length is required (this server does not defer lengths).".into(),
-        ));
+    let created = async {
+        domain::check_version(header(&req, "Tus-Resumable"))?;
+        let length =
+            domain::upload_length(header(&req, "Upload-Length"), state.config.max_upload_bytes)?;
+        let metadata = domain::parse_metadata(header(&req, "Upload-Metadata").unwrap_or_default())?;
+        store::create(
+            &state.db,
+            &state.config.data_dir,
+            length,
+            &metadata,
+            ttl(&state),
+        )
+        .await
     };
-    // Refused before a single byte is stored.
-    let max = state.config.max_upload_bytes;
-    if length > max {
-        return refuse(TusError::TooLarge { length, max });
-    }
-    if length == 0 {
-        return refuse(TusError::BadRequest("The video is empty.".into()));
-    }
-    let metadata = match parse_metadata(header(&req, "Upload-Metadata").unwrap_or_default()) {
-        Ok(m) => m,
-        Err(e) => return refuse(e),
-    };
-    match store::create(
-        &state.db,
-        &state.config.data_dir,
-        length,
-        &metadata,
-        ttl(&state),
-    )
-    .await
-    {
-        Ok(upload) => base(StatusCode::CREATED)
+    match created.await {
+        Ok(upload) => progress(StatusCode::CREATED, &upload)
             .insert_header(("Location", format!("/uploads/tus/{}", upload.id)))
-            .insert_header(("Upload-Expires", expires(&upload)))
-            .insert_header(("Upload-Offset", "0"))
             .finish(),
         Err(e) => refuse(e),
     }
@@ -119,19 +107,19 @@ pub async fn tus_head(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> HttpResponse {
-    if let Some(res) = version_ok(&req) {
-        return res;
-    }
-    match store::get(&state.db, &path).await {
-        Ok(u) => base(StatusCode::OK)
-            .insert_header(("Upload-Offset", u.received.to_string()))
-            .insert_header(("Upload-Length", u.length.to_string()))
-            .insert_header(("Upload-Expires", expires(&u)))
+    let found = async {
+        domain::check_version(header(&req, "Tus-Resumable"))?;
+        store::get(&state.db, &path).await
+    };
+    match found.await {
+        Ok(upload) => progress(StatusCode::OK, &upload)
+            .insert_header(("Upload-Length", upload.length.to_string()))
             .finish(),
         Err(e) => refuse(e),
     }
 }
 
+/// The body goes from actix's payload stream straight to the file: never collected in memory.
 pub async fn tus_patch(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -139,32 +127,23 @@ pub async fn tus_patch(
     path: web::Path<String>,
     payload: web::Payload,
 ) -> HttpResponse {
-    if let Some(res) = version_ok(&req) {
-        return res;
-    }
-    if header(&req, "Content-Type") != Some("application/offset+octet-stream") {
-        return base(StatusCode::UNSUPPORTED_MEDIA_TYPE)
-            .body("Content-Type must be application/offset+octet-stream.");
-    }
-    let Some(offset) = header(&req, "Upload-Offset").and_then(|v| v.trim().parse::<u64>().ok())
-    else {
-        return refuse(TusError::BadRequest("Upload-Offset is required.".into()));
+    let appended = async {
+        domain::check_version(header(&req, "Tus-Resumable"))?;
+        let offset =
+            domain::patch_offset(header(&req, "Content-Type"), header(&req, "Upload-Offset"))?;
+        store::append(
+            &state.db,
+            &state.config.data_dir,
+            &writers,
+            &path,
+            offset,
+            payload,
+            ttl(&state),
+        )
+        .await
     };
-    let result = store::append(
-        &state.db,
-        &state.config.data_dir,
-        &writers,
-        &path,
-        offset,
-        payload,
-        ttl(&state),
-    )
-    .await;
-    match result {
-        Ok(u) => base(StatusCode::NO_CONTENT)
-            .insert_header(("Upload-Offset", u.received.to_string()))
-            .insert_header(("Upload-Expires", expires(&u)))
-            .finish(),
+    match appended.await {
+        Ok(upload) => progress(StatusCode::NO_CONTENT, &upload).finish(),
         Err(e) => refuse(e),
     }
 }
@@ -172,12 +151,14 @@ pub async fn tus_patch(
 pub async fn tus_delete(
     req: HttpRequest,
     state: web::Data<AppState>,
+    writers: web::Data<store::Writers>,
     path: web::Path<String>,
 ) -> HttpResponse {
-    if let Some(res) = version_ok(&req) {
-        return res;
-    }
-    match store::remove(&state.db, &state.config.data_dir, &path).await {
+    let terminated = async {
+        domain::check_version(header(&req, "Tus-Resumable"))?;
+        store::terminate(&state.db, &state.config.data_dir, &writers, &path).await
+    };
+    match terminated.await {
         Ok(()) => base(StatusCode::NO_CONTENT).finish(),
         Err(e) => refuse(e),
     }
