@@ -181,7 +181,9 @@ pub async fn post_submit(
         )]);
     };
     let spooled = link_into_spool(&state, &file.path, file.size).await?;
-    match state.uploads.submit(&raw, spooled, None).await {
+    // Keyed by the browser upload: a double-clicked Publish finds the first job instead of making a second.
+    let key = format!("tus:{upload_id}");
+    match state.uploads.submit(&raw, spooled, Some(&key)).await {
         Ok((view, _)) => {
             // The job has its own copy now; the browser upload is done with.
             if let Err(e) =
