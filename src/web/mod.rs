@@ -199,7 +199,9 @@ impl Application {
 /// Every ten minutes: forget expired sessions and delete abandoned browser uploads.
 async fn housekeeping(db: sqlx::SqlitePool, data_dir: std::path::PathBuf) {
     let store = SqliteSessionStore::new(db.clone());
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    // The first pass waits a full period: nothing has had time to expire right after start-up.
+    let period = std::time::Duration::from_secs(600);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     loop {
         tick.tick().await;
         match crate::tus::store::delete_expired(&db, &data_dir).await {
