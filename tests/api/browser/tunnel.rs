@@ -112,45 +112,12 @@ async fn relay(
 async fn a_file_over_100_mb_passes_a_tunnel_that_caps_bodies_at_100_mb() {
     let Some(b) = browser().await else { return };
     let (app, tunnel, _, patches) = start_behind_tunnel(None).await;
-    let via = |path: &str| format!("http://127.0.0.1:{tunnel}{path}");
-
     // The browser reaches Cast only through the tunnel.
-    let token = app.setup_token.clone().expect("token");
-    b.goto(&via(&format!("/setup?token={token}"))).await;
-    b.fill("#password", crate::helpers::PASSWORD).await;
-    b.fill("#confirm", crate::helpers::PASSWORD).await;
-    b.click("form[action='/setup'] button[type=submit]").await;
-    b.wait_for("#connect-tiktok").await;
-    b.click("#connect-tiktok").await;
-    b.wait_for("#sandbox-consent").await;
-    b.click("#authorize").await;
-    b.wait_for("#post-form").await;
-
-    let dir = tempfile::tempdir().expect("dir");
-    let big = dir.path().join("big.mp4");
+    ready_via_tunnel(&b, &app, tunnel).await;
     let size: usize = 110 * 1024 * 1024;
     let data: Vec<u8> = (0..size).map(|i| (i % 253) as u8).collect();
-    std::fs::write(&big, &data).expect("write");
-    let input = b.wait_for("#video").await;
-    input
-        .send_keys(&big.display().to_string())
-        .await
-        .expect("pick");
-
     // It arrives whole (then the check says it is not a video, which is right for these bytes).
-    let mut finished = None;
-    for _ in 0..600 {
-        let id = b
-            .execute("return document.getElementById('upload-id').value;")
-            .await;
-        if let Some(id) = id.as_str().filter(|s| !s.is_empty()) {
-            finished = cast::tus::store::finished(&app.db, &app.data_path(), id)
-                .await
-                .expect("db");
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    let finished = upload_through_page(&b, &app, &data).await;
     let finished = finished.expect("the upload finished through the tunnel");
     // 110 MB in chunks under the cap: at least three PATCHes crossed this tunnel.
     assert!(
@@ -161,6 +128,49 @@ async fn a_file_over_100_mb_passes_a_tunnel_that_caps_bodies_at_100_mb() {
     let got = std::fs::read(&finished.path).expect("stored file");
     assert!(got == data, "the bytes arrived whole and in order");
     b.close().await;
+}
+
+/// Through the tunnel: set up, log in and connect a sandbox creator, up to the posting form.
+async fn ready_via_tunnel(b: &super::harness::Browser, app: &crate::helpers::TestApp, tunnel: u16) {
+    let token = app.setup_token.clone().expect("token");
+    b.goto(&format!("http://127.0.0.1:{tunnel}/setup?token={token}"))
+        .await;
+    b.fill("#password", crate::helpers::PASSWORD).await;
+    b.fill("#confirm", crate::helpers::PASSWORD).await;
+    b.click("form[action='/setup'] button[type=submit]").await;
+    b.wait_for("#connect-tiktok").await;
+    b.click("#connect-tiktok").await;
+    b.wait_for("#sandbox-consent").await;
+    b.click("#authorize").await;
+    b.wait_for("#post-form").await;
+}
+
+/// Picks `data` as a video and waits until the browser reports its tus upload finished.
+async fn upload_through_page(
+    b: &super::harness::Browser,
+    app: &crate::helpers::TestApp,
+    data: &[u8],
+) -> Option<cast::tus::store::FinishedUpload> {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("clip.mp4");
+    std::fs::write(&file, data).expect("write");
+    b.wait_for("#video")
+        .await
+        .send_keys(&file.display().to_string())
+        .await
+        .expect("pick");
+    for _ in 0..600 {
+        let id = b
+            .execute("return document.getElementById('upload-id').value;")
+            .await;
+        if let Some(id) = id.as_str().filter(|s| !s.is_empty()) {
+            return cast::tus::store::finished(&app.db, &app.data_path(), id)
+                .await
+                .expect("db");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    None
 }
 
 fn app_port(app: &crate::helpers::TestApp) -> u16 {
@@ -175,41 +185,10 @@ fn app_port(app: &crate::helpers::TestApp) -> u16 {
 async fn an_upload_cut_off_halfway_resumes_and_arrives_whole() {
     let Some(b) = browser().await else { return };
     let (app, tunnel, cut_pending, _) = start_behind_tunnel(Some(20 * 1024 * 1024)).await;
-    let via = |path: &str| format!("http://127.0.0.1:{tunnel}{path}");
-    let token = app.setup_token.clone().expect("token");
-    b.goto(&via(&format!("/setup?token={token}"))).await;
-    b.fill("#password", crate::helpers::PASSWORD).await;
-    b.fill("#confirm", crate::helpers::PASSWORD).await;
-    b.click("form[action='/setup'] button[type=submit]").await;
-    b.click("#connect-tiktok").await;
-    b.wait_for("#sandbox-consent").await;
-    b.click("#authorize").await;
-    b.wait_for("#post-form").await;
-
-    let dir = tempfile::tempdir().expect("dir");
-    let file = dir.path().join("clip.mp4");
+    ready_via_tunnel(&b, &app, tunnel).await;
     let size: usize = 45 * 1024 * 1024;
     let data: Vec<u8> = (0..size).map(|i| (i % 241) as u8).collect();
-    std::fs::write(&file, &data).expect("write");
-    b.wait_for("#video")
-        .await
-        .send_keys(&file.display().to_string())
-        .await
-        .expect("pick");
-
-    let mut finished = None;
-    for _ in 0..600 {
-        let id = b
-            .execute("return document.getElementById('upload-id').value;")
-            .await;
-        if let Some(id) = id.as_str().filter(|s| !s.is_empty()) {
-            finished = cast::tus::store::finished(&app.db, &app.data_path(), id)
-                .await
-                .expect("db");
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    let finished = upload_through_page(&b, &app, &data).await;
     let finished = finished.expect("the upload resumed and finished");
     assert!(
         !cut_pending.load(Ordering::SeqCst),
