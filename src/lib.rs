@@ -5,11 +5,13 @@
 
 pub mod accounts;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod doctor;
 pub mod owner;
+pub mod platforms;
 pub mod sandbox;
 pub mod session_store;
 pub mod telemetry;

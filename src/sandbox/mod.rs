@@ -10,6 +10,8 @@ mod creator;
 mod envelope;
 mod errors;
 mod faults;
+pub mod gate;
+pub mod instagram;
 mod limits;
 mod oauth;
 mod pages;
@@ -25,6 +27,7 @@ mod status;
 mod store;
 mod upload;
 mod user;
+pub mod youtube;
 
 use std::path::PathBuf;
 use std::sync::Arc;
