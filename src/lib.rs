@@ -21,5 +21,5 @@ pub mod uploads;
 pub mod web;
 
 pub use config::Config;
-pub use web::Application;
+pub use web::{Application, Runtime};
 pub mod media;

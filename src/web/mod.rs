@@ -21,6 +21,7 @@ use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
 use crate::accounts::Accounts;
+use crate::clock::Clock;
 use crate::config::{Config, Mode};
 use crate::crypto::{CryptoError, Keys};
 use crate::db::{self, DbError};
@@ -54,16 +55,30 @@ pub enum StartError {
     Server(std::io::Error),
 }
 
+/// How this process runs beside its settings: which clock it reads and whether the upload worker
+/// runs by itself. Production takes the default; tests take a manual clock and step the worker.
+#[derive(Clone, Default)]
+pub struct Runtime {
+    pub clock: Clock,
+    /// When true the worker is not started: the test calls `Uploads::try_execute_job` itself.
+    pub manual_worker: bool,
+}
+
 /// Cast, built and listening, ready to run. `main` and every test build it the same way.
 pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
     setup_token: Option<String>,
+    runtime: Runtime,
 }
 
 impl Application {
-    pub async fn build(mut config: Config) -> Result<Self, StartError> {
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        Self::build_with(config, Runtime::default()).await
+    }
+
+    pub async fn build_with(mut config: Config, runtime: Runtime) -> Result<Self, StartError> {
         prepare_data_dir(&config)?;
         let listener = TcpListener::bind(config.listen).map_err(|source| StartError::Bind {
             addr: config.listen.to_string(),
@@ -95,6 +110,7 @@ impl Application {
         let uploads = Uploads::new(db.clone(), accounts.clone(), upload_settings);
         let state = web::Data::new(AppState {
             config,
+            clock: runtime.clock.clone(),
             db: db.clone(),
             keys,
             throttle: Default::default(),
@@ -144,7 +160,13 @@ impl Application {
             server,
             state,
             setup_token,
+            runtime,
         })
+    }
+
+    /// The clock the app reads (a test's manual clock, or the system's).
+    pub fn clock(&self) -> &Clock {
+        &self.runtime.clock
     }
 
     pub fn port(&self) -> u16 {
@@ -186,10 +208,13 @@ impl Application {
             self.state.db.clone(),
             self.state.config.data_dir.clone(),
         ));
-        let uploader = tokio::spawn(self.state.uploads.clone().run_worker());
+        let uploader = (!self.runtime.manual_worker)
+            .then(|| tokio::spawn(self.state.uploads.clone().run_worker()));
         let result = self.server.await;
         // A job stopped mid-chunk resumes at the next start from its recorded progress.
-        uploader.abort();
+        if let Some(uploader) = uploader {
+            uploader.abort();
+        }
         refresher.abort();
         housekeeping.abort();
         result

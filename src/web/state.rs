@@ -3,6 +3,7 @@
 use sqlx::SqlitePool;
 
 use crate::accounts::Accounts;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::Keys;
 use crate::owner::throttle::Throttle;
@@ -10,6 +11,7 @@ use crate::uploads::Uploads;
 
 pub struct AppState {
     pub config: Config,
+    pub clock: Clock,
     pub db: SqlitePool,
     pub keys: Keys,
     pub throttle: Throttle,
