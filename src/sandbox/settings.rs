@@ -14,6 +14,7 @@ pub enum FaultStep {
     Init,
     Chunk,
     Status,
+    VideoList,
 }
 
 impl FaultStep {
@@ -25,76 +26,246 @@ impl FaultStep {
             "init" => Self::Init,
             "chunk" => Self::Chunk,
             "status" => Self::Status,
+            "video_list" => Self::VideoList,
             _ => return None,
         })
     }
 }
 
-/// "The first `count` calls of `step` answer `status`."
+/// How long a fault lasts: a number of calls, or (the sandbox's addition) a span of the
+/// sandbox clock from its start, so "a minute of TikTok trouble" can be had whatever the client's
+/// schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultSpan {
+    Calls(u32),
+    Millis(i64),
+}
+
+/// "The first `count` calls of `step` answer `status`" (or every call within the span).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
     pub step: FaultStep,
     pub status: u16,
-    pub count: u32,
+    pub span: FaultSpan,
+}
+
+/// Where TikTok was seen to answer in several forms, the sandbox gives each in turn (`Rotate`,
+/// the default) unless a knob pins one (contract §12, "Several forms").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forms<T: Copy> {
+    Rotate,
+    Pinned(T),
+}
+
+/// The HTTP status of an OAuth error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OAuthErrorStatus {
+    /// 400, 401 for `invalid_client`, 500/503 for `server_error`/`temporarily_unavailable`.
+    Documented,
+    /// 200, as seen in production.
+    Ok,
+}
+
+/// Whether `token_type` is in a token answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenType {
+    Present,
+    Absent,
+}
+
+/// A stored chunk's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkReply {
+    /// 206, then 201 for the last, with `Content-Range`.
+    Documented,
+    /// 200 for every chunk, with `Content-Range`.
+    Ok,
+    /// 206/201 without `Content-Range`.
+    Bare,
+}
+
+/// The form of `publicaly_available_post_id` once the id is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostIdForm {
+    /// A list of numbers, as documented.
+    List,
+    /// A bare string.
+    String,
+    /// A bare number.
+    Number,
+    /// No field at all.
+    Absent,
 }
 
 #[derive(Debug, Clone)]
 pub struct SandboxSettings {
     pub token_ttl: Duration,
+    pub refresh_ttl: Duration,
+    /// Whether an authorize request without a PKCE challenge is let through.
+    pub pkce_optional: bool,
+    pub oauth_error_status: Forms<OAuthErrorStatus>,
+    pub token_type: Forms<TokenType>,
     pub processing: Duration,
     pub upload_url_ttl: Duration,
+    pub chunk_reply: Forms<ChunkReply>,
+    pub refuse_multi_chunk: bool,
+    pub post_id_form: Forms<PostIdForm>,
+    /// How long after `PUBLISH_COMPLETE` a public post's id shows in status fetch; None: never.
+    pub post_id_after: Option<Duration>,
     pub faults: Vec<Fault>,
     pub max_duration_sec: u32,
+    pub account_private: bool,
     pub privacy_options: Vec<PrivacyLevel>,
     pub comment_disabled: bool,
     pub duet_disabled: bool,
     pub stitch_disabled: bool,
     pub unaudited: bool,
+    pub inbox_downgrade: bool,
     pub cannot_post: bool,
 }
+
+const PUBLIC_ACCOUNT: [PrivacyLevel; 3] = [
+    PrivacyLevel::PublicToEveryone,
+    PrivacyLevel::MutualFollowFriends,
+    PrivacyLevel::SelfOnly,
+];
+const PRIVATE_ACCOUNT: [PrivacyLevel; 3] = [
+    PrivacyLevel::FollowerOfCreator,
+    PrivacyLevel::MutualFollowFriends,
+    PrivacyLevel::SelfOnly,
+];
 
 impl Default for SandboxSettings {
     fn default() -> Self {
         Self {
-            token_ttl: Duration::from_secs(7200),
+            // The lifetimes seen in real answers (contract §2.2, §13 point 1).
+            token_ttl: Duration::from_secs(86_400),
+            refresh_ttl: Duration::from_secs(31_536_000),
+            pkce_optional: false,
+            oauth_error_status: Forms::Rotate,
+            token_type: Forms::Rotate,
             processing: Duration::from_millis(3000),
             upload_url_ttl: Duration::from_secs(3600),
+            chunk_reply: Forms::Rotate,
+            refuse_multi_chunk: false,
+            post_id_form: Forms::Rotate,
+            post_id_after: Some(Duration::from_millis(5000)),
             faults: Vec::new(),
             max_duration_sec: 600,
-            privacy_options: vec![
-                PrivacyLevel::PublicToEveryone,
-                PrivacyLevel::MutualFollowFriends,
-                PrivacyLevel::SelfOnly,
-            ],
+            account_private: false,
+            privacy_options: PUBLIC_ACCOUNT.to_vec(),
             comment_disabled: false,
             duet_disabled: false,
             stitch_disabled: false,
             unaudited: false,
+            inbox_downgrade: false,
             cannot_post: false,
         }
     }
 }
 
+fn positive_secs(
+    src: &dyn Source,
+    name: &'static str,
+    default: u64,
+    example: &'static str,
+) -> Result<Duration, ConfigError> {
+    let n: u64 = parse_number(src, name, default, example)?;
+    if n == 0 {
+        return Err(ConfigError::new(name, "must be at least 1 second", example));
+    }
+    Ok(Duration::from_secs(n))
+}
+
+/// One of `names` (the pinned forms), or `rotate`.
+fn forms<T: Copy>(
+    src: &dyn Source,
+    name: &'static str,
+    names: &[(&str, T)],
+    example: &'static str,
+) -> Result<Forms<T>, ConfigError> {
+    let Some(value) = read(src, name) else {
+        return Ok(Forms::Rotate);
+    };
+    if value == "rotate" {
+        return Ok(Forms::Rotate);
+    }
+    names
+        .iter()
+        .find(|(n, _)| *n == value)
+        .map(|(_, v)| Forms::Pinned(*v))
+        .ok_or_else(|| {
+            let all: Vec<&str> = names.iter().map(|(n, _)| *n).collect();
+            ConfigError::new(
+                name,
+                format!("'{value}' is not one of {}, rotate", all.join(", ")),
+                example,
+            )
+        })
+}
+
 impl SandboxSettings {
     pub fn from_source(src: &dyn Source) -> Result<Self, ConfigError> {
-        let d = Self::default();
-        let token_ttl: u64 = parse_number(src, "CAST_SANDBOX_TOKEN_TTL", 7200, "7200")?;
-        if token_ttl == 0 {
-            return Err(ConfigError::new(
-                "CAST_SANDBOX_TOKEN_TTL",
-                "must be at least 1 second",
-                "7200",
-            ));
-        }
+        let token_ttl = positive_secs(src, "CAST_SANDBOX_TOKEN_TTL", 86_400, "86400")?;
+        let refresh_ttl = positive_secs(src, "CAST_SANDBOX_REFRESH_TTL", 31_536_000, "31536000")?;
+        let pkce_optional = match read(src, "CAST_SANDBOX_PKCE").as_deref() {
+            None | Some("required") => false,
+            Some("optional") => true,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "CAST_SANDBOX_PKCE",
+                    format!("'{other}' is not required or optional"),
+                    "optional",
+                ));
+            }
+        };
+        let oauth_error_status = forms(
+            src,
+            "CAST_SANDBOX_OAUTH_ERROR_STATUS",
+            &[
+                ("documented", OAuthErrorStatus::Documented),
+                ("200", OAuthErrorStatus::Ok),
+            ],
+            "200",
+        )?;
+        let token_type = forms(
+            src,
+            "CAST_SANDBOX_TOKEN_TYPE",
+            &[("present", TokenType::Present), ("absent", TokenType::Absent)],
+            "absent",
+        )?;
         let processing: u64 = parse_number(src, "CAST_SANDBOX_PROCESSING_MS", 3000, "3000")?;
-        let url_ttl: u64 = parse_number(src, "CAST_SANDBOX_UPLOAD_URL_TTL", 3600, "3600")?;
-        if url_ttl == 0 {
-            return Err(ConfigError::new(
-                "CAST_SANDBOX_UPLOAD_URL_TTL",
-                "must be at least 1 second",
-                "3600",
-            ));
-        }
+        let upload_url_ttl = positive_secs(src, "CAST_SANDBOX_UPLOAD_URL_TTL", 3600, "3600")?;
+        let chunk_reply = forms(
+            src,
+            "CAST_SANDBOX_CHUNK_REPLY",
+            &[
+                ("documented", ChunkReply::Documented),
+                ("200", ChunkReply::Ok),
+                ("bare", ChunkReply::Bare),
+            ],
+            "200",
+        )?;
+        let post_id_form = forms(
+            src,
+            "CAST_SANDBOX_POST_ID_FORM",
+            &[
+                ("list", PostIdForm::List),
+                ("string", PostIdForm::String),
+                ("number", PostIdForm::Number),
+                ("absent", PostIdForm::Absent),
+            ],
+            "string",
+        )?;
+        let post_id_after = match read(src, "CAST_SANDBOX_POST_ID_AFTER_MS").as_deref() {
+            Some("never") => None,
+            _ => Some(Duration::from_millis(parse_number(
+                src,
+                "CAST_SANDBOX_POST_ID_AFTER_MS",
+                5000,
+                "5000",
+            )?)),
+        };
         let max_duration_sec: u32 = parse_number(src, "CAST_SANDBOX_MAX_DURATION_SEC", 600, "600")?;
         if max_duration_sec == 0 || max_duration_sec > 600 {
             return Err(ConfigError::new(
@@ -107,14 +278,17 @@ impl SandboxSettings {
             None => Vec::new(),
             Some(v) => parse_faults(&v)?,
         };
+        let account_private = parse_flag(src, "CAST_SANDBOX_ACCOUNT_PRIVATE")?;
         let privacy_options = match read(src, "CAST_SANDBOX_PRIVACY_OPTIONS") {
-            None => d.privacy_options,
+            None if account_private => PRIVATE_ACCOUNT.to_vec(),
+            None => PUBLIC_ACCOUNT.to_vec(),
             Some(v) => parse_privacy(&v)?,
         };
         let disabled = read(src, "CAST_SANDBOX_DISABLED").unwrap_or_default();
+        // A private account cannot be duetted or stitched (contract §4).
         let mut comment_disabled = false;
-        let mut duet_disabled = false;
-        let mut stitch_disabled = false;
+        let mut duet_disabled = account_private;
+        let mut stitch_disabled = account_private;
         for part in disabled.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             match part {
                 "comment" => comment_disabled = true,
@@ -130,36 +304,38 @@ impl SandboxSettings {
             }
         }
         Ok(Self {
-            token_ttl: Duration::from_secs(token_ttl),
+            token_ttl,
+            refresh_ttl,
+            pkce_optional,
+            oauth_error_status,
+            token_type,
             processing: Duration::from_millis(processing),
-            upload_url_ttl: Duration::from_secs(url_ttl),
+            upload_url_ttl,
+            chunk_reply,
+            refuse_multi_chunk: parse_flag(src, "CAST_SANDBOX_REFUSE_MULTI_CHUNK")?,
+            post_id_form,
+            post_id_after,
             faults,
             max_duration_sec,
+            account_private,
             privacy_options,
             comment_disabled,
             duet_disabled,
             stitch_disabled,
             unaudited: parse_flag(src, "CAST_SANDBOX_UNAUDITED")?,
+            inbox_downgrade: parse_flag(src, "CAST_SANDBOX_INBOX_DOWNGRADE")?,
             cannot_post: parse_flag(src, "CAST_SANDBOX_CANNOT_POST")?,
         })
     }
 }
 
 fn parse_flag(src: &dyn Source, name: &'static str) -> Result<bool, ConfigError> {
-    match read(src, name).as_deref() {
-        None | Some("0") | Some("false") => Ok(false),
-        Some("1") | Some("true") => Ok(true),
-        Some(other) => Err(ConfigError::new(
-            name,
-            format!("'{other}' is not 1 or 0"),
-            "1",
-        )),
-    }
+    crate::config::parse_switch(src, name)
 }
 
 fn parse_faults(value: &str) -> Result<Vec<Fault>, ConfigError> {
     const NAME: &str = "CAST_SANDBOX_FAULTS";
-    const EXAMPLE: &str = "init:429:2,chunk:500:1";
+    const EXAMPLE: &str = "init:429:2,chunk:500:1,status:503:60s";
     value
         .split(',')
         .map(str::trim)
@@ -177,7 +353,7 @@ fn parse_faults(value: &str) -> Result<Vec<Fault>, ConfigError> {
                 ConfigError::new(
                     NAME,
                     format!(
-                        "'{step}' is not one of token, userinfo, creator_info, init, chunk, status"
+                        "'{step}' is not one of token, userinfo, creator_info, init, chunk, status, video_list"
                     ),
                     EXAMPLE,
                 )
@@ -193,18 +369,20 @@ fn parse_faults(value: &str) -> Result<Vec<Fault>, ConfigError> {
                         EXAMPLE,
                     )
                 })?;
-            let count: u32 = count.parse().map_err(|_| {
+            let span = match count.strip_suffix('s') {
+                Some(secs) => secs.parse::<u32>().ok().map(|s| FaultSpan::Millis(i64::from(s) * 1000)),
+                None => count.parse::<u32>().ok().map(FaultSpan::Calls),
+            }
+            .ok_or_else(|| {
                 ConfigError::new(
                     NAME,
-                    format!("'{count}' in '{part}' is not a whole number"),
+                    format!(
+                        "'{count}' in '{part}' is not a number of calls (3) or of seconds (60s)"
+                    ),
                     EXAMPLE,
                 )
             })?;
-            Ok(Fault {
-                step,
-                status,
-                count,
-            })
+            Ok(Fault { step, status, span })
         })
         .collect()
 }
@@ -248,20 +426,29 @@ mod tests {
     }
 
     #[test]
-    fn faults_parse_step_status_count() {
-        let s = settings(&[("CAST_SANDBOX_FAULTS", "init:429:2, chunk:500:1")]).expect("valid");
+    fn faults_parse_step_status_count_or_seconds() {
+        let s = settings(&[(
+            "CAST_SANDBOX_FAULTS",
+            "init:429:2, chunk:500:1, video_list:503:60s",
+        )])
+        .expect("valid");
         assert_eq!(
             s.faults,
             vec![
                 Fault {
                     step: FaultStep::Init,
                     status: 429,
-                    count: 2
+                    span: FaultSpan::Calls(2)
                 },
                 Fault {
                     step: FaultStep::Chunk,
                     status: 500,
-                    count: 1
+                    span: FaultSpan::Calls(1)
+                },
+                Fault {
+                    step: FaultStep::VideoList,
+                    status: 503,
+                    span: FaultSpan::Millis(60_000)
                 }
             ]
         );
@@ -273,18 +460,60 @@ mod tests {
             ("CAST_SANDBOX_FAULTS", "init:429"),
             ("CAST_SANDBOX_FAULTS", "upload:500:1"),
             ("CAST_SANDBOX_FAULTS", "init:200:1"),
+            ("CAST_SANDBOX_FAULTS", "init:500:soon"),
             ("CAST_SANDBOX_TOKEN_TTL", "-1"),
+            ("CAST_SANDBOX_REFRESH_TTL", "0"),
+            ("CAST_SANDBOX_PKCE", "off"),
+            ("CAST_SANDBOX_OAUTH_ERROR_STATUS", "400"),
+            ("CAST_SANDBOX_TOKEN_TYPE", "maybe"),
             ("CAST_SANDBOX_PROCESSING_MS", "soon"),
             ("CAST_SANDBOX_UPLOAD_URL_TTL", "0"),
+            ("CAST_SANDBOX_CHUNK_REPLY", "201"),
+            ("CAST_SANDBOX_REFUSE_MULTI_CHUNK", "yes"),
+            ("CAST_SANDBOX_POST_ID_FORM", "float"),
+            ("CAST_SANDBOX_POST_ID_AFTER_MS", "later"),
             ("CAST_SANDBOX_MAX_DURATION_SEC", "601"),
+            ("CAST_SANDBOX_ACCOUNT_PRIVATE", "private"),
             ("CAST_SANDBOX_PRIVACY_OPTIONS", "EVERYONE"),
             ("CAST_SANDBOX_DISABLED", "likes"),
             ("CAST_SANDBOX_UNAUDITED", "yes"),
+            ("CAST_SANDBOX_INBOX_DOWNGRADE", "2"),
             ("CAST_SANDBOX_CANNOT_POST", "2"),
         ] {
             let e = settings(&[(name, value)]).expect_err(value);
             assert_eq!(e.name, name);
+            let line = e.to_string();
+            assert!(line.contains("for example") && !line.contains('\n'), "{line}");
         }
+    }
+
+    #[test]
+    fn defaults_take_the_stricter_reading_and_rotate_forms() {
+        let s = settings(&[]).expect("defaults");
+        assert_eq!(s.token_ttl, Duration::from_secs(86_400));
+        assert_eq!(s.refresh_ttl, Duration::from_secs(31_536_000));
+        assert!(!s.pkce_optional);
+        assert_eq!(s.post_id_form, Forms::Rotate);
+        assert_eq!(s.chunk_reply, Forms::Rotate);
+        assert_eq!(s.oauth_error_status, Forms::Rotate);
+        assert_eq!(s.token_type, Forms::Rotate);
+        assert_eq!(s.post_id_after, Some(Duration::from_millis(5000)));
+        let pinned = settings(&[
+            ("CAST_SANDBOX_POST_ID_FORM", "string"),
+            ("CAST_SANDBOX_POST_ID_AFTER_MS", "never"),
+            ("CAST_SANDBOX_PKCE", "optional"),
+        ])
+        .expect("valid");
+        assert_eq!(pinned.post_id_form, Forms::Pinned(PostIdForm::String));
+        assert_eq!(pinned.post_id_after, None);
+        assert!(pinned.pkce_optional);
+    }
+
+    #[test]
+    fn a_private_account_offers_the_private_levels_without_duet_or_stitch() {
+        let s = settings(&[("CAST_SANDBOX_ACCOUNT_PRIVATE", "1")]).expect("valid");
+        assert_eq!(s.privacy_options, PRIVATE_ACCOUNT.to_vec());
+        assert!(s.duet_disabled && s.stitch_disabled && !s.comment_disabled);
     }
 
     #[test]

@@ -5,9 +5,12 @@ pub mod client;
 pub mod envelope;
 pub mod error;
 pub mod oauth;
+pub mod pkce;
+pub mod post_id;
 pub mod privacy;
 pub mod publish;
 pub mod users;
+pub mod videos;
 
 pub use client::TikTokClient;
 pub use error::{ErrorKind, TikTokError};

@@ -1,19 +1,24 @@
 //! All SQL for the `uploads` table. Every transition names the state it expects to leave, so a
-//! job cancelled (or otherwise moved) meanwhile is never overwritten.
+//! job cancelled (or otherwise moved) meanwhile is never overwritten; the owner's actions are
+//! guarded by `lifecycle`'s table.
 
 use sqlx::{AssertSqlSafe, SqliteExecutor};
 
 use super::UploadError;
 use super::job::{Job, JobRow, JobState};
+use super::lifecycle::{self, Action, DELIVERED_SQL};
 use super::post::{Mode, PostOptions};
 
 const COLUMNS: &str = "id, open_id, mode, post_options, file_path, content_type, size, sha256, \
     state, attempts, run_at, publish_id, upload_url, upload_url_expires_at, chunk_size, \
     bytes_sent, polls, post_ids, last_error, error_code, publish_at, processing_started_at, \
-    finished_at, spool_deleted, created_at, updated_at";
+    finished_at, spool_deleted, created_at, updated_at, init_started_at, orphaned_inits, \
+    initiated_at, refused_chunk_sizes, link_wait_until, post_id_source, note";
 
-/// States the worker still has work to do in.
-const ACTIVE: &str = "('scheduled', 'queued', 'uploading', 'processing')";
+/// Rows the worker still has work in: the active states, and published posts whose link
+/// TikTok has not given yet.
+const HAS_WORK: &str = "(state IN ('scheduled', 'queued', 'uploading', 'processing') \
+    OR (state = 'published' AND link_wait_until IS NOT NULL))";
 
 pub struct NewJob<'a> {
     pub id: &'a str,
@@ -118,7 +123,7 @@ pub async fn claim(
     let row: Option<JobRow> = sqlx::query_as(AssertSqlSafe(format!(
         "UPDATE uploads SET lease_until = ?1, updated_at = ?2
          WHERE id = (SELECT id FROM uploads
-                     WHERE state IN {ACTIVE} AND run_at <= ?2
+                     WHERE {HAS_WORK} AND run_at <= ?2
                        AND (lease_until IS NULL OR lease_until < ?2)
                      ORDER BY run_at, created_at LIMIT 1)
          RETURNING {COLUMNS}"
@@ -141,11 +146,63 @@ pub async fn release_leases(db: impl SqliteExecutor<'_>) -> Result<u64, UploadEr
 /// When the next active job falls due, for the worker's sleep.
 pub async fn next_due(db: impl SqliteExecutor<'_>) -> Result<Option<i64>, UploadError> {
     let at: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
-        "SELECT MIN(MAX(run_at, COALESCE(lease_until, 0))) FROM uploads WHERE state IN {ACTIVE}"
+        "SELECT MIN(MAX(run_at, COALESCE(lease_until, 0))) FROM uploads WHERE {HAS_WORK}"
     )))
     .fetch_one(db)
     .await?;
     Ok(at)
+}
+
+/// The "initiating" marker, written (and committed) before init is sent. A marker already set
+/// means the last init's answer was lost (Cast was killed, or the request timed out after TikTok
+/// may have acted): that init is counted as possibly orphaned.
+pub async fn begin_init(
+    db: impl SqliteExecutor<'_>,
+    job: &Job,
+    now: i64,
+) -> Result<bool, UploadError> {
+    let done = sqlx::query(
+        "UPDATE uploads SET orphaned_inits = orphaned_inits + (init_started_at IS NOT NULL),
+             init_started_at = ?, updated_at = ?
+         WHERE id = ? AND state = ? AND publish_id IS NULL",
+    )
+    .bind(now)
+    .bind(now)
+    .bind(&job.id)
+    .bind(job.state.as_str())
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// TikTok answered the init with a refusal: nothing was created, so nothing is orphaned.
+pub async fn end_init(db: impl SqliteExecutor<'_>, id: &str, now: i64) -> Result<(), UploadError> {
+    sqlx::query("UPDATE uploads SET init_started_at = NULL, updated_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// TikTok refused this chunk size ("The chunk size is invalid"): never tried again for this job
+/// until the owner retries.
+pub async fn refuse_chunk_size(
+    db: impl SqliteExecutor<'_>,
+    id: &str,
+    refused: &[u64],
+    now: i64,
+) -> Result<(), UploadError> {
+    let list = serde_json::to_string(refused).unwrap_or_else(|_| "[]".into());
+    sqlx::query(
+        "UPDATE uploads SET refused_chunk_sizes = ?, init_started_at = NULL, updated_at = ? WHERE id = ?",
+    )
+    .bind(list)
+    .bind(now)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// Init succeeded: the job now owns a TikTok upload, with no bytes sent yet.
@@ -159,10 +216,11 @@ pub async fn start_upload(
     now: i64,
 ) -> Result<bool, UploadError> {
     let done = sqlx::query(
-        "UPDATE uploads SET state = 'uploading', publish_id = ?, upload_url = ?,
-             upload_url_expires_at = ?, chunk_size = ?, bytes_sent = 0, attempts = 0, polls = 0,
-             last_error = NULL, error_code = NULL, updated_at = ?
-         WHERE id = ? AND state = ?",
+        "UPDATE uploads SET state = 'uploading', publish_id = ?1, upload_url = ?2,
+             upload_url_expires_at = ?3, chunk_size = ?4, bytes_sent = 0, attempts = 0, polls = 0,
+             last_error = NULL, error_code = NULL, init_started_at = NULL, initiated_at = ?5,
+             updated_at = ?5
+         WHERE id = ?6 AND state = ?7",
     )
     .bind(publish_id)
     .bind(upload_url)
@@ -197,21 +255,24 @@ pub async fn record_progress(
     Ok(done.rows_affected() == 1)
 }
 
-/// The last chunk arrived: TikTok processes, Cast polls from `run_at`.
+/// TikTok has the whole file (its last chunk was acknowledged, or status fetch says so): the
+/// job is delivered, Cast polls from `run_at`, and the upload URL (a credential) is forgotten.
 pub async fn start_processing(
     db: impl SqliteExecutor<'_>,
     id: &str,
+    bytes: u64,
     run_at: i64,
     now: i64,
 ) -> Result<bool, UploadError> {
     let done = sqlx::query(
-        "UPDATE uploads SET state = 'processing', processing_started_at = ?, run_at = ?,
-             lease_until = NULL, attempts = 0, polls = 0, updated_at = ?
-         WHERE id = ? AND state = 'uploading'",
+        "UPDATE uploads SET state = 'processing', processing_started_at = ?1, run_at = ?2,
+             bytes_sent = ?3, upload_url = NULL, upload_url_expires_at = NULL,
+             lease_until = NULL, attempts = 0, polls = 0, updated_at = ?1
+         WHERE id = ?4 AND state = 'uploading'",
     )
     .bind(now)
     .bind(run_at)
-    .bind(now)
+    .bind(bytes as i64)
     .bind(id)
     .execute(db)
     .await?;
@@ -230,16 +291,15 @@ pub async fn reschedule(
 ) -> Result<bool, UploadError> {
     let (code, message) = error.unzip();
     let done = sqlx::query(
-        "UPDATE uploads SET run_at = ?, attempts = ?, lease_until = NULL,
-             error_code = COALESCE(?, error_code), last_error = COALESCE(?, last_error),
-             polls = polls + (state = 'processing' AND ? IS NULL), updated_at = ?
-         WHERE id = ? AND state = ?",
+        "UPDATE uploads SET run_at = ?1, attempts = ?2, lease_until = NULL,
+             error_code = COALESCE(?3, error_code), last_error = COALESCE(?4, last_error),
+             polls = polls + (state = 'processing'), updated_at = ?5
+         WHERE id = ?6 AND state = ?7",
     )
     .bind(run_at)
     .bind(i64::from(attempts))
     .bind(code)
     .bind(message)
-    .bind(code)
     .bind(now)
     .bind(&job.id)
     .bind(job.state.as_str())
@@ -248,22 +308,25 @@ pub async fn reschedule(
     Ok(done.rows_affected() == 1)
 }
 
-/// Forgets TikTok's upload (expired URL, or TikTok's `internal` failure) so the next run inits afresh.
+/// Forgets TikTok's upload (expired URL, or TikTok's own FAILED) so the next run inits afresh.
+/// Refused for a delivered job unless TikTok said that upload FAILED (`lifecycle`): re-sending a
+/// video TikTok may still publish is the owner's explicit choice only.
 pub async fn restart_upload(
     db: impl SqliteExecutor<'_>,
     job: &Job,
+    tiktok_said_failed: bool,
     run_at: i64,
     attempts: u32,
     error: (&str, &str),
     now: i64,
 ) -> Result<bool, UploadError> {
-    let done = sqlx::query(
+    let done = sqlx::query(AssertSqlSafe(format!(
         "UPDATE uploads SET state = 'queued', publish_id = NULL, upload_url = NULL,
              upload_url_expires_at = NULL, chunk_size = NULL, bytes_sent = 0, polls = 0,
-             processing_started_at = NULL, run_at = ?, attempts = ?, lease_until = NULL,
-             error_code = ?, last_error = ?, updated_at = ?
-         WHERE id = ? AND state = ?",
-    )
+             processing_started_at = NULL, run_at = ?1, attempts = ?2, lease_until = NULL,
+             error_code = ?3, last_error = ?4, updated_at = ?5
+         WHERE id = ?6 AND state = ?7 AND (?8 OR NOT ({DELIVERED_SQL}))"
+    )))
     .bind(run_at)
     .bind(i64::from(attempts))
     .bind(error.0)
@@ -271,32 +334,75 @@ pub async fn restart_upload(
     .bind(now)
     .bind(&job.id)
     .bind(job.state.as_str())
+    .bind(tiktok_said_failed)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// A final state, from the state the worker last saw. Success clears the last transient error.
+/// How a job ends: its final state and what to record with it.
+pub struct Outcome<'a> {
+    pub state: JobState,
+    pub post_ids: &'a [String],
+    pub error: Option<(&'a str, &'a str)>,
+    pub note: Option<&'a str>,
+    /// Published without a link yet: keep asking until then.
+    pub link_wait_until: Option<i64>,
+    pub post_id_source: Option<&'a str>,
+    /// TikTok itself said this upload FAILED: it can no longer be published, so it is no
+    /// longer delivered and Retry may send it again.
+    pub tiktok_said_failed: bool,
+}
+
+impl<'a> Outcome<'a> {
+    pub fn success(state: JobState) -> Self {
+        Self {
+            state,
+            post_ids: &[],
+            error: None,
+            note: None,
+            link_wait_until: None,
+            post_id_source: None,
+            tiktok_said_failed: false,
+        }
+    }
+
+    pub fn failed(code: &'a str, message: &'a str) -> Self {
+        Self {
+            error: Some((code, message)),
+            ..Self::success(JobState::Failed)
+        }
+    }
+}
+
+/// A final state, from the state the worker last saw. Success clears the last transient error;
+/// the upload URL (a credential) is cleared whatever the outcome.
 pub async fn finish(
     db: impl SqliteExecutor<'_>,
     job: &Job,
-    to: JobState,
-    post_ids: &[String],
-    error: Option<(&str, &str)>,
+    outcome: &Outcome<'_>,
+    run_at: i64,
     now: i64,
 ) -> Result<bool, UploadError> {
-    let (code, message) = error.unzip();
-    let ids = serde_json::to_string(post_ids).unwrap_or_else(|_| "[]".into());
+    let (code, message) = outcome.error.unzip();
+    let ids = serde_json::to_string(outcome.post_ids).unwrap_or_else(|_| "[]".into());
     let done = sqlx::query(
-        "UPDATE uploads SET state = ?, post_ids = ?, error_code = ?, last_error = ?,
-             finished_at = ?, lease_until = NULL, updated_at = ?
-         WHERE id = ? AND state = ?",
+        "UPDATE uploads SET state = ?1, post_ids = ?2, error_code = ?3, last_error = ?4,
+             note = ?5, link_wait_until = ?6, post_id_source = ?7,
+             processing_started_at = CASE WHEN ?8 THEN NULL ELSE processing_started_at END,
+             upload_url = NULL, upload_url_expires_at = NULL, init_started_at = NULL,
+             run_at = ?9, polls = 0, finished_at = ?10, lease_until = NULL, updated_at = ?10
+         WHERE id = ?11 AND state = ?12",
     )
-    .bind(to.as_str())
+    .bind(outcome.state.as_str())
     .bind(ids)
     .bind(code)
     .bind(message)
-    .bind(now)
+    .bind(outcome.note)
+    .bind(outcome.link_wait_until)
+    .bind(outcome.post_id_source)
+    .bind(outcome.tiktok_said_failed)
+    .bind(run_at)
     .bind(now)
     .bind(&job.id)
     .bind(job.state.as_str())
@@ -305,13 +411,23 @@ pub async fn finish(
     Ok(done.rows_affected() == 1)
 }
 
-/// Cancels a job nothing has been sent for yet (or a failed one).
-pub async fn cancel(db: impl SqliteExecutor<'_>, id: &str, now: i64) -> Result<bool, UploadError> {
+/// A published post's link arrived (or Cast stopped waiting: `post_ids` empty, `source` None).
+pub async fn end_link_wait(
+    db: impl SqliteExecutor<'_>,
+    id: &str,
+    post_ids: &[String],
+    source: Option<&str>,
+    now: i64,
+) -> Result<bool, UploadError> {
+    let ids = serde_json::to_string(post_ids).unwrap_or_else(|_| "[]".into());
     let done = sqlx::query(
-        "UPDATE uploads SET state = 'cancelled', finished_at = ?, lease_until = NULL, updated_at = ?
-         WHERE id = ? AND state IN ('scheduled', 'queued', 'failed')",
+        "UPDATE uploads SET post_ids = CASE WHEN ?1 = '[]' THEN post_ids ELSE ?1 END,
+             post_id_source = COALESCE(?2, post_id_source), link_wait_until = NULL,
+             lease_until = NULL, updated_at = ?3
+         WHERE id = ?4 AND state = 'published'",
     )
-    .bind(now)
+    .bind(ids)
+    .bind(source)
     .bind(now)
     .bind(id)
     .execute(db)
@@ -319,26 +435,127 @@ pub async fn cancel(db: impl SqliteExecutor<'_>, id: &str, now: i64) -> Result<b
     Ok(done.rows_affected() == 1)
 }
 
-/// Failed → due again. `resume`: TikTok's upload is still valid, so carry on sending from
-/// `bytes_sent`; otherwise start over with a new init.
+/// The link is not there yet: ask again at `run_at`.
+pub async fn wait_for_link(
+    db: impl SqliteExecutor<'_>,
+    id: &str,
+    run_at: i64,
+    now: i64,
+) -> Result<bool, UploadError> {
+    let done = sqlx::query(
+        "UPDATE uploads SET run_at = ?, polls = polls + 1, lease_until = NULL, updated_at = ?
+         WHERE id = ? AND state = 'published' AND link_wait_until IS NOT NULL",
+    )
+    .bind(run_at)
+    .bind(now)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Post ids other uploads of this account already have: a video list match must not take them.
+pub async fn taken_post_ids(
+    db: impl SqliteExecutor<'_>,
+    open_id: &str,
+    except_id: &str,
+) -> Result<Vec<String>, UploadError> {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT post_ids FROM uploads WHERE open_id = ? AND id != ? AND post_ids != '[]'",
+    )
+    .bind(open_id)
+    .bind(except_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .iter()
+        .flat_map(|r| serde_json::from_str::<Vec<String>>(r).unwrap_or_default())
+        .collect())
+}
+
+/// Cancels a job, where `lifecycle` allows it.
+pub async fn cancel(db: impl SqliteExecutor<'_>, id: &str, now: i64) -> Result<bool, UploadError> {
+    let done = sqlx::query(AssertSqlSafe(format!(
+        "UPDATE uploads SET state = 'cancelled', finished_at = ?1, lease_until = NULL,
+             upload_url = NULL, upload_url_expires_at = NULL, updated_at = ?1
+         WHERE id = ?2 AND {}",
+        lifecycle::sql_condition(Action::Cancel)
+    )))
+    .bind(now)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Retry (nothing delivered): due again. `resume`: TikTok's upload is still valid, so carry on
+/// sending from `bytes_sent`; otherwise start over with a new init and every chunk plan again.
 pub async fn retry(
     db: impl SqliteExecutor<'_>,
     id: &str,
     resume: bool,
     now: i64,
 ) -> Result<bool, UploadError> {
+    let guard = lifecycle::sql_condition(Action::Retry);
     let sql = if resume {
-        "UPDATE uploads SET state = 'uploading', attempts = 0, run_at = ?1, lease_until = NULL,
-             finished_at = NULL, updated_at = ?1
-         WHERE id = ?2 AND state = 'failed'"
+        format!(
+            "UPDATE uploads SET state = 'uploading', attempts = 0, run_at = ?1, lease_until = NULL,
+                 finished_at = NULL, updated_at = ?1
+             WHERE id = ?2 AND {guard}"
+        )
     } else {
-        "UPDATE uploads SET state = 'queued', publish_id = NULL, upload_url = NULL,
-             upload_url_expires_at = NULL, chunk_size = NULL, bytes_sent = 0, polls = 0,
-             processing_started_at = NULL, post_ids = '[]', attempts = 0, run_at = ?1,
-             lease_until = NULL, finished_at = NULL, updated_at = ?1
-         WHERE id = ?2 AND state = 'failed'"
+        format!("{START_OVER} WHERE id = ?2 AND {guard}")
     };
-    let done = sqlx::query(sql).bind(now).bind(id).execute(db).await?;
+    let done = sqlx::query(AssertSqlSafe(sql))
+        .bind(now)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Forgets TikTok's upload and queues a new init (the row's own history stays).
+const START_OVER: &str = "UPDATE uploads SET state = 'queued', publish_id = NULL, upload_url = NULL,
+     upload_url_expires_at = NULL, chunk_size = NULL, bytes_sent = 0, polls = 0,
+     processing_started_at = NULL, post_ids = '[]', post_id_source = NULL, note = NULL,
+     refused_chunk_sizes = '[]', link_wait_until = NULL, attempts = 0, run_at = ?1,
+     lease_until = NULL, finished_at = NULL, updated_at = ?1";
+
+/// Check again: follow the same upload (same `publish_id`) for another processing bound.
+/// Never sends the file.
+pub async fn check_again(
+    db: impl SqliteExecutor<'_>,
+    id: &str,
+    now: i64,
+) -> Result<bool, UploadError> {
+    let done = sqlx::query(AssertSqlSafe(format!(
+        "UPDATE uploads SET state = 'processing', processing_started_at = ?1, attempts = 0,
+             polls = 0, run_at = ?1, lease_until = NULL, finished_at = NULL, error_code = NULL,
+             last_error = NULL, updated_at = ?1
+         WHERE id = ?2 AND publish_id IS NOT NULL AND {}",
+        lifecycle::sql_condition(Action::CheckAgain)
+    )))
+    .bind(now)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Send again: the owner's explicit choice to send a delivered video anew (may post it twice).
+pub async fn send_again(
+    db: impl SqliteExecutor<'_>,
+    id: &str,
+    now: i64,
+) -> Result<bool, UploadError> {
+    let done = sqlx::query(AssertSqlSafe(format!(
+        "{START_OVER} WHERE id = ?2 AND {}",
+        lifecycle::sql_condition(Action::SendAgain)
+    )))
+    .bind(now)
+    .bind(id)
+    .execute(db)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
