@@ -17,6 +17,7 @@ mod sandbox_publish;
 mod sandbox_standalone;
 mod sandbox_status;
 mod sandbox_upload;
+mod tiktok_answers;
 mod tokens;
 mod tus;
 mod uploads_checks;
