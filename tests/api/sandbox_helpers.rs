@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, location, spawn_app_with};
+use crate::helpers::{TestApp, location, spawn_app_with, spawn_manual_app_with};
 
 pub const API: &str = "/sandbox/tiktok";
 pub const REDIRECT_PATH: &str = "/auth/tiktok/callback";
@@ -27,6 +27,19 @@ pub async fn sandbox_app(settings: &[(&str, &str)]) -> TestApp {
     ];
     all.extend_from_slice(settings);
     let app = spawn_app_with(&all).await;
+    app.logged_in().await;
+    app
+}
+
+/// The same on a manual clock: the test moves TikTok's time with `app.advance`.
+pub async fn sandbox_manual_app(settings: &[(&str, &str)]) -> TestApp {
+    let mut all = vec![
+        ("CAST_SANDBOX_OAUTH_ERROR_STATUS", "documented"),
+        ("CAST_SANDBOX_TOKEN_TYPE", "present"),
+        ("CAST_SANDBOX_CHUNK_REPLY", "documented"),
+    ];
+    all.extend_from_slice(settings);
+    let app = spawn_manual_app_with(&all).await;
     app.logged_in().await;
     app
 }
