@@ -62,7 +62,9 @@ impl Accounts {
     /// the URL carries the state and the verifier's challenge (contract §2.1).
     pub async fn start_connect(&self, binding: &str) -> Result<ConnectStart, AccountError> {
         let attempt = oauth_state::issue(&self.db, &self.sealer, binding, self.now()).await?;
-        let url = self.client.authorize_url(&attempt.state, &attempt.verifier)?;
+        let url = self
+            .client
+            .authorize_url(&attempt.state, &attempt.verifier)?;
         Ok(ConnectStart {
             url,
             state: attempt.state,
@@ -213,7 +215,10 @@ impl Accounts {
         match result {
             Ok(videos) => Ok(Some(videos)),
             Err(e) if e.code == "scope_not_authorized" => {
-                tracing::info!(open_id, "video.list is not granted; post ids will not be looked up");
+                tracing::info!(
+                    open_id,
+                    "video.list is not granted; post ids will not be looked up"
+                );
                 repository::drop_scope(&self.db, open_id, VIDEO_LIST_SCOPE, self.now()).await?;
                 Ok(None)
             }
@@ -258,8 +263,7 @@ impl Accounts {
         let _guard = lock.lock().await;
         let tokens = self.tokens(open_id).await?;
         // Someone refreshed while we waited: their token is brand new, whatever its lifetime.
-        if stale.is_some_and(|s| s != tokens.access_token)
-            && tokens.access_expires_at > self.now()
+        if stale.is_some_and(|s| s != tokens.access_token) && tokens.access_expires_at > self.now()
         {
             return Ok(tokens.access_token);
         }

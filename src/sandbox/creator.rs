@@ -19,7 +19,9 @@ pub async fn query(
     state.faults.check(FaultStep::CreatorInfo, state.now_ms())?;
     let caller = auth::caller(&state, &req).await?;
     caller.require(&[scopes::VIDEO_PUBLISH])?;
-    state.limits.admit(&caller.open_id, Limit::CreatorInfo, state.now_ms())?;
+    state
+        .limits
+        .admit(&caller.open_id, Limit::CreatorInfo, state.now_ms())?;
     let posted_today =
         publishes::count_since(&state.db, &caller.open_id, state.now_ms() - DAY_MS).await?;
     if state.settings.cannot_post || posted_today >= DAILY_POSTS {

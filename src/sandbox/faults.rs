@@ -56,7 +56,9 @@ impl Faults {
 /// what an injected one says; Cast's fallback plans can be tested with it.
 fn api_message(step: FaultStep, status: u16) -> &'static str {
     match (step, status) {
-        (FaultStep::Init, 400) => "The chunk size is invalid (injected fault, CAST_SANDBOX_FAULTS).",
+        (FaultStep::Init, 400) => {
+            "The chunk size is invalid (injected fault, CAST_SANDBOX_FAULTS)."
+        }
         _ => "Injected fault (CAST_SANDBOX_FAULTS).",
     }
 }

@@ -231,7 +231,10 @@ impl SandboxSettings {
         let token_type = forms(
             src,
             "CAST_SANDBOX_TOKEN_TYPE",
-            &[("present", TokenType::Present), ("absent", TokenType::Absent)],
+            &[
+                ("present", TokenType::Present),
+                ("absent", TokenType::Absent),
+            ],
             "absent",
         )?;
         let processing: u64 = parse_number(src, "CAST_SANDBOX_PROCESSING_MS", 3000, "3000")?;
@@ -483,7 +486,10 @@ mod tests {
             let e = settings(&[(name, value)]).expect_err(value);
             assert_eq!(e.name, name);
             let line = e.to_string();
-            assert!(line.contains("for example") && !line.contains('\n'), "{line}");
+            assert!(
+                line.contains("for example") && !line.contains('\n'),
+                "{line}"
+            );
         }
     }
 

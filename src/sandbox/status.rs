@@ -17,7 +17,9 @@ pub async fn fetch(
     state.faults.check(FaultStep::Status, state.now_ms())?;
     let caller = auth::caller(&state, &req).await?;
     caller.require(&[scopes::VIDEO_PUBLISH, scopes::VIDEO_UPLOAD])?;
-    state.limits.admit(&caller.open_id, Limit::Status, state.now_ms())?;
+    state
+        .limits
+        .admit(&caller.open_id, Limit::Status, state.now_ms())?;
     publish::require_json(&req)?;
     let body = rules::object(&body)?;
     let publish_id = body

@@ -154,9 +154,7 @@ fn explain(code: &str) -> Option<&'static str> {
         "network" => "Cast could not reach TikTok.",
         "unreadable_response" => "TikTok sent an answer Cast could not read.",
         "no_access_token" => "TikTok's sign-in answer had no access token.",
-        "invalid_request" => {
-            "TikTok refused the sign-in request. Start again from Connect TikTok."
-        }
+        "invalid_request" => "TikTok refused the sign-in request. Start again from Connect TikTok.",
         "invalid_client" | "unauthorized_client" => {
             "TikTok does not accept this app's client key and secret. Check TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET."
         }

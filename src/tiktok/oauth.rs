@@ -8,7 +8,9 @@
 
 use std::time::Duration;
 
-use oauth2::basic::{BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
+use oauth2::basic::{
+    BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType,
+};
 use oauth2::{
     AccessToken, AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken,
     EndpointNotSet, EndpointSet, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError,
@@ -406,7 +408,12 @@ mod tests {
         assert_eq!(t.token_type, BasicTokenType::Bearer);
         assert_eq!(t.refresh_expires_in, None);
         assert_eq!(t.expires_in(), Some(Duration::from_secs(86400)));
-        let scopes: Vec<String> = t.scopes.unwrap_or_default().iter().map(|s| s.to_string()).collect();
+        let scopes: Vec<String> = t
+            .scopes
+            .unwrap_or_default()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert_eq!(scopes, ["user.info.basic", "video.publish"]);
     }
 
@@ -416,7 +423,8 @@ mod tests {
             let t = read(&format!(r#"{{"access_token": "a", "token_type": "{tt}"}}"#)).expect(tt);
             assert_eq!(t.token_type, BasicTokenType::Bearer, "{tt}");
         }
-        let t = read(r#"{"access_token": "a", "token_type": null, "expires_in": "3600"}"#).expect("null");
+        let t = read(r#"{"access_token": "a", "token_type": null, "expires_in": "3600"}"#)
+            .expect("null");
         assert_eq!(t.token_type, BasicTokenType::Bearer);
         assert_eq!(t.expires_in, Some(3600));
     }
@@ -427,6 +435,9 @@ mod tests {
             .expect("valid");
         let set = to_token_set(Ok(t), None).expect("set");
         assert_eq!(set.expires_in, Duration::from_secs(86_400));
-        assert_eq!(set.refresh_expires_in, Some(Duration::from_secs(31_536_000)));
+        assert_eq!(
+            set.refresh_expires_in,
+            Some(Duration::from_secs(31_536_000))
+        );
     }
 }

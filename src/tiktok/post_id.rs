@@ -30,10 +30,9 @@ impl PostId {
         match v {
             Value::String(s) => Self::parse(s),
             Value::Number(n) if n.is_u64() => n.as_u64().map(|n| Self(n.to_string())),
-            Value::Number(n) if n.is_i64() => n
-                .as_i64()
-                .filter(|n| *n >= 0)
-                .map(|n| Self(n.to_string())),
+            Value::Number(n) if n.is_i64() => {
+                n.as_i64().filter(|n| *n >= 0).map(|n| Self(n.to_string()))
+            }
             _ => None,
         }
     }
@@ -58,7 +57,10 @@ pub fn parse_ids(value: Option<&Value>) -> Vec<String> {
                 ids.push(id.0);
             }
         } else if !v.is_null() {
-            tracing::warn!(kind = kind(v), "TikTok sent a post id Cast cannot read; skipped");
+            tracing::warn!(
+                kind = kind(v),
+                "TikTok sent a post id Cast cannot read; skipped"
+            );
         }
     };
     match value {
@@ -105,10 +107,7 @@ mod tests {
 
     #[test]
     fn every_form_tiktok_was_seen_to_send() {
-        assert_eq!(
-            ids(json!(["7312345678901234567"])),
-            ["7312345678901234567"]
-        );
+        assert_eq!(ids(json!(["7312345678901234567"])), ["7312345678901234567"]);
         assert_eq!(ids(json!("7312345678901234567")), ["7312345678901234567"]);
         let number: Value = serde_json::from_str("7312345678901234567").expect("json");
         assert_eq!(ids(number), ["7312345678901234567"]);

@@ -83,7 +83,7 @@ pub fn match_by_caption<'a>(
         let title = v.title.trim();
         v.create_time >= initiated_at - 60
             && starts_caption(caption, title)
-            && !taken.iter().any(|t| *t == v.id)
+            && !taken.contains(&v.id)
     });
     let first = found.next()?;
     found.next().is_none().then_some(first)
@@ -110,10 +110,12 @@ mod tests {
 
     #[test]
     fn listed_videos_are_read_tolerantly() {
-        let v = ListedVideo::from_value(&json!({"id": "7312345678901234567", "title": "Hi", "create_time": 1_700_000_000}));
+        let v = ListedVideo::from_value(
+            &json!({"id": "7312345678901234567", "title": "Hi", "create_time": 1_700_000_000}),
+        );
         assert_eq!(v, Some(video("7312345678901234567", "Hi", 1_700_000_000)));
-        let n: Value =
-            serde_json::from_str(r#"{"id": 7312345678901234567, "create_time": "5"}"#).expect("json");
+        let n: Value = serde_json::from_str(r#"{"id": 7312345678901234567, "create_time": "5"}"#)
+            .expect("json");
         assert_eq!(
             ListedVideo::from_value(&n),
             Some(video("7312345678901234567", "", 5))

@@ -16,7 +16,8 @@ pub const RETRY_SCHEDULE_SECS: [u64; 9] = [15, 30, 60, 120, 240, 480, 900, 900, 
 /// Failures in a row before a job fails: the first try and one after each wait.
 pub const MAX_ATTEMPTS: u32 = RETRY_SCHEDULE_SECS.len() as u32 + 1;
 /// The schedule in words, for messages.
-pub const SCHEDULE_TEXT: &str = "after 15 s, 30 s, 1, 2, 4 and 8 minutes, then every 15 minutes, for about an hour";
+pub const SCHEDULE_TEXT: &str =
+    "after 15 s, 30 s, 1, 2, 4 and 8 minutes, then every 15 minutes, for about an hour";
 
 /// The wait after failure number `attempt` (counted from 1), honouring `Retry-After`.
 pub fn retry_delay(attempt: u32, retry_after: Option<Duration>) -> Duration {

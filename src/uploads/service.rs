@@ -11,6 +11,7 @@ use tokio::sync::Notify;
 use super::lifecycle::Action;
 use super::limiter::RateLimiter;
 use super::post::{PostRequest, RawPost};
+use super::repository::RetryFrom;
 use super::spool::{self, SpoolWriter, SpooledFile};
 use super::{Problem, UploadError, UploadView, flags, repository, rules};
 use crate::accounts::{AccountError, Accounts};
@@ -236,12 +237,19 @@ impl Uploads {
         let now = self.clock.now();
         let changed = match action {
             Action::Retry => {
-                let resume = job.upload_url.is_some()
+                let from = if job.upload_url.is_some()
                     && job.bytes_sent < job.size
                     && job
                         .upload_url_expires_at
-                        .is_some_and(|t| t > now + RESUME_MARGIN_SECS);
-                repository::retry(&self.db, id, resume, now).await?
+                        .is_some_and(|t| t > now + RESUME_MARGIN_SECS)
+                {
+                    RetryFrom::Resume
+                } else if job.publish_id.is_some() {
+                    RetryFrom::CheckThenRestart
+                } else {
+                    RetryFrom::StartOver
+                };
+                repository::retry(&self.db, id, from, now).await?
             }
             Action::CheckAgain => repository::check_again(&self.db, id, now).await?,
             Action::SendAgain => repository::send_again(&self.db, id, now).await?,

@@ -14,6 +14,7 @@ use super::chunk_plan::ChunkPlan;
 use super::limiter::Endpoint;
 use super::worker::{LEASE_SECS, StepError};
 use super::{Job, JobState, Uploads, init, poll, repository};
+use crate::accounts::AccountError;
 use crate::tiktok::publish::{ChunkError, ChunkRange, PublishStatus, Status};
 
 /// TikTok says an upload URL lasts an hour; Cast stops using it a little before.
@@ -160,7 +161,10 @@ async fn send(up: &Uploads, job: &mut Job, plan: &ChunkPlan) -> Result<(), StepE
                 });
             }
             Some(r) => {
-                tracing::info!(received = r, "TikTok reported its progress; continuing from there");
+                tracing::info!(
+                    received = r,
+                    "TikTok reported its progress; continuing from there"
+                );
                 resyncs += 1;
                 r
             }
@@ -220,16 +224,19 @@ async fn restart_unless_delivered(
         return Err(StepError::restart(code, message));
     };
     admit(up, &job.open_id, Endpoint::Status)?;
-    let status = poll::fetch(up, &job.open_id, &publish_id)
-        .await
-        .map_err(|e| match StepError::from(e) {
-            StepError::Fail { code, message, .. } => StepError::Retry {
-                code,
-                message,
-                after: None,
-            },
-            other => other,
-        })?;
+    let status = match poll::fetch(up, &job.open_id, &publish_id).await {
+        Ok(status) => status,
+        // TikTok no longer knows that upload: it cannot publish it.
+        Err(AccountError::TikTok(e))
+            if matches!(
+                e.code.as_str(),
+                "invalid_publish_id" | "token_not_authorized_for_specified_publish_id"
+            ) =>
+        {
+            return Err(StepError::restart(code, message));
+        }
+        Err(e) => return Err(e.into()),
+    };
     if tiktok_has_the_file(&status, job) {
         tracing::info!(status = ?status.status, "TikTok already has the whole file; following it");
         return delivered(up, job).await;
@@ -237,19 +244,27 @@ async fn restart_unless_delivered(
     Err(StepError::restart(code, message))
 }
 
-/// Whether status fetch shows the whole file at TikTok. A status past uploading (or one Cast
-/// does not know) counts as yes; without `uploaded_bytes`, yes when the last chunk was the one
-/// being sent, since only its answer could have been lost.
+/// Whether status fetch shows the whole file at TikTok. Published or in the inbox: yes.
+/// Otherwise TikTok's `uploaded_bytes` decides; without it, a status past uploading (or one
+/// Cast does not know) counts as yes, and so does an upload whose last chunk was being sent,
+/// since only that chunk's answer could have been lost. Unsure, Cast assumes delivered: the
+/// owner can still send again, knowingly.
 fn tiktok_has_the_file(status: &PublishStatus, job: &Job) -> bool {
+    if matches!(
+        status.status,
+        Status::PublishComplete | Status::SendToUserInbox
+    ) {
+        return true;
+    }
+    if let Some(bytes) = status.uploaded_bytes {
+        return bytes >= job.size;
+    }
     match status.status {
-        Status::ProcessingUpload => match status.uploaded_bytes {
-            Some(b) => b >= job.size,
-            None => {
-                let chunk_size = job.chunk_size.unwrap_or(job.size).max(1);
-                ChunkPlan::new(job.size, chunk_size)
-                    .is_ok_and(|p| job.bytes_sent >= p.last_chunk().first)
-            }
-        },
+        Status::ProcessingUpload => {
+            let chunk_size = job.chunk_size.unwrap_or(job.size).max(1);
+            ChunkPlan::new(job.size, chunk_size)
+                .is_ok_and(|p| job.bytes_sent >= p.last_chunk().first)
+        }
         _ => true,
     }
 }

@@ -191,7 +191,10 @@ impl Uploads {
                 message,
                 after,
             } => {
-                tracing::info!(code, "status fetch failed while TikTok processes; asking again");
+                tracing::info!(
+                    code,
+                    "status fetch failed while TikTok processes; asking again"
+                );
                 let message = format!(
                     "{message} TikTok has the whole video, so Cast keeps asking how it is doing."
                 );
@@ -205,8 +208,7 @@ impl Uploads {
                 )
                 .await?;
             }
-            StepError::Retry { code, message, .. }
-            | StepError::Restart { code, message, .. }
+            StepError::Retry { code, message, .. } | StepError::Restart { code, message, .. }
                 if attempts >= MAX_ATTEMPTS =>
             {
                 tracing::warn!(attempts, code, "upload failed after an hour of errors");

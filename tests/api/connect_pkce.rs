@@ -84,17 +84,17 @@ async fn the_sandbox_refuses_an_authorize_request_without_a_hex_s256_challenge()
         .collect::<Vec<_>>()
         .join("&");
     // RFC 7636's base64url challenge of a verifier: not TikTok's form.
-    let base64url = good.replace(
-        &challenge(),
-        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-    );
+    let base64url = good.replace(&challenge(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
     let plain = good.replace("code_challenge_method=S256", "code_challenge_method=plain");
     for query in [without, base64url, plain] {
         let res = app.get(&format!("{API}/v2/auth/authorize/?{query}")).await;
         assert_eq!(res.status().as_u16(), 400, "{query}");
         assert!(res.headers().get("location").is_none(), "no redirect");
         let page = res.text().await.expect("page");
-        assert!(page.contains("code_challenge"), "names code_challenge: {page}");
+        assert!(
+            page.contains("code_challenge"),
+            "names code_challenge: {page}"
+        );
     }
     let res = app.get(&format!("{API}/v2/auth/authorize/?{good}")).await;
     assert_eq!(res.status().as_u16(), 200);
@@ -116,7 +116,11 @@ async fn with_pkce_optional_a_request_without_a_challenge_is_let_through() {
     assert_eq!(res.status().as_u16(), 400);
 }
 
-async fn exchange_with(app: &crate::helpers::TestApp, code: &str, verifier: Option<&str>) -> (u16, Value) {
+async fn exchange_with(
+    app: &crate::helpers::TestApp,
+    code: &str,
+    verifier: Option<&str>,
+) -> (u16, Value) {
     let redirect = redirect_uri(app);
     let mut form = vec![
         ("client_key", "cast-sandbox"),

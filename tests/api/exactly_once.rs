@@ -51,7 +51,10 @@ async fn a_lost_status_answer_after_the_last_chunk_then_retry_leaves_exactly_one
     let id = delivered_job(&app, &csrf).await;
     for _ in 0..6 {
         let j = job(&app, &id).await;
-        assert_eq!(j["state"], "processing", "errors while following are no failure: {j}");
+        assert_eq!(
+            j["state"], "processing",
+            "errors while following are no failure: {j}"
+        );
         app.advance(Duration::from_secs(60));
         app.step().await;
     }
@@ -64,7 +67,10 @@ async fn a_lost_status_answer_after_the_last_chunk_then_retry_leaves_exactly_one
         "{j}"
     );
     // The owner presses Retry meanwhile: nothing is sent again, with or without resend.
-    assert_eq!(retry_with(&app, &csrf, &id, None).await.status().as_u16(), 409);
+    assert_eq!(
+        retry_with(&app, &csrf, &id, None).await.status().as_u16(),
+        409
+    );
     let res = retry_with(&app, &csrf, &id, Some(json!({"resend": true}))).await;
     assert_eq!(res.status().as_u16(), 409);
     let done = step_until(&app, &id, &["published", "failed"], HOUR).await;
@@ -88,7 +94,11 @@ async fn retry_after_the_last_chunk_checks_again_instead_of_posting_twice() {
         failed["actions"],
         json!(["check_again", "send_again", "cancel"])
     );
-    assert_eq!(published_posts(&sandbox_posts(&app).await), 1, "TikTok has it");
+    assert_eq!(
+        published_posts(&sandbox_posts(&app).await),
+        1,
+        "TikTok has it"
+    );
     // Retry (no body) is "Check again": the same upload, asked about again.
     app.advance(Duration::from_secs(600));
     let res = retry_with(&app, &csrf, &id, None).await;
@@ -111,7 +121,10 @@ async fn send_again_is_explicit_and_says_it_may_post_twice() {
     step_until(&app, &id, &["failed"], 2 * HOUR).await;
     let page = app.get_text(&format!("/uploads/{id}")).await;
     assert!(page.contains("id=\"check-again\""), "{page}");
-    assert!(page.contains("Send again (this may post it twice)"), "{page}");
+    assert!(
+        page.contains("Send again (this may post it twice)"),
+        "{page}"
+    );
     assert!(!page.contains("id=\"retry\""), "no plain Retry: {page}");
     assert!(page.contains("may have posted it"), "{page}");
 
@@ -136,7 +149,10 @@ async fn send_again_is_explicit_and_says_it_may_post_twice() {
     );
 
     // Over the API, sending again needs {"resend": true}; a published job refuses both.
-    assert_eq!(retry_with(&app, &csrf, &id, None).await.status().as_u16(), 409);
+    assert_eq!(
+        retry_with(&app, &csrf, &id, None).await.status().as_u16(),
+        409
+    );
     let res = retry_with(&app, &csrf, &id, Some(json!({"resend": "yes"}))).await;
     assert_eq!(res.status().as_u16(), 400, "a malformed body is refused");
 }
@@ -220,7 +236,10 @@ async fn a_repeated_publish_of_the_same_browser_upload_finds_its_job() {
     let again = app.post_form("/post", &form).await;
     assert_eq!(again.status().as_u16(), 200, "not 'pick a video'");
     assert_eq!(
-        again.headers().get("HX-Redirect").and_then(|v| v.to_str().ok()),
+        again
+            .headers()
+            .get("HX-Redirect")
+            .and_then(|v| v.to_str().ok()),
         Some(to.as_str())
     );
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM uploads")
@@ -275,7 +294,10 @@ async fn a_kill_between_init_and_recording_it_does_not_cost_a_post() {
     let app = app.restart().await;
     let done = step_until(&app, &id, &["published", "failed"], HOUR).await;
     assert_eq!(done["state"], "published", "{done}");
-    assert_ne!(done["publish_id"], orphan, "the orphan was never Cast's to send to");
+    assert_ne!(
+        done["publish_id"], orphan,
+        "the orphan was never Cast's to send to"
+    );
     assert_eq!(done["orphaned_inits"], 1, "{done}");
     let posts = sandbox_posts(&app).await;
     assert_eq!(published_posts(&posts), 1, "exactly one post: {posts:?}");
@@ -283,10 +305,16 @@ async fn a_kill_between_init_and_recording_it_does_not_cost_a_post() {
         .iter()
         .find(|p| p["publish_id"] == orphan)
         .expect("the orphan");
-    assert_eq!(left["size"], 0, "it never received a byte, so it cannot become a post");
+    assert_eq!(
+        left["size"], 0,
+        "it never received a byte, so it cannot become a post"
+    );
     assert_eq!(left["status"], "PROCESSING_UPLOAD");
     let page = app.get_text(&format!("/uploads/{id}")).await;
-    assert!(page.contains("id=\"orphaned-note\""), "the owner is told: {page}");
+    assert!(
+        page.contains("id=\"orphaned-note\""),
+        "the owner is told: {page}"
+    );
 
     // A later init that TikTok answers clears the marker: nothing more is counted.
     let n: Option<i64> = sqlx::query_scalar("SELECT init_started_at FROM uploads WHERE id = ?")
@@ -315,4 +343,36 @@ async fn a_final_job_forgets_its_upload_url() {
         .await
         .expect("row");
     assert_eq!(url, None, "the upload URL is a credential");
+}
+
+#[tokio::test]
+async fn an_upload_whose_last_answer_was_lost_is_followed_not_sent_again() {
+    let (app, csrf) = manual_app_with_account(&[]).await;
+    let queued = accepted(
+        &app,
+        &csrf,
+        &fixture("ok.mp4"),
+        &[("privacy_level", "SELF_ONLY")],
+    )
+    .await;
+    let id = queued["id"].as_str().expect("id").to_string();
+    assert!(app.step().await, "init and the one chunk");
+    // As if TikTok's 201 to the last chunk had been lost, and the link expired meanwhile.
+    sqlx::query(
+        "UPDATE uploads SET state = 'uploading', bytes_sent = 0, processing_started_at = NULL,
+             upload_url = 'https://gone.invalid/', upload_url_expires_at = 0, run_at = 0
+         WHERE id = ?",
+    )
+    .bind(&id)
+    .execute(&app.db)
+    .await
+    .expect("lose the answer");
+    let done = step_until(&app, &id, &["published", "failed"], HOUR).await;
+    assert_eq!(done["state"], "published", "{done}");
+    let posts = sandbox_posts(&app).await;
+    assert_eq!(
+        posts.len(),
+        1,
+        "TikTok was asked first, not sent the video again"
+    );
 }

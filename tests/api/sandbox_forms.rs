@@ -9,7 +9,12 @@ use crate::helpers::{TestApp, location};
 use crate::sandbox_helpers::*;
 
 /// Approves a consent page that asked for `requested`, granting `ticked`; returns the tokens.
-async fn connect_requesting(app: &TestApp, username: &str, requested: &[&str], ticked: &[&str]) -> Creator {
+async fn connect_requesting(
+    app: &TestApp,
+    username: &str,
+    requested: &[&str],
+    ticked: &[&str],
+) -> Creator {
     let res = answer(app, username, &requested.join(","), ticked, "authorize").await;
     assert_eq!(res.status().as_u16(), 303);
     let code = query_param(&location(&res), "code").expect("code");
@@ -59,13 +64,22 @@ async fn stored_chunks_are_answered_in_each_form_in_turn() {
     let app = sandbox_app(&[("CAST_SANDBOX_CHUNK_REPLY", "rotate")]).await;
     let c = connect(&app, "maria").await;
     let size = 4 * MIB5 + 10;
-    let (status, body) = init_direct(&app, &c.access_token, "SELF_ONLY", file_source(size, MIB5, 4)).await;
+    let (status, body) = init_direct(
+        &app,
+        &c.access_token,
+        "SELF_ONLY",
+        file_source(size, MIB5, 4),
+    )
+    .await;
     let (_, url) = accepted(status, &body);
     let mut seen = Vec::new();
     for i in 0..4u64 {
         let len = if i == 3 { MIB5 + 10 } else { MIB5 };
         let res = put_chunk(&url, i * MIB5, size, garbage(len, i as u8)).await;
-        seen.push((res.status().as_u16(), !header(&res, "content-range").is_empty()));
+        seen.push((
+            res.status().as_u16(),
+            !header(&res, "content-range").is_empty(),
+        ));
     }
     // documented (206 + range), 200 (+ range), bare (206 without), then documented's 201.
     assert_eq!(seen, [(206, true), (200, true), (206, false), (201, true)]);
@@ -78,7 +92,12 @@ async fn a_public_posts_id_shows_late_in_the_pinned_form_and_is_listed_at_once()
         ("CAST_SANDBOX_POST_ID_AFTER_MS", "60000"),
     ])
     .await;
-    let all = ["user.info.basic", "video.upload", "video.publish", "video.list"];
+    let all = [
+        "user.info.basic",
+        "video.upload",
+        "video.publish",
+        "video.list",
+    ];
     let c = connect_requesting(&app, "maria", &all, &all).await;
     let title = format!("{} end", "x".repeat(160));
     let publish_id = public_post(&app, &c, &title).await;
@@ -101,13 +120,23 @@ async fn a_public_posts_id_shows_late_in_the_pinned_form_and_is_listed_at_once()
     let listed_id = videos[0]["id"].as_str().expect("a string id").to_string();
     assert_eq!(listed_id.len(), 19);
     assert_eq!(videos[0]["title"], "x".repeat(150));
-    assert!(videos[0]["share_url"].as_str().is_some_and(|u| u.ends_with(&listed_id)));
-    assert!(videos[0].get("view_count").is_none(), "only the fields asked for");
+    assert!(
+        videos[0]["share_url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with(&listed_id))
+    );
+    assert!(
+        videos[0].get("view_count").is_none(),
+        "only the fields asked for"
+    );
     assert_eq!(body["data"]["has_more"], false);
 
     app.advance(Duration::from_secs(60));
     let (_, body) = status_of(&app, &c.access_token, &publish_id).await;
-    assert_eq!(body["data"]["publicaly_available_post_id"], json!(listed_id));
+    assert_eq!(
+        body["data"]["publicaly_available_post_id"],
+        json!(listed_id)
+    );
 }
 
 #[tokio::test]
@@ -143,7 +172,11 @@ async fn a_post_id_that_never_comes_stays_out_of_status_fetch() {
     settle(&app, &c.access_token, &publish_id).await;
     app.advance(Duration::from_secs(7 * 24 * 3600));
     // The token lived a day: a fresh one.
-    let fresh: Value = refresh(&app, &c.refresh_token).await.json().await.expect("json");
+    let fresh: Value = refresh(&app, &c.refresh_token)
+        .await
+        .json()
+        .await
+        .expect("json");
     let token = fresh["access_token"].as_str().expect("token");
     let (_, body) = status_of(&app, token, &publish_id).await;
     let ids = body["data"].get("publicaly_available_post_id");
@@ -236,7 +269,13 @@ async fn an_unaudited_direct_post_can_be_moved_to_the_inbox() {
     ])
     .await;
     let c = connect(&app, "maria").await;
-    let publish_id = post_whole(&app, &c.access_token, "PUBLIC_TO_EVERYONE", fixture("ok.mp4")).await;
+    let publish_id = post_whole(
+        &app,
+        &c.access_token,
+        "PUBLIC_TO_EVERYONE",
+        fixture("ok.mp4"),
+    )
+    .await;
     assert!(publish_id.starts_with("v_inbox_file~"), "{publish_id}");
     let data = wait_final(&app, &c.access_token, &publish_id).await;
     assert_eq!(data["status"], "SEND_TO_USER_INBOX");

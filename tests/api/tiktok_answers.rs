@@ -34,7 +34,9 @@ async fn publish_public(settings: &[(&str, &str)]) -> (crate::helpers::TestApp, 
 
 /// The sandbox's id for the post, exactly as it holds it (a 19-digit string).
 fn sandbox_id(post: &Value) -> String {
-    let id = post["post_ids"][0].as_str().expect("the sandbox gave an id");
+    let id = post["post_ids"][0]
+        .as_str()
+        .expect("the sandbox gave an id");
     assert_eq!(id.len(), 19, "{id}");
     id.to_string()
 }
@@ -78,8 +80,7 @@ async fn a_post_id_left_out_still_counts_as_published() {
 async fn post_ids_in_rotating_forms_are_all_read() {
     // The sandbox's default: each answer in the next form (list, string, number, absent).
     for _ in 0..2 {
-        let (_app, done, post) =
-            publish_public(&[("CAST_SANDBOX_POST_ID_FORM", "rotate")]).await;
+        let (_app, done, post) = publish_public(&[("CAST_SANDBOX_POST_ID_FORM", "rotate")]).await;
         let expected = sandbox_id(&post);
         assert!(
             done["post_ids"] == serde_json::json!([expected]) || done["awaiting_link"] == true,
@@ -132,7 +133,10 @@ async fn a_post_id_that_comes_late_is_filled_in_and_one_that_never_comes_links_t
     );
     assert_eq!(given_up["state"], "published", "still published");
     assert_eq!(given_up["post_ids"], serde_json::json!([]));
-    assert!(app.uploads.next_due().await.expect("due").is_none(), "stopped asking");
+    assert!(
+        app.uploads.next_due().await.expect("due").is_none(),
+        "stopped asking"
+    );
     let res = app
         .client
         .get(app.url(&format!("/uploads/{id}/status")))
@@ -222,7 +226,10 @@ async fn a_direct_post_moved_to_the_inbox_ends_in_the_inbox() {
     assert_eq!(done["state"], "in_inbox", "{done}");
     let note = done["note"].as_str().expect("a sentence saying why");
     assert!(note.contains("inbox instead of posting"), "{note}");
-    assert!(app.uploads.next_due().await.expect("due").is_none(), "not stuck");
+    assert!(
+        app.uploads.next_due().await.expect("due").is_none(),
+        "not stuck"
+    );
     let page = app.get_text(&format!("/uploads/{id}")).await;
     assert!(page.contains("id=\"inbox-reason\""), "{page}");
     let posts = sandbox_posts(&app).await;
@@ -271,7 +278,10 @@ async fn token_errors_with_http_200_are_failures() {
         .json()
         .await
         .expect("json");
-    assert_eq!(accounts["accounts"][0]["status"], "needs_reconnect", "{accounts}");
+    assert_eq!(
+        accounts["accounts"][0]["status"], "needs_reconnect",
+        "{accounts}"
+    );
 }
 
 #[tokio::test]

@@ -32,9 +32,17 @@ async fn a_minute_of_tiktok_trouble_is_waited_out() {
     assert_eq!(waiting["state"], "queued", "{waiting}");
     let message = waiting["last_error"].as_str().expect("a message");
     assert!(message.contains("Cast will try again in 15 s"), "{message}");
-    assert!(!message.contains("stopped"), "one thing at a time: {message}");
+    assert!(
+        !message.contains("stopped"),
+        "one thing at a time: {message}"
+    );
+    let took = run_until_idle(&app, HOUR).await;
+    assert!(
+        took < Duration::from_secs(5 * 60),
+        "waited out in minutes: {took:?}"
+    );
     for id in &ids {
-        let done = step_until(&app, id, &["published", "failed"], HOUR).await;
+        let done = job(&app, id).await;
         assert_eq!(done["state"], "published", "{done}");
     }
     let posts = sandbox_posts(&app).await;
@@ -64,7 +72,10 @@ async fn an_hour_of_tiktok_trouble_fails_with_one_clear_message() {
     let message = midway["last_error"].as_str().expect("message");
     assert_eq!(midway["state"], "queued");
     assert!(message.contains("Cast will try again in"), "{message}");
-    assert!(message.contains("for about an hour"), "the schedule: {message}");
+    assert!(
+        message.contains("for about an hour"),
+        "the schedule: {message}"
+    );
     assert!(!message.contains("stopped"), "{message}");
 
     let failed = step_until(&app, id, &["failed", "published"], 2 * HOUR).await;
@@ -75,8 +86,14 @@ async fn an_hour_of_tiktok_trouble_fails_with_one_clear_message() {
         "about an hour: {took:?}"
     );
     let message = failed["last_error"].as_str().expect("message");
-    assert!(message.contains("TikTok had a problem on its side"), "{message}");
-    assert!(message.contains("Cast tried 10 times over about an hour"), "{message}");
+    assert!(
+        message.contains("TikTok had a problem on its side"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Cast tried 10 times over about an hour"),
+        "{message}"
+    );
     assert!(
         message.contains("after 15 s, 30 s, 1, 2, 4 and 8 minutes, then every 15 minutes"),
         "the schedule: {message}"
@@ -108,7 +125,11 @@ async fn a_refused_multi_chunk_plan_falls_back_to_other_plans() {
     let id = queued["id"].as_str().expect("id");
     let done = step_until(&app, id, &["published", "failed"], HOUR).await;
     assert_eq!(done["state"], "published", "{done}");
-    assert_eq!(chunk_sizes_sent(&app).await, [10_000_000], "TikTok's example size");
+    assert_eq!(
+        chunk_sizes_sent(&app).await,
+        [10_000_000],
+        "TikTok's example size"
+    );
     let posts = sandbox_posts(&app).await;
     assert_eq!(posts[0]["sha256"], sha256_file(&video));
 }
@@ -117,8 +138,7 @@ async fn a_refused_multi_chunk_plan_falls_back_to_other_plans() {
 async fn a_video_every_chunk_plan_of_which_is_refused_fails_with_advice_naming_its_size() {
     let dir = tempfile::tempdir().expect("dir");
     let video = padded_mp4(dir.path(), 66_000_000);
-    let (app, csrf) =
-        manual_app_with_account(&[("CAST_SANDBOX_REFUSE_MULTI_CHUNK", "1")]).await;
+    let (app, csrf) = manual_app_with_account(&[("CAST_SANDBOX_REFUSE_MULTI_CHUNK", "1")]).await;
     let queued = accepted(&app, &csrf, &video, &[("privacy_level", "SELF_ONLY")]).await;
     let id = queued["id"].as_str().expect("id");
     let failed = step_until(&app, id, &["published", "failed"], HOUR).await;
@@ -143,7 +163,10 @@ async fn a_video_every_chunk_plan_of_which_is_refused_fails_with_advice_naming_i
         .await
         .expect("row");
     let refused: Value = serde_json::from_str(&refused).expect("json");
-    assert_eq!(refused, serde_json::json!([5_242_880, 10_000_000, 33_000_000]));
+    assert_eq!(
+        refused,
+        serde_json::json!([5_242_880, 10_000_000, 33_000_000])
+    );
     // A video of at most 64,000,000 bytes goes whole and is not refused.
     let small = accepted(
         &app,

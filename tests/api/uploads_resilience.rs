@@ -8,11 +8,9 @@ const HOUR: Duration = Duration::from_secs(3600);
 
 #[tokio::test]
 async fn temporary_tiktok_errors_are_retried_until_published() {
-    let (app, csrf) = manual_app_with_account(&[(
-        "CAST_SANDBOX_FAULTS",
-        "init:429:1,chunk:500:1,status:500:1",
-    )])
-    .await;
+    let (app, csrf) =
+        manual_app_with_account(&[("CAST_SANDBOX_FAULTS", "init:429:1,chunk:500:1,status:500:1")])
+            .await;
     let queued = accepted(
         &app,
         &csrf,
@@ -211,8 +209,11 @@ async fn an_expired_upload_link_is_initialised_again() {
     assert_eq!(published.len(), 1);
     assert_eq!(published[0]["sha256"], sha256_file(&fixture("ok.mp4")));
     // The first init never got its file: it is not a post.
-    assert!(posts.iter().all(|p| p["publish_id"] == done["publish_id"]
-        || p["status"] == "PROCESSING_UPLOAD"));
+    assert!(
+        posts
+            .iter()
+            .all(|p| p["publish_id"] == done["publish_id"] || p["status"] == "PROCESSING_UPLOAD")
+    );
 }
 
 /// The real worker on the real clock: Cast is stopped while chunks are going out.

@@ -37,7 +37,10 @@ pub async fn auth_url_show(
     state: web::Data<AppState>,
     session: TypedSession,
 ) -> Result<HttpResponse, AppError> {
-    let start = state.accounts.start_connect(&binding(&req, &session)).await?;
+    let start = state
+        .accounts
+        .start_connect(&binding(&req, &session))
+        .await?;
     // The PKCE verifier stays on the server with the state; only its challenge is in the URL.
     Ok(HttpResponse::Ok().json(serde_json::json!({"url": start.url, "state": start.state})))
 }
