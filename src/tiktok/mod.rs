@@ -9,6 +9,7 @@ pub mod pkce;
 pub mod post_id;
 pub mod privacy;
 pub mod publish;
+pub mod token_answer;
 pub mod users;
 pub mod videos;
 

@@ -8,124 +8,18 @@
 
 use std::time::Duration;
 
-use oauth2::basic::{
-    BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType,
-};
+use oauth2::basic::{BasicRevocationErrorResponse, BasicTokenIntrospectionResponse};
 use oauth2::{
-    AccessToken, AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken,
-    EndpointNotSet, EndpointSet, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError,
-    Scope, StandardRevocableToken, TokenResponse as _, TokenUrl,
+    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
+    EndpointSet, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope,
+    StandardRevocableToken, TokenResponse as _, TokenUrl,
 };
-use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use super::client::TikTokClient;
 use super::error::TikTokError;
 use super::pkce::{self, Verifier};
-
-/// TikTok's flat token answer, every field but the access token optional.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TikTokToken {
-    access_token: AccessToken,
-    /// Absent in some answers, and any case of "bearer" in others: Bearer either way.
-    #[serde(default = "bearer", deserialize_with = "tolerant_token_type")]
-    token_type: BasicTokenType,
-    #[serde(default, deserialize_with = "tolerant_secs")]
-    expires_in: Option<u64>,
-    #[serde(default)]
-    refresh_token: Option<RefreshToken>,
-    #[serde(default, deserialize_with = "tolerant_secs")]
-    refresh_expires_in: Option<u64>,
-    #[serde(default, rename = "scope", deserialize_with = "comma_scopes")]
-    scopes: Option<Vec<Scope>>,
-    #[serde(default)]
-    open_id: Option<String>,
-}
-
-fn bearer() -> BasicTokenType {
-    BasicTokenType::Bearer
-}
-
-fn tolerant_token_type<'de, D: Deserializer<'de>>(d: D) -> Result<BasicTokenType, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        Some(Value::String(s)) if !s.eq_ignore_ascii_case("bearer") && !s.trim().is_empty() => {
-            BasicTokenType::Extension(s)
-        }
-        _ => BasicTokenType::Bearer,
-    })
-}
-
-/// Seconds as a number or a numeric string; anything else is "not said".
-fn tolerant_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        Some(Value::Number(n)) => n.as_u64(),
-        Some(Value::String(s)) => s.trim().parse().ok(),
-        _ => None,
-    })
-}
-
-/// TikTok separates granted scopes with commas (spaces tolerated too).
-fn comma_scopes<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Scope>>, D::Error> {
-    Ok(Option::<Value>::deserialize(d)?
-        .as_ref()
-        .and_then(Value::as_str)
-        .map(|s| {
-            s.split([',', ' '])
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| Scope::new(s.to_string()))
-                .collect()
-        }))
-}
-
-impl oauth2::TokenResponse for TikTokToken {
-    type TokenType = BasicTokenType;
-    fn access_token(&self) -> &AccessToken {
-        &self.access_token
-    }
-    fn token_type(&self) -> &BasicTokenType {
-        &self.token_type
-    }
-    fn expires_in(&self) -> Option<Duration> {
-        self.expires_in.map(Duration::from_secs)
-    }
-    fn refresh_token(&self) -> Option<&RefreshToken> {
-        self.refresh_token.as_ref()
-    }
-    fn scopes(&self) -> Option<&Vec<Scope>> {
-        self.scopes.as_ref()
-    }
-}
-
-/// TikTok's OAuth failure: RFC 6749's two fields plus its `log_id`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct TikTokOAuthError {
-    #[serde(default)]
-    error: String,
-    #[serde(default)]
-    error_description: String,
-    #[serde(default)]
-    log_id: Option<String>,
-}
-
-impl std::fmt::Display for TikTokOAuthError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.error, self.error_description)
-    }
-}
-
-impl oauth2::ErrorResponse for TikTokOAuthError {}
-
-impl TikTokOAuthError {
-    fn into_error(self, status: Option<u16>) -> TikTokError {
-        let code = if self.error.is_empty() {
-            "invalid_request"
-        } else {
-            self.error.as_str()
-        };
-        TikTokError::new(code, self.error_description, status).with_log_id(self.log_id)
-    }
-}
+use super::token_answer::{TikTokOAuthError, TikTokToken};
 
 type OAuthClient = oauth2::Client<
     TikTokOAuthError,
@@ -258,7 +152,7 @@ impl TikTokClient {
         let status = res.status().as_u16();
         let body = res.bytes().await.map_err(|e| TikTokError::network(&e))?;
         match serde_json::from_slice::<TikTokOAuthError>(&body) {
-            Ok(f) if !f.error.is_empty() => {
+            Ok(f) if f.is_error() => {
                 let e = f.into_error(Some(status));
                 log_failure("revoke", &e);
                 Err(e)
@@ -313,11 +207,9 @@ async fn send_oauth(
     } else if status.is_success() && text("access_token").is_some() {
         200
     } else if status.is_success() {
-        body = serde_json::to_vec(&TikTokOAuthError {
-            error: "no_access_token".into(),
-            error_description: "TikTok answered without an access token.".into(),
-            log_id: text("log_id").map(str::to_string),
-        })
+        body = serde_json::to_vec(&TikTokOAuthError::no_access_token(
+            text("log_id").map(str::to_string),
+        ))
         .unwrap_or_default();
         400
     } else {
@@ -368,9 +260,9 @@ fn to_token_set(
         e
     })?;
     let open_id = token
-        .open_id
-        .clone()
+        .open_id()
         .filter(|o| !o.is_empty())
+        .map(str::to_string)
         .or_else(|| known_open_id.map(str::to_string))
         .ok_or_else(|| {
             TikTokError::new("no_access_token", "the token answer had no open_id", None)
@@ -388,7 +280,7 @@ fn to_token_set(
             .refresh_token()
             .map(|t| t.secret().clone())
             .unwrap_or_default(),
-        refresh_expires_in: token.refresh_expires_in.map(Duration::from_secs),
+        refresh_expires_in: token.refresh_expires_in(),
         scopes,
     })
 }
@@ -397,41 +289,9 @@ fn to_token_set(
 mod tests {
     use super::*;
 
-    fn read(body: &str) -> Result<TikTokToken, serde_json::Error> {
-        serde_json::from_str(body)
-    }
-
-    #[test]
-    fn a_token_answer_without_token_type_or_refresh_lifetime_is_read() {
-        let t = read(r#"{"access_token": "act.1", "expires_in": 86400, "open_id": "o", "refresh_token": "rft.1", "scope": "user.info.basic,video.publish"}"#)
-            .expect("five of seven fields");
-        assert_eq!(t.token_type, BasicTokenType::Bearer);
-        assert_eq!(t.refresh_expires_in, None);
-        assert_eq!(t.expires_in(), Some(Duration::from_secs(86400)));
-        let scopes: Vec<String> = t
-            .scopes
-            .unwrap_or_default()
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(scopes, ["user.info.basic", "video.publish"]);
-    }
-
-    #[test]
-    fn token_type_is_read_in_any_case() {
-        for tt in ["Bearer", "bearer", "BEARER"] {
-            let t = read(&format!(r#"{{"access_token": "a", "token_type": "{tt}"}}"#)).expect(tt);
-            assert_eq!(t.token_type, BasicTokenType::Bearer, "{tt}");
-        }
-        let t = read(r#"{"access_token": "a", "token_type": null, "expires_in": "3600"}"#)
-            .expect("null");
-        assert_eq!(t.token_type, BasicTokenType::Bearer);
-        assert_eq!(t.expires_in, Some(3600));
-    }
-
     #[test]
     fn lifetimes_come_from_the_answer() {
-        let t = read(r#"{"access_token": "a", "expires_in": 86400, "refresh_expires_in": 31536000, "open_id": "o"}"#)
+        let t = serde_json::from_str(r#"{"access_token": "a", "expires_in": 86400, "refresh_expires_in": 31536000, "open_id": "o"}"#)
             .expect("valid");
         let set = to_token_set(Ok(t), None).expect("set");
         assert_eq!(set.expires_in, Duration::from_secs(86_400));

@@ -7,7 +7,10 @@
 //! TikTok itself says the upload FAILED, since a failed upload can no longer be published).
 //!
 //! The table below is used by the SQL that changes states (`repository`), by the status page's
-//! buttons and by the API (`UploadView::actions`, `Uploads::retry` and `cancel`).
+//! buttons and by the API (`UploadView::actions`, `Uploads::retry` and `cancel`). The worker
+//! itself re-sends (a new init after an expired link) only where `DELIVERED_SQL` does not hold,
+//! or after TikTok said that upload FAILED (`repository::restart_upload`); and before giving up
+//! an upload it asks TikTok whether the whole file arrived (`transfer`).
 
 use serde::Serialize;
 
@@ -141,12 +144,6 @@ pub fn sql_condition(action: Action) -> String {
     }
 }
 
-/// Whether the worker may send the file again by itself (a new init after an expired link or
-/// TikTok's `internal` failure): only while TikTok has not acknowledged the whole file.
-pub fn worker_may_resend(delivered: bool) -> bool {
-    !delivered
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,7 +173,6 @@ mod tests {
             assert!(!allowed(state, false).contains(&Action::SendAgain));
             assert!(!allowed(state, false).contains(&Action::CheckAgain));
         }
-        assert!(!worker_may_resend(true));
     }
 
     #[test]

@@ -1,101 +1,17 @@
 //! The sandbox's knobs (contract section 12), read with the rest of the settings.
 
+mod faults;
+mod forms;
+
 use std::time::Duration;
+
+use faults::parse_faults;
+pub use faults::{Fault, FaultSpan, FaultStep};
+use forms::forms;
+pub use forms::{ChunkReply, Forms, OAuthErrorStatus, PostIdForm, TokenType};
 
 use crate::config::{ConfigError, Source, parse_number, read};
 use crate::tiktok::privacy::PrivacyLevel;
-
-/// A TikTok API step that fault injection can target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FaultStep {
-    Token,
-    UserInfo,
-    CreatorInfo,
-    Init,
-    Chunk,
-    Status,
-    VideoList,
-}
-
-impl FaultStep {
-    fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "token" => Self::Token,
-            "userinfo" => Self::UserInfo,
-            "creator_info" => Self::CreatorInfo,
-            "init" => Self::Init,
-            "chunk" => Self::Chunk,
-            "status" => Self::Status,
-            "video_list" => Self::VideoList,
-            _ => return None,
-        })
-    }
-}
-
-/// How long a fault lasts: a number of calls, or (the sandbox's addition) a span of the
-/// sandbox clock from its start, so "a minute of TikTok trouble" can be had whatever the client's
-/// schedule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FaultSpan {
-    Calls(u32),
-    Millis(i64),
-}
-
-/// "The first `count` calls of `step` answer `status`" (or every call within the span).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fault {
-    pub step: FaultStep,
-    pub status: u16,
-    pub span: FaultSpan,
-}
-
-/// Where TikTok was seen to answer in several forms, the sandbox gives each in turn (`Rotate`,
-/// the default) unless a knob pins one (contract §12, "Several forms").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Forms<T: Copy> {
-    Rotate,
-    Pinned(T),
-}
-
-/// The HTTP status of an OAuth error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OAuthErrorStatus {
-    /// 400, 401 for `invalid_client`, 500/503 for `server_error`/`temporarily_unavailable`.
-    Documented,
-    /// 200, as seen in production.
-    Ok,
-}
-
-/// Whether `token_type` is in a token answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenType {
-    Present,
-    Absent,
-}
-
-/// A stored chunk's answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChunkReply {
-    /// 206, then 201 for the last, with `Content-Range`.
-    Documented,
-    /// 200 for every chunk, with `Content-Range`.
-    Ok,
-    /// 206/201 without `Content-Range`.
-    Bare,
-}
-
-/// The form of `publicaly_available_post_id` once the id is known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PostIdForm {
-    /// A list of numbers, as documented.
-    List,
-    /// A bare string.
-    String,
-    /// A bare number.
-    Number,
-    /// No field at all.
-    Absent,
-}
 
 #[derive(Debug, Clone)]
 pub struct SandboxSettings {
@@ -175,33 +91,6 @@ fn positive_secs(
         return Err(ConfigError::new(name, "must be at least 1 second", example));
     }
     Ok(Duration::from_secs(n))
-}
-
-/// One of `names` (the pinned forms), or `rotate`.
-fn forms<T: Copy>(
-    src: &dyn Source,
-    name: &'static str,
-    names: &[(&str, T)],
-    example: &'static str,
-) -> Result<Forms<T>, ConfigError> {
-    let Some(value) = read(src, name) else {
-        return Ok(Forms::Rotate);
-    };
-    if value == "rotate" {
-        return Ok(Forms::Rotate);
-    }
-    names
-        .iter()
-        .find(|(n, _)| *n == value)
-        .map(|(_, v)| Forms::Pinned(*v))
-        .ok_or_else(|| {
-            let all: Vec<&str> = names.iter().map(|(n, _)| *n).collect();
-            ConfigError::new(
-                name,
-                format!("'{value}' is not one of {}, rotate", all.join(", ")),
-                example,
-            )
-        })
 }
 
 impl SandboxSettings {
@@ -334,60 +223,6 @@ impl SandboxSettings {
 
 fn parse_flag(src: &dyn Source, name: &'static str) -> Result<bool, ConfigError> {
     crate::config::parse_switch(src, name)
-}
-
-fn parse_faults(value: &str) -> Result<Vec<Fault>, ConfigError> {
-    const NAME: &str = "CAST_SANDBOX_FAULTS";
-    const EXAMPLE: &str = "init:429:2,chunk:500:1,status:503:60s";
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|part| {
-            let bits: Vec<&str> = part.split(':').collect();
-            let [step, status, count] = bits.as_slice() else {
-                return Err(ConfigError::new(
-                    NAME,
-                    format!("'{part}' is not STEP:STATUS:COUNT"),
-                    EXAMPLE,
-                ));
-            };
-            let step = FaultStep::parse(step).ok_or_else(|| {
-                ConfigError::new(
-                    NAME,
-                    format!(
-                        "'{step}' is not one of token, userinfo, creator_info, init, chunk, status, video_list"
-                    ),
-                    EXAMPLE,
-                )
-            })?;
-            let status: u16 = status
-                .parse()
-                .ok()
-                .filter(|s| (400..=599).contains(s))
-                .ok_or_else(|| {
-                    ConfigError::new(
-                        NAME,
-                        format!("'{status}' in '{part}' is not an HTTP error status (400-599)"),
-                        EXAMPLE,
-                    )
-                })?;
-            let span = match count.strip_suffix('s') {
-                Some(secs) => secs.parse::<u32>().ok().map(|s| FaultSpan::Millis(i64::from(s) * 1000)),
-                None => count.parse::<u32>().ok().map(FaultSpan::Calls),
-            }
-            .ok_or_else(|| {
-                ConfigError::new(
-                    NAME,
-                    format!(
-                        "'{count}' in '{part}' is not a number of calls (3) or of seconds (60s)"
-                    ),
-                    EXAMPLE,
-                )
-            })?;
-            Ok(Fault { step, status, span })
-        })
-        .collect()
 }
 
 fn parse_privacy(value: &str) -> Result<Vec<PrivacyLevel>, ConfigError> {
