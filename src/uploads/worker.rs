@@ -172,20 +172,9 @@ impl Uploads {
 
     /// Records what a failed or paused step means for the job.
     async fn settle(&self, job: &Job, e: StepError) -> Result<(), UploadError> {
-        let now = self.clock.now();
         let attempts = job.attempts + 1;
         match e {
-            StepError::Wait(d) => {
-                repository::reschedule(
-                    &self.db,
-                    job,
-                    now + backoff::secs_ceil(d),
-                    job.attempts,
-                    None,
-                    now,
-                )
-                .await?;
-            }
+            StepError::Wait(d) => self.later(job, d, job.attempts, None).await,
             StepError::Follow {
                 code,
                 message,
@@ -198,29 +187,15 @@ impl Uploads {
                 let message = format!(
                     "{message} TikTok has the whole video, so Cast keeps asking how it is doing."
                 );
-                repository::reschedule(
-                    &self.db,
-                    job,
-                    now + backoff::secs_ceil(after),
-                    job.attempts,
-                    Some((&code, &message)),
-                    now,
-                )
-                .await?;
+                self.later(job, after, job.attempts, Some((&code, &message)))
+                    .await
             }
             StepError::Retry { code, message, .. } | StepError::Restart { code, message, .. }
                 if attempts >= MAX_ATTEMPTS =>
             {
                 tracing::warn!(attempts, code, "upload failed after an hour of errors");
                 let message = gave_up(&message, attempts);
-                repository::finish(
-                    &self.db,
-                    job,
-                    &Outcome::failed(&code, &message),
-                    job.run_at,
-                    now,
-                )
-                .await?;
+                self.end(job, &Outcome::failed(&code, &message)).await
             }
             StepError::Retry {
                 code,
@@ -235,45 +210,16 @@ impl Uploads {
                     "upload step failed; will retry"
                 );
                 let message = retrying(&message, attempts, delay);
-                repository::reschedule(
-                    &self.db,
-                    job,
-                    now + backoff::secs_ceil(delay),
-                    attempts,
-                    Some((&code, &message)),
-                    now,
-                )
-                .await?;
+                self.later(job, delay, attempts, Some((&code, &message)))
+                    .await
             }
             StepError::Restart {
                 code,
                 message,
                 tiktok_said_failed,
             } => {
-                tracing::info!(
-                    attempts,
-                    code,
-                    "TikTok's upload is unusable; starting it again"
-                );
-                // The first restart (an expired URL) can go at once; repeated ones back off.
-                let delay = if attempts > 1 {
-                    backoff::retry_delay(attempts - 1, None)
-                } else {
-                    Duration::ZERO
-                };
-                let restarted = repository::restart_upload(
-                    &self.db,
-                    job,
-                    tiktok_said_failed,
-                    now + backoff::secs_ceil(delay),
-                    attempts,
-                    (&code, &message),
-                    now,
-                )
-                .await?;
-                if !restarted {
-                    tracing::info!("upload changed meanwhile, or is delivered; not restarted");
-                }
+                self.restart(job, attempts, (&code, &message), tiktok_said_failed)
+                    .await
             }
             StepError::Fail {
                 code,
@@ -285,10 +231,68 @@ impl Uploads {
                     tiktok_said_failed,
                     ..Outcome::failed(&code, &message)
                 };
-                repository::finish(&self.db, job, &outcome, job.run_at, now).await?;
+                self.end(job, &outcome).await
             }
-            StepError::Gone => tracing::info!("upload changed meanwhile; left as it is"),
-            StepError::Store(e) => return Err(e),
+            StepError::Gone => {
+                tracing::info!("upload changed meanwhile; left as it is");
+                Ok(())
+            }
+            StepError::Store(e) => Err(e),
+        }
+    }
+
+    /// The same state again after `delay`, with the failures in a row and the message to show.
+    async fn later(
+        &self,
+        job: &Job,
+        delay: Duration,
+        attempts: u32,
+        error: Option<(&str, &str)>,
+    ) -> Result<(), UploadError> {
+        let now = self.clock.now();
+        let run_at = now + backoff::secs_ceil(delay);
+        repository::reschedule(&self.db, job, run_at, attempts, error, now).await?;
+        Ok(())
+    }
+
+    async fn end(&self, job: &Job, outcome: &Outcome<'_>) -> Result<(), UploadError> {
+        repository::finish(&self.db, job, outcome, job.run_at, self.clock.now()).await?;
+        Ok(())
+    }
+
+    /// A new init for a job whose TikTok upload is unusable. The first restart (an expired
+    /// link) goes at once; repeated ones back off like any failure.
+    async fn restart(
+        &self,
+        job: &Job,
+        attempts: u32,
+        error: (&str, &str),
+        tiktok_said_failed: bool,
+    ) -> Result<(), UploadError> {
+        tracing::info!(
+            attempts,
+            code = error.0,
+            "TikTok's upload is unusable; starting it again"
+        );
+        let delay = if attempts > 1 {
+            backoff::retry_delay(attempts - 1, None)
+        } else {
+            Duration::ZERO
+        };
+        let now = self.clock.now();
+        let run_at = now + backoff::secs_ceil(delay);
+        let restarted = repository::restart_upload(
+            &self.db,
+            job,
+            tiktok_said_failed,
+            run_at,
+            attempts,
+            error,
+            now,
+        )
+        .await?;
+        if !restarted {
+            tracing::info!("upload changed meanwhile, or is delivered; not restarted");
         }
         Ok(())
     }

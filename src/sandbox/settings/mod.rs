@@ -95,9 +95,22 @@ fn positive_secs(
 
 impl SandboxSettings {
     pub fn from_source(src: &dyn Source) -> Result<Self, ConfigError> {
-        let token_ttl = positive_secs(src, "CAST_SANDBOX_TOKEN_TTL", 86_400, "86400")?;
-        let refresh_ttl = positive_secs(src, "CAST_SANDBOX_REFRESH_TTL", 31_536_000, "31536000")?;
-        let pkce_optional = match read(src, "CAST_SANDBOX_PKCE").as_deref() {
+        let mut s = Self::default();
+        s.read_oauth(src)?;
+        s.read_posting(src)?;
+        s.read_creator(src)?;
+        s.faults = match read(src, "CAST_SANDBOX_FAULTS") {
+            None => Vec::new(),
+            Some(v) => parse_faults(&v)?,
+        };
+        Ok(s)
+    }
+
+    /// Tokens, PKCE and the OAuth endpoints' answers.
+    fn read_oauth(&mut self, src: &dyn Source) -> Result<(), ConfigError> {
+        self.token_ttl = positive_secs(src, "CAST_SANDBOX_TOKEN_TTL", 86_400, "86400")?;
+        self.refresh_ttl = positive_secs(src, "CAST_SANDBOX_REFRESH_TTL", 31_536_000, "31536000")?;
+        self.pkce_optional = match read(src, "CAST_SANDBOX_PKCE").as_deref() {
             None | Some("required") => false,
             Some("optional") => true,
             Some(other) => {
@@ -108,7 +121,7 @@ impl SandboxSettings {
                 ));
             }
         };
-        let oauth_error_status = forms(
+        self.oauth_error_status = forms(
             src,
             "CAST_SANDBOX_OAUTH_ERROR_STATUS",
             &[
@@ -117,7 +130,7 @@ impl SandboxSettings {
             ],
             "200",
         )?;
-        let token_type = forms(
+        self.token_type = forms(
             src,
             "CAST_SANDBOX_TOKEN_TYPE",
             &[
@@ -126,9 +139,15 @@ impl SandboxSettings {
             ],
             "absent",
         )?;
+        Ok(())
+    }
+
+    /// Uploads, processing and the post id.
+    fn read_posting(&mut self, src: &dyn Source) -> Result<(), ConfigError> {
         let processing: u64 = parse_number(src, "CAST_SANDBOX_PROCESSING_MS", 3000, "3000")?;
-        let upload_url_ttl = positive_secs(src, "CAST_SANDBOX_UPLOAD_URL_TTL", 3600, "3600")?;
-        let chunk_reply = forms(
+        self.processing = Duration::from_millis(processing);
+        self.upload_url_ttl = positive_secs(src, "CAST_SANDBOX_UPLOAD_URL_TTL", 3600, "3600")?;
+        self.chunk_reply = forms(
             src,
             "CAST_SANDBOX_CHUNK_REPLY",
             &[
@@ -138,7 +157,8 @@ impl SandboxSettings {
             ],
             "200",
         )?;
-        let post_id_form = forms(
+        self.refuse_multi_chunk = parse_flag(src, "CAST_SANDBOX_REFUSE_MULTI_CHUNK")?;
+        self.post_id_form = forms(
             src,
             "CAST_SANDBOX_POST_ID_FORM",
             &[
@@ -149,7 +169,7 @@ impl SandboxSettings {
             ],
             "string",
         )?;
-        let post_id_after = match read(src, "CAST_SANDBOX_POST_ID_AFTER_MS").as_deref() {
+        self.post_id_after = match read(src, "CAST_SANDBOX_POST_ID_AFTER_MS").as_deref() {
             Some("never") => None,
             _ => Some(Duration::from_millis(parse_number(
                 src,
@@ -158,6 +178,13 @@ impl SandboxSettings {
                 "5000",
             )?)),
         };
+        self.unaudited = parse_flag(src, "CAST_SANDBOX_UNAUDITED")?;
+        self.inbox_downgrade = parse_flag(src, "CAST_SANDBOX_INBOX_DOWNGRADE")?;
+        Ok(())
+    }
+
+    /// The creator: account, privacy options, interactions, limits.
+    fn read_creator(&mut self, src: &dyn Source) -> Result<(), ConfigError> {
         let max_duration_sec: u32 = parse_number(src, "CAST_SANDBOX_MAX_DURATION_SEC", 600, "600")?;
         if max_duration_sec == 0 || max_duration_sec > 600 {
             return Err(ConfigError::new(
@@ -166,26 +193,23 @@ impl SandboxSettings {
                 "180",
             ));
         }
-        let faults = match read(src, "CAST_SANDBOX_FAULTS") {
-            None => Vec::new(),
-            Some(v) => parse_faults(&v)?,
-        };
-        let account_private = parse_flag(src, "CAST_SANDBOX_ACCOUNT_PRIVATE")?;
-        let privacy_options = match read(src, "CAST_SANDBOX_PRIVACY_OPTIONS") {
-            None if account_private => PRIVATE_ACCOUNT.to_vec(),
+        self.max_duration_sec = max_duration_sec;
+        self.cannot_post = parse_flag(src, "CAST_SANDBOX_CANNOT_POST")?;
+        self.account_private = parse_flag(src, "CAST_SANDBOX_ACCOUNT_PRIVATE")?;
+        self.privacy_options = match read(src, "CAST_SANDBOX_PRIVACY_OPTIONS") {
+            None if self.account_private => PRIVATE_ACCOUNT.to_vec(),
             None => PUBLIC_ACCOUNT.to_vec(),
             Some(v) => parse_privacy(&v)?,
         };
-        let disabled = read(src, "CAST_SANDBOX_DISABLED").unwrap_or_default();
         // A private account cannot be duetted or stitched (contract §4).
-        let mut comment_disabled = false;
-        let mut duet_disabled = account_private;
-        let mut stitch_disabled = account_private;
+        self.duet_disabled = self.account_private;
+        self.stitch_disabled = self.account_private;
+        let disabled = read(src, "CAST_SANDBOX_DISABLED").unwrap_or_default();
         for part in disabled.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             match part {
-                "comment" => comment_disabled = true,
-                "duet" => duet_disabled = true,
-                "stitch" => stitch_disabled = true,
+                "comment" => self.comment_disabled = true,
+                "duet" => self.duet_disabled = true,
+                "stitch" => self.stitch_disabled = true,
                 other => {
                     return Err(ConfigError::new(
                         "CAST_SANDBOX_DISABLED",
@@ -195,29 +219,7 @@ impl SandboxSettings {
                 }
             }
         }
-        Ok(Self {
-            token_ttl,
-            refresh_ttl,
-            pkce_optional,
-            oauth_error_status,
-            token_type,
-            processing: Duration::from_millis(processing),
-            upload_url_ttl,
-            chunk_reply,
-            refuse_multi_chunk: parse_flag(src, "CAST_SANDBOX_REFUSE_MULTI_CHUNK")?,
-            post_id_form,
-            post_id_after,
-            faults,
-            max_duration_sec,
-            account_private,
-            privacy_options,
-            comment_disabled,
-            duet_disabled,
-            stitch_disabled,
-            unaudited: parse_flag(src, "CAST_SANDBOX_UNAUDITED")?,
-            inbox_downgrade: parse_flag(src, "CAST_SANDBOX_INBOX_DOWNGRADE")?,
-            cannot_post: parse_flag(src, "CAST_SANDBOX_CANNOT_POST")?,
-        })
+        Ok(())
     }
 }
 
