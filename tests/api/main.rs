@@ -23,3 +23,7 @@ mod uploads_checks;
 mod uploads_helpers;
 mod uploads_publish;
 mod uploads_resilience;
+mod youtube_helpers;
+mod youtube_sandbox_oauth;
+mod youtube_sandbox_upload;
+mod youtube_sandbox_faults;

@@ -52,6 +52,9 @@ fn verdict(path: &Path, size: u64) -> (&'static str, Option<VideoInfo>) {
 
 fn judge(path: &Path, size: u64, hash: Option<Sha256>) -> std::io::Result<Judged> {
     if size == 0 && !path.exists() {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
         std::fs::File::create(path)?;
     }
     let hash = match hash {
