@@ -27,3 +27,4 @@ mod youtube_helpers;
 mod youtube_sandbox_oauth;
 mod youtube_sandbox_upload;
 mod youtube_sandbox_faults;
+mod youtube_client;
