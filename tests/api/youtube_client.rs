@@ -7,33 +7,12 @@ use std::time::Duration;
 use serde_json::Value;
 
 use cast::platforms::youtube::pacific;
-use cast::platforms::youtube::rules::{self, Context, Metadata};
 use cast::platforms::youtube::{
-    Cap, ChunkSize, ErrorKind, Outcome, Privacy, PrivacyChoice, Progress, ReconnectReason, Resume,
-    Upload, UploadSession, UploadedVideo, Visibility, YouTubeClient, YouTubeOptions,
+    Cap, ChunkSize, ErrorKind, Outcome, Privacy, Progress, Resume, Upload, UploadSession,
+    UploadedVideo, Visibility, YouTubeClient,
 };
 
 use crate::youtube_helpers::*;
-
-fn metadata(yt: &Yt, title: &str) -> Metadata {
-    let options = YouTubeOptions {
-        title: title.into(),
-        description: "Posted by Cast".into(),
-        privacy_status: Some(PrivacyChoice::Known(Privacy::Public)),
-        made_for_kids: Some(false),
-        synthetic_media: Some(false),
-        tags: vec!["cast".into(), "short video".into()],
-        ..YouTubeOptions::default()
-    };
-    rules::check(
-        &options,
-        &Context {
-            now_ms: yt.clock.now_ms(),
-            ..Context::default()
-        },
-    )
-    .expect("valid options")
-}
 
 fn upload(file: &Path, chunk: u64) -> Upload<'_> {
     Upload {
@@ -91,88 +70,6 @@ async fn one_video(yt: &Yt) -> Value {
 }
 
 #[tokio::test]
-async fn connecting_a_channel_goes_through_googles_consent_page_and_shows_its_card() {
-    let yt = start(&[]).await;
-    let client = yt.client();
-    let auth = client.authorize_url("state-xyz").expect("url");
-    let q = |k: &str| query_param(&auth.url, k);
-    assert_eq!(q("access_type").as_deref(), Some("offline"));
-    assert_eq!(q("prompt").as_deref(), Some("consent"));
-    assert_eq!(q("code_challenge_method").as_deref(), Some("S256"));
-    assert_eq!(q("code_challenge"), Some(s256(auth.pkce_verifier.expose())));
-    assert_eq!(q("scope").as_deref(), Some(format!("{UPLOAD_SCOPE} {READONLY_SCOPE}").as_str()));
-    assert_eq!(q("state").as_deref(), Some("state-xyz"));
-    assert_eq!(q("include_granted_scopes").as_deref(), Some("true"));
-
-    let grant = yt.connect("Cast Test Channel").await;
-    assert!(grant.missing_scopes().is_empty());
-    assert!(grant.refresh_expires_at_ms.is_none(), "a production consent screen");
-    assert_eq!(grant.access_expires_at_ms, yt.clock.now_ms() + 3_599_000);
-    let channel = client.channel(grant.access_token.expose()).await.expect("channel");
-    assert!(channel.id.starts_with("UC") && channel.id.len() == 24);
-    assert_eq!(channel.title, "Cast Test Channel");
-    assert_eq!(channel.handle.as_deref(), Some("@casttestchannel"));
-    assert!(channel.avatar_url.is_some());
-    let categories = client.categories(grant.access_token.expose(), "US").await.expect("categories");
-    assert!(categories.iter().any(|c| c.id == "22" && c.assignable));
-    assert!(categories.iter().any(|c| c.id == "42" && !c.assignable));
-    yt.sandbox.stop().await;
-}
-
-#[tokio::test]
-async fn a_code_cannot_be_exchanged_without_the_verifier_that_started_it() {
-    let yt = start(&[]).await;
-    let client = yt.client();
-    let auth = client.authorize_url("s").expect("url");
-    let back = yt.answer(&auth.url, "Mine", false, None, "allow").await;
-    let code = query_param(&back, "code").expect("code");
-    let other = client.authorize_url("s").expect("another attempt");
-    let e = client
-        .exchange_code(&code, other.pkce_verifier.expose())
-        .await
-        .expect_err("a stolen code is useless");
-    assert_eq!(e.reason, "invalid_grant");
-    assert!(matches!(e.kind, ErrorKind::Reconnect(_)));
-    yt.sandbox.stop().await;
-}
-
-#[tokio::test]
-async fn unticking_a_permission_on_googles_page_is_noticed() {
-    let yt = start(&[]).await;
-    let client = yt.client();
-    let auth = client.authorize_url("s").expect("url");
-    let back = yt.answer(&auth.url, "Mine", false, Some(&[READONLY_SCOPE]), "allow").await;
-    let grant = client
-        .exchange_code(&query_param(&back, "code").expect("code"), auth.pkce_verifier.expose())
-        .await
-        .expect("tokens");
-    assert_eq!(grant.missing_scopes(), vec![UPLOAD_SCOPE.to_string()]);
-    yt.sandbox.stop().await;
-}
-
-#[tokio::test]
-async fn a_google_account_without_a_channel_is_told_to_create_one() {
-    let yt = start(&[]).await;
-    let client = yt.client();
-    let auth = client.authorize_url("s").expect("url");
-    let back = yt.answer(&auth.url, "No Channel", true, None, "allow").await;
-    let grant = client
-        .exchange_code(&query_param(&back, "code").expect("code"), auth.pkce_verifier.expose())
-        .await
-        .expect("tokens");
-    let e = client.channel(grant.access_token.expose()).await.expect_err("no channel");
-    assert!(e.needs_channel());
-    assert!(e.to_string().contains("Create one on youtube.com"), "{e}");
-    let e = client
-        .initiate(grant.access_token.expose(), &metadata(&yt, "x"), 13_617, "video/mp4")
-        .await
-        .expect_err("no channel to upload to");
-    assert!(e.needs_channel());
-    assert_eq!(e.kind, ErrorKind::Permanent);
-    yt.sandbox.stop().await;
-}
-
-#[tokio::test]
 async fn a_video_goes_up_in_small_chunks_and_youtube_holds_the_same_bytes() {
     let yt = start(&[]).await;
     let client = yt.client();
@@ -180,21 +77,51 @@ async fn a_video_goes_up_in_small_chunks_and_youtube_holds_the_same_bytes() {
     let token = grant.access_token.expose();
     let file = padded_video(yt.dir.path(), 4 * UNIT + 5000);
     let up = upload(&file, UNIT);
-    let session = client.initiate(token, &metadata(&yt, "Small chunks"), up.size, up.content_type).await.expect("session");
+    let session = client
+        .initiate(
+            token,
+            &metadata(&yt, "Small chunks"),
+            up.size,
+            up.content_type,
+        )
+        .await
+        .expect("session");
     let (video, steps) = send_all(&client, token, &session, &up).await;
     assert_eq!(steps.len(), 5, "{steps:?}");
     assert_eq!(video.upload_status.as_deref(), Some("uploaded"));
     let listed = one_video(&yt).await;
     assert_eq!(listed["id"], video.id.as_str());
-    assert_eq!(listed["sha256"], sha256_hex(&std::fs::read(&file).expect("file")));
-    assert_eq!(listed["snippet"]["tags"], serde_json::json!(["cast", "short video"]));
+    assert_eq!(
+        listed["sha256"],
+        sha256_hex(&std::fs::read(&file).expect("file"))
+    );
+    assert_eq!(
+        listed["snippet"]["tags"],
+        serde_json::json!(["cast", "short video"])
+    );
     assert_eq!(listed["short"], true);
 
-    let state = client.video(token, &video.id).await.expect("status").expect("item");
-    assert!(matches!(state.outcome(), Outcome::Processing { percent: Some(0) }));
+    let state = client
+        .video(token, &video.id)
+        .await
+        .expect("status")
+        .expect("item");
+    assert!(matches!(
+        state.outcome(),
+        Outcome::Processing { percent: Some(0) }
+    ));
     yt.advance_ms(3000);
-    let state = client.video(token, &video.id).await.expect("status").expect("item");
-    assert_eq!(state.outcome(), Outcome::Published { visibility: Visibility::Public });
+    let state = client
+        .video(token, &video.id)
+        .await
+        .expect("status")
+        .expect("item");
+    assert_eq!(
+        state.outcome(),
+        Outcome::Published {
+            visibility: Visibility::Public
+        }
+    );
     assert_eq!(state.duration.as_deref(), Some("PT2S"));
     assert!(!state.kept_private(Privacy::Public));
     yt.sandbox.stop().await;
@@ -208,10 +135,16 @@ async fn ok_mp4_goes_up_in_one_chunk() {
     let token = grant.access_token.expose();
     let file = fixture("ok.mp4");
     let up = upload(&file, UNIT);
-    let session = client.initiate(token, &metadata(&yt, "ok"), up.size, up.content_type).await.expect("session");
+    let session = client
+        .initiate(token, &metadata(&yt, "ok"), up.size, up.content_type)
+        .await
+        .expect("session");
     let (_, steps) = send_all(&client, token, &session, &up).await;
     assert_eq!(steps, ["complete"]);
-    assert_eq!(one_video(&yt).await["sha256"], sha256_hex(&std::fs::read(&file).expect("file")));
+    assert_eq!(
+        one_video(&yt).await["sha256"],
+        sha256_hex(&std::fs::read(&file).expect("file"))
+    );
     yt.sandbox.stop().await;
 }
 
@@ -223,14 +156,28 @@ async fn after_a_dropped_chunk_the_upload_resumes_from_youtubes_range() {
     let token = grant.access_token.expose();
     let file = padded_video(yt.dir.path(), 9 * UNIT);
     let up = upload(&file, 4 * UNIT);
-    let session = client.initiate(token, &metadata(&yt, "Dropped"), up.size, up.content_type).await.expect("session");
+    let session = client
+        .initiate(token, &metadata(&yt, "Dropped"), up.size, up.content_type)
+        .await
+        .expect("session");
     let (_, steps) = send_all(&client, token, &session, &up).await;
     let half = 2 * UNIT;
     assert_eq!(steps[0], "retry after network", "{steps:?}");
-    assert_eq!(steps[1], format!("at {half}"), "the probe says what YouTube kept: {steps:?}");
-    assert_eq!(steps[2], format!("at {}", half + 4 * UNIT), "then full chunks from there: {steps:?}");
+    assert_eq!(
+        steps[1],
+        format!("at {half}"),
+        "the probe says what YouTube kept: {steps:?}"
+    );
+    assert_eq!(
+        steps[2],
+        format!("at {}", half + 4 * UNIT),
+        "then full chunks from there: {steps:?}"
+    );
     let listed = one_video(&yt).await;
-    assert_eq!(listed["sha256"], sha256_hex(&std::fs::read(&file).expect("file")));
+    assert_eq!(
+        listed["sha256"],
+        sha256_hex(&std::fs::read(&file).expect("file"))
+    );
     assert_eq!(listed["sessions"], 1, "resumed in the same session");
     yt.sandbox.stop().await;
 }
@@ -243,11 +190,19 @@ async fn a_lost_final_answer_is_probed_and_the_video_exists_once() {
     let token = grant.access_token.expose();
     let file = padded_video(yt.dir.path(), 2 * UNIT + 77);
     let up = upload(&file, UNIT);
-    let session = client.initiate(token, &metadata(&yt, "Lost"), up.size, up.content_type).await.expect("session");
+    let session = client
+        .initiate(token, &metadata(&yt, "Lost"), up.size, up.content_type)
+        .await
+        .expect("session");
     let (video, steps) = send_all(&client, token, &session, &up).await;
     assert_eq!(
         steps,
-        [format!("at {UNIT}"), format!("at {}", 2 * UNIT), "retry after network".into(), "complete".into()]
+        [
+            format!("at {UNIT}"),
+            format!("at {}", 2 * UNIT),
+            "retry after network".into(),
+            "complete".into()
+        ]
     );
     assert_eq!(one_video(&yt).await["id"], video.id.as_str());
     yt.sandbox.stop().await;
@@ -261,13 +216,29 @@ async fn server_errors_on_a_chunk_and_a_probe_are_retried_without_resending_what
     let token = grant.access_token.expose();
     let file = padded_video(yt.dir.path(), 2 * UNIT);
     let up = upload(&file, UNIT);
-    let session = client.initiate(token, &metadata(&yt, "503"), up.size, up.content_type).await.expect("session");
-    let first = client.advance(token, &session, &up, Resume::At(0)).await.expect_err("503");
-    assert_eq!(first.kind, ErrorKind::Retryable { retry_after: Some(Duration::from_secs(1)) });
+    let session = client
+        .initiate(token, &metadata(&yt, "503"), up.size, up.content_type)
+        .await
+        .expect("session");
+    let first = client
+        .advance(token, &session, &up, Resume::At(0))
+        .await
+        .expect_err("503");
+    assert_eq!(
+        first.kind,
+        ErrorKind::Retryable {
+            retry_after: Some(Duration::from_secs(1))
+        }
+    );
     let (_, steps) = send_from(&client, token, &session, &up, Resume::Probe).await;
     assert_eq!(
         steps,
-        ["retry after backendError".to_string(), "at 0".into(), format!("at {UNIT}"), "complete".into()],
+        [
+            "retry after backendError".to_string(),
+            "at 0".into(),
+            format!("at {UNIT}"),
+            "complete".into()
+        ],
         "after a failed chunk, a probe first; its own failure is retried as a probe"
     );
     let after_probe_fault = client.probe(token, &session, up.size).await.expect("probe");
@@ -285,20 +256,36 @@ async fn a_dead_session_is_started_over_from_byte_zero() {
     let file = padded_video(yt.dir.path(), 3 * UNIT);
     let up = upload(&file, UNIT);
     let meta = metadata(&yt, "Restarted");
-    let session = client.initiate(token, &meta, up.size, up.content_type).await.expect("session");
+    let session = client
+        .initiate(token, &meta, up.size, up.content_type)
+        .await
+        .expect("session");
     assert!(matches!(
         client.advance(token, &session, &up, Resume::At(0)).await,
         Ok(Progress::Incomplete { confirmed, .. }) if confirmed == UNIT
     ));
     yt.advance_ms(600_000);
-    let e = client.advance(token, &session, &up, Resume::Probe).await.expect_err("expired");
+    let e = client
+        .advance(token, &session, &up, Resume::Probe)
+        .await
+        .expect_err("expired");
     assert_eq!(e.kind, ErrorKind::RestartSession);
-    let again = client.initiate(token, &meta, up.size, up.content_type).await.expect("a new session");
+    let again = client
+        .initiate(token, &meta, up.size, up.content_type)
+        .await
+        .expect("a new session");
     let (_, steps) = send_all(&client, token, &again, &up).await;
-    assert_eq!(steps[0], format!("at {UNIT}"), "from byte 0 again: {steps:?}");
+    assert_eq!(
+        steps[0],
+        format!("at {UNIT}"),
+        "from byte 0 again: {steps:?}"
+    );
     let listed = one_video(&yt).await;
     assert_eq!(listed["sessions"], 2);
-    assert_eq!(listed["sha256"], sha256_hex(&std::fs::read(&file).expect("file")));
+    assert_eq!(
+        listed["sha256"],
+        sha256_hex(&std::fs::read(&file).expect("file"))
+    );
     yt.sandbox.stop().await;
 }
 
@@ -310,16 +297,33 @@ async fn the_daily_upload_cap_waits_until_the_next_pacific_midnight_then_the_upl
     let token = grant.access_token.expose().to_string();
     let file = fixture("ok.mp4");
     let up = upload(&file, UNIT);
-    client.initiate(&token, &metadata(&yt, "first"), up.size, up.content_type).await.expect("first");
+    client
+        .initiate(&token, &metadata(&yt, "first"), up.size, up.content_type)
+        .await
+        .expect("first");
     let e = client
         .initiate(&token, &metadata(&yt, "second"), up.size, up.content_type)
         .await
         .expect_err("the bucket is spent");
     let midnight = pacific::next_midnight_ms(yt.clock.now_ms());
-    assert_eq!(e.kind, ErrorKind::WaitUntil { until_ms: midnight, cap: Cap::DailyUploads });
+    assert_eq!(
+        e.kind,
+        ErrorKind::WaitUntil {
+            until_ms: midnight,
+            cap: Cap::DailyUploads
+        }
+    );
     assert!(e.to_string().starts_with("YouTube's daily upload limit is reached; Cast will try again after midnight Pacific time."), "{e}");
-    let resets: jiff::Timestamp = yt.quota().await["resets_at"].as_str().expect("resets").parse().expect("ts");
-    assert_eq!(resets.as_millisecond(), midnight, "the client and the sandbox agree on YouTube's day");
+    let resets: jiff::Timestamp = yt.quota().await["resets_at"]
+        .as_str()
+        .expect("resets")
+        .parse()
+        .expect("ts");
+    assert_eq!(
+        resets.as_millisecond(),
+        midnight,
+        "the client and the sandbox agree on YouTube's day"
+    );
 
     assert!(yt.clock.set_ms(midnight));
     let fresh = client
@@ -327,7 +331,12 @@ async fn the_daily_upload_cap_waits_until_the_next_pacific_midnight_then_the_upl
         .await
         .expect("a new access token after the wait");
     let session = client
-        .initiate(fresh.access_token.expose(), &metadata(&yt, "second"), up.size, up.content_type)
+        .initiate(
+            fresh.access_token.expose(),
+            &metadata(&yt, "second"),
+            up.size,
+            up.content_type,
+        )
         .await
         .expect("accepted after midnight");
     let (video, _) = send_all(&client, fresh.access_token.expose(), &session, &up).await;
@@ -345,84 +354,79 @@ async fn a_spent_unit_quota_and_the_channel_cap_are_waits_not_failures() {
     let client = yt.client();
     let grant = yt.connect("Mine").await;
     let token = grant.access_token.expose();
-    let e = client.initiate(token, &metadata(&yt, "x"), 13_617, "video/mp4").await.expect_err("1600 > 1000");
-    assert!(matches!(e.kind, ErrorKind::WaitUntil { cap: Cap::ProjectQuota, .. }), "{e:?}");
-    assert!(!e.to_string().contains('<'), "Google's link is not shown as markup: {e}");
+    let e = client
+        .initiate(token, &metadata(&yt, "x"), 13_617, "video/mp4")
+        .await
+        .expect_err("1600 > 1000");
+    assert!(
+        matches!(
+            e.kind,
+            ErrorKind::WaitUntil {
+                cap: Cap::ProjectQuota,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(
+        !e.to_string().contains('<'),
+        "Google's link is not shown as markup: {e}"
+    );
     yt.sandbox.stop().await;
 
     let yt = start(&[("CAST_SANDBOX_YOUTUBE_CHANNEL_UPLOADS_PER_DAY", "1")]).await;
     let client = yt.client();
     let grant = yt.connect("Mine").await;
     let token = grant.access_token.expose();
-    client.initiate(token, &metadata(&yt, "a"), 13_617, "video/mp4").await.expect("first");
-    let e = client.initiate(token, &metadata(&yt, "b"), 13_617, "video/mp4").await.expect_err("capped");
-    assert_eq!(e.kind, ErrorKind::WaitUntil { until_ms: yt.clock.now_ms() + 86_400_000, cap: Cap::ChannelUploads });
-    yt.sandbox.stop().await;
-}
-
-#[tokio::test]
-async fn in_testing_mode_google_ends_the_connection_after_seven_days_and_cast_says_why() {
-    let yt = start(&[("CAST_SANDBOX_YOUTUBE_TESTING", "1")]).await;
-    let client = yt.client();
-    let grant = yt.connect("Mine").await;
-    let ends = grant.refresh_expires_at_ms.expect("Google announced the end");
-    assert_eq!(ends, yt.clock.now_ms() + 604_800_000);
-    yt.advance_ms(604_800_000);
-    let e = client
-        .refresh(grant.refresh_token.expose(), grant.refresh_expires_at_ms)
+    client
+        .initiate(token, &metadata(&yt, "a"), 13_617, "video/mp4")
         .await
-        .expect_err("expired");
-    assert_eq!(e.kind, ErrorKind::Reconnect(ReconnectReason::TestingExpiry { expired_at_ms: ends }));
-    assert!(e.to_string().contains("Publish app"), "{e}");
-    yt.sandbox.stop().await;
-}
-
-#[tokio::test]
-async fn an_expired_access_token_is_refused_and_a_refresh_brings_access_back() {
-    let yt = start(&[("CAST_SANDBOX_YOUTUBE_TOKEN_TTL", "60"), ("CAST_SANDBOX_YOUTUBE_ROTATE_REFRESH", "1")]).await;
-    let client = yt.client();
-    let grant = yt.connect("Mine").await;
-    yt.advance_ms(60_000);
-    let e = client.channel(grant.access_token.expose()).await.expect_err("expired");
-    assert_eq!(e.kind, ErrorKind::AccessTokenRejected);
-    let fresh = client.refresh(grant.refresh_token.expose(), None).await.expect("refresh");
-    let rotated = fresh.new_refresh_token.expect("rotation brings a new refresh token");
-    assert_ne!(rotated.expose(), grant.refresh_token.expose());
-    client.channel(fresh.access_token.expose()).await.expect("channel");
-    let old = client.refresh(grant.refresh_token.expose(), None).await.expect_err("the old one died");
-    assert_eq!(old.kind, ErrorKind::Reconnect(ReconnectReason::ExpiredOrRevoked));
-    yt.sandbox.stop().await;
-}
-
-#[tokio::test]
-async fn disconnecting_revokes_the_grant_at_google() {
-    let yt = start(&[]).await;
-    let client = yt.client();
-    let grant = yt.connect("Mine").await;
-    client.revoke(grant.refresh_token.expose()).await.expect("revoked");
-    let e = client.channel(grant.access_token.expose()).await.expect_err("access is gone");
-    assert_eq!(e.kind, ErrorKind::AccessTokenRejected);
-    let e = client.refresh(grant.refresh_token.expose(), None).await.expect_err("gone");
-    assert_eq!(e.kind, ErrorKind::Reconnect(ReconnectReason::ExpiredOrRevoked));
-    client.revoke(grant.refresh_token.expose()).await.expect("revoking twice is fine");
+        .expect("first");
+    let e = client
+        .initiate(token, &metadata(&yt, "b"), 13_617, "video/mp4")
+        .await
+        .expect_err("capped");
+    assert_eq!(
+        e.kind,
+        ErrorKind::WaitUntil {
+            until_ms: yt.clock.now_ms() + 86_400_000,
+            cap: Cap::ChannelUploads
+        }
+    );
     yt.sandbox.stop().await;
 }
 
 #[tokio::test]
 async fn faults_on_the_token_exchange_and_the_initiation_are_retryable() {
-    let yt = start(&[("CAST_SANDBOX_YOUTUBE_FAULTS", "token:503:1,init:503:1,channels:429:1")]).await;
+    let yt = start(&[(
+        "CAST_SANDBOX_YOUTUBE_FAULTS",
+        "token:503:1,init:503:1,channels:429:1",
+    )])
+    .await;
     let client = yt.client();
     let auth = client.authorize_url("s").expect("url");
     let back = yt.answer(&auth.url, "Mine", false, None, "allow").await;
     let code = query_param(&back, "code").expect("code");
-    let e = client.exchange_code(&code, auth.pkce_verifier.expose()).await.expect_err("503");
+    let e = client
+        .exchange_code(&code, auth.pkce_verifier.expose())
+        .await
+        .expect_err("503");
     assert!(e.is_retryable(), "{e:?}");
-    let grant = client.exchange_code(&code, auth.pkce_verifier.expose()).await.expect("second try");
+    let grant = client
+        .exchange_code(&code, auth.pkce_verifier.expose())
+        .await
+        .expect("second try");
     let token = grant.access_token.expose();
     assert!(client.channel(token).await.expect_err("429").is_retryable());
-    let e = client.initiate(token, &metadata(&yt, "x"), 13_617, "video/mp4").await.expect_err("503");
+    let e = client
+        .initiate(token, &metadata(&yt, "x"), 13_617, "video/mp4")
+        .await
+        .expect_err("503");
     assert!(e.is_retryable());
-    client.initiate(token, &metadata(&yt, "x"), 13_617, "video/mp4").await.expect("second try");
+    client
+        .initiate(token, &metadata(&yt, "x"), 13_617, "video/mp4")
+        .await
+        .expect("second try");
     yt.sandbox.stop().await;
 }
 
@@ -434,11 +438,30 @@ async fn a_file_youtube_cannot_process_ends_failed_with_its_reason() {
     let token = grant.access_token.expose();
     let file = fixture("truncated.mp4");
     let up = upload(&file, UNIT);
-    let session = client.initiate(token, &metadata(&yt, "cut"), up.size, up.content_type).await.expect("session");
+    let session = client
+        .initiate(token, &metadata(&yt, "cut"), up.size, up.content_type)
+        .await
+        .expect("session");
     let (video, _) = send_all(&client, token, &session, &up).await;
-    let state = client.video(token, &video.id).await.expect("status").expect("item");
-    assert_eq!(state.outcome(), Outcome::Failed { reason: "conversion".into(), retry: false });
-    assert!(client.video(token, "missing").await.expect("status").is_none());
+    let state = client
+        .video(token, &video.id)
+        .await
+        .expect("status")
+        .expect("item");
+    assert_eq!(
+        state.outcome(),
+        Outcome::Failed {
+            reason: "conversion".into(),
+            retry: false
+        }
+    );
+    assert!(
+        client
+            .video(token, "missing")
+            .await
+            .expect("status")
+            .is_none()
+    );
     yt.sandbox.stop().await;
 }
 
@@ -450,17 +473,26 @@ async fn a_thumbnail_is_set_once_the_video_is_processed() {
     let token = grant.access_token.expose();
     let file = fixture("ok.mp4");
     let up = upload(&file, UNIT);
-    let session = client.initiate(token, &metadata(&yt, "thumb"), up.size, up.content_type).await.expect("session");
+    let session = client
+        .initiate(token, &metadata(&yt, "thumb"), up.size, up.content_type)
+        .await
+        .expect("session");
     let (video, _) = send_all(&client, token, &session, &up).await;
     let image = yt.path("thumb.png");
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
     png.resize(4000, 1);
     std::fs::write(&image, png).expect("write");
-    client.set_thumbnail(token, &video.id, &image).await.expect("thumbnail set");
+    client
+        .set_thumbnail(token, &video.id, &image)
+        .await
+        .expect("thumbnail set");
     assert_eq!(one_video(&yt).await["thumbnail"], true);
     let not_image = yt.path("thumb.txt");
     std::fs::write(&not_image, "hello").expect("write");
-    let e = client.set_thumbnail(token, &video.id, &not_image).await.expect_err("not an image");
+    let e = client
+        .set_thumbnail(token, &video.id, &not_image)
+        .await
+        .expect_err("not an image");
     assert_eq!(e.reason, "invalidImage");
     yt.sandbox.stop().await;
 }

@@ -14,7 +14,10 @@ use sha2::{Digest as _, Sha256};
 
 use cast::clock::Clock;
 use cast::config::Secret;
-use cast::platforms::youtube::{Credentials, Endpoints, Grant, YouTubeClient};
+use cast::platforms::youtube::rules::{self, Context, Metadata};
+use cast::platforms::youtube::{
+    Credentials, Endpoints, Grant, Privacy, PrivacyChoice, YouTubeClient, YouTubeOptions,
+};
 use cast::sandbox::gate::{OPEN_GATE_TOKEN, OwnerGate, Visitor};
 use cast::sandbox::youtube::{self, StandaloneYouTube, YouTubeSandbox, YouTubeSandboxSettings};
 
@@ -137,7 +140,12 @@ impl Yt {
             .send()
             .await
             .expect("consent answer");
-        assert_eq!(res.status().as_u16(), 302, "{}", res.text().await.unwrap_or_default());
+        assert_eq!(
+            res.status().as_u16(),
+            302,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
         location(&res)
     }
 
@@ -211,7 +219,10 @@ impl Yt {
         let code = self.code(channel, &[]).await;
         let (status, body) = self.exchange(&code).await;
         assert_eq!(status, 200, "{body}");
-        body["access_token"].as_str().expect("access token").to_string()
+        body["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_string()
     }
 
     /// `GET _/videos`.
@@ -262,12 +273,24 @@ impl Yt {
         let res = self
             .initiate(token, size, &video_resource("A Short"), RESUMABLE)
             .await;
-        assert_eq!(res.status().as_u16(), 200, "{}", res.text().await.unwrap_or_default());
+        assert_eq!(
+            res.status().as_u16(),
+            200,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
         location(&res)
     }
 
     /// One chunk `PUT` of `bytes[first..=last]`.
-    pub async fn put(&self, session: &str, token: &str, bytes: &[u8], first: u64, last: u64) -> reqwest::Response {
+    pub async fn put(
+        &self,
+        session: &str,
+        token: &str,
+        bytes: &[u8],
+        first: u64,
+        last: u64,
+    ) -> reqwest::Response {
         let total = bytes.len() as u64;
         let body = bytes[first as usize..=last as usize].to_vec();
         self.http
@@ -293,7 +316,13 @@ impl Yt {
     }
 
     /// Sends the whole file in chunks of `chunk` bytes; returns the final answer.
-    pub async fn upload_all(&self, session: &str, token: &str, bytes: &[u8], chunk: u64) -> reqwest::Response {
+    pub async fn upload_all(
+        &self,
+        session: &str,
+        token: &str,
+        bytes: &[u8],
+        chunk: u64,
+    ) -> reqwest::Response {
         let total = bytes.len() as u64;
         let mut first = 0;
         loop {
@@ -403,7 +432,10 @@ pub struct Gated {
 
 pub async fn start_gated(dir: &Path) -> Gated {
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind");
-    let origin = format!("http://127.0.0.1:{}", listener.local_addr().expect("addr").port());
+    let origin = format!(
+        "http://127.0.0.1:{}",
+        listener.local_addr().expect("addr").port()
+    );
     let db = cast::db::connect(&dir.join("cast.db")).await.expect("db");
     let sandbox = YouTubeSandbox::new(
         settings(&[]),
@@ -425,4 +457,43 @@ pub async fn start_gated(dir: &Path) -> Gated {
     let handle = server.handle();
     tokio::spawn(server);
     Gated { origin, handle }
+}
+
+/// Options that pass every rule, as a posting screen would send them.
+pub fn metadata(yt: &Yt, title: &str) -> Metadata {
+    let options = YouTubeOptions {
+        title: title.into(),
+        description: "Posted by Cast".into(),
+        privacy_status: Some(PrivacyChoice::Known(Privacy::Public)),
+        made_for_kids: Some(false),
+        synthetic_media: Some(false),
+        tags: vec!["cast".into(), "short video".into()],
+        ..YouTubeOptions::default()
+    };
+    rules::check(
+        &options,
+        &Context {
+            now_ms: yt.clock.now_ms(),
+            ..Context::default()
+        },
+    )
+    .expect("valid options")
+}
+
+/// A JSON answer, or null.
+pub async fn body(res: reqwest::Response) -> Value {
+    res.json().await.unwrap_or(Value::Null)
+}
+
+/// The status and Google's `errors[0].reason`.
+pub async fn google_reason(res: reqwest::Response) -> (u16, String) {
+    let status = res.status().as_u16();
+    let v = body(res).await;
+    (
+        status,
+        v["error"]["errors"][0]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .to_string(),
+    )
 }

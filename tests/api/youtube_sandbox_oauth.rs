@@ -19,10 +19,18 @@ async fn a_stranger_at_the_consent_page_gets_the_gates_answer_and_the_owner_gets
     assert_eq!(stranger.status().as_u16(), 303);
     assert_eq!(location(&stranger), "/login");
 
-    let owner = http.get(&url).header("x-owner", "yes").send().await.expect("page");
+    let owner = http
+        .get(&url)
+        .header("x-owner", "yes")
+        .send()
+        .await
+        .expect("page");
     assert_eq!(owner.status().as_u16(), 200);
     let html = owner.text().await.expect("html");
-    assert!(html.contains("owner-token"), "the form carries the gate's token");
+    assert!(
+        html.contains("owner-token"),
+        "the form carries the gate's token"
+    );
     assert!(html.contains("This Google account has no YouTube channel"));
     gated.handle.stop(true).await;
 }
@@ -78,30 +86,54 @@ async fn an_unknown_client_or_redirect_uri_gets_an_error_page_and_no_redirect() 
     let res = yt.http.get(&bad_redirect).send().await.expect("page");
     assert_eq!(res.status().as_u16(), 400);
     assert!(res.headers().get("location").is_none());
-    assert!(res.text().await.expect("html").contains("redirect_uri_mismatch"));
+    assert!(
+        res.text()
+            .await
+            .expect("html")
+            .contains("redirect_uri_mismatch")
+    );
 
-    let bad_client = yt.authorize_query(&[]).replace(CLIENT_ID, "someone-else.apps.googleusercontent.com");
+    let bad_client = yt
+        .authorize_query(&[])
+        .replace(CLIENT_ID, "someone-else.apps.googleusercontent.com");
     let res = yt.http.get(&bad_client).send().await.expect("page");
     assert_eq!(res.status().as_u16(), 401);
     assert!(res.text().await.expect("html").contains("invalid_client"));
 
-    let comma_scopes = yt
-        .authorize_query(&[])
-        .replace(&urlencode(&format!("{UPLOAD_SCOPE} {READONLY_SCOPE}")), &urlencode(&format!("{UPLOAD_SCOPE},{READONLY_SCOPE}")));
+    let comma_scopes = yt.authorize_query(&[]).replace(
+        &urlencode(&format!("{UPLOAD_SCOPE} {READONLY_SCOPE}")),
+        &urlencode(&format!("{UPLOAD_SCOPE},{READONLY_SCOPE}")),
+    );
     let res = yt.http.get(&comma_scopes).send().await.expect("page");
     assert_eq!(res.status().as_u16(), 400);
     assert!(res.text().await.expect("html").contains("invalid_scope"));
 
-    let plain = yt.authorize_query(&[]).replace("code_challenge_method=S256", "code_challenge_method=plain");
-    assert_eq!(yt.http.get(&plain).send().await.expect("page").status().as_u16(), 400);
+    let plain = yt
+        .authorize_query(&[])
+        .replace("code_challenge_method=S256", "code_challenge_method=plain");
+    assert_eq!(
+        yt.http
+            .get(&plain)
+            .send()
+            .await
+            .expect("page")
+            .status()
+            .as_u16(),
+        400
+    );
     yt.sandbox.stop().await;
 }
 
 #[tokio::test]
 async fn cancelling_on_the_consent_page_sends_access_denied_with_the_state() {
     let yt = start(&[]).await;
-    let back = yt.answer(&yt.authorize_query(&[]), "Mine", false, None, "cancel").await;
-    assert_eq!(query_param(&back, "error").as_deref(), Some("access_denied"));
+    let back = yt
+        .answer(&yt.authorize_query(&[]), "Mine", false, None, "cancel")
+        .await;
+    assert_eq!(
+        query_param(&back, "error").as_deref(),
+        Some("access_denied")
+    );
     assert_eq!(query_param(&back, "state").as_deref(), Some("st"));
     assert!(query_param(&back, "code").is_none());
     yt.sandbox.stop().await;
@@ -119,14 +151,23 @@ async fn a_code_exchange_needs_the_matching_pkce_verifier() {
         ("redirect_uri", REDIRECT),
     ];
     let (status, body) = yt.token(&base).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
 
     let code = yt.code("Mine", &[]).await;
     let mut wrong = base.to_vec();
     wrong[1] = ("code", code.as_str());
-    wrong.push(("code_verifier", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXX"));
+    wrong.push((
+        "code_verifier",
+        "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXX",
+    ));
     let (status, body) = yt.token(&wrong).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
     assert_eq!(body["error_description"], "Invalid code verifier.");
     yt.sandbox.stop().await;
 }
@@ -134,15 +175,19 @@ async fn a_code_exchange_needs_the_matching_pkce_verifier() {
 #[tokio::test]
 async fn a_verifier_for_a_code_issued_without_a_challenge_is_not_needed() {
     let yt = start(&[]).await;
-    let url = yt
-        .authorize_query(&[])
-        .replace(&format!("&code_challenge={CHALLENGE}&code_challenge_method=S256"), "");
+    let url = yt.authorize_query(&[]).replace(
+        &format!("&code_challenge={CHALLENGE}&code_challenge_method=S256"),
+        "",
+    );
     let back = yt.answer(&url, "Mine", false, None, "allow").await;
     let code = query_param(&back, "code").expect("code");
     let (status, body) = yt.exchange(&code).await;
     assert_eq!(status, 400);
     assert_eq!(body["error"], "invalid_grant");
-    assert_eq!(body["error_description"], "code_verifier or verifier is not needed.");
+    assert_eq!(
+        body["error_description"],
+        "code_verifier or verifier is not needed."
+    );
     yt.sandbox.stop().await;
 }
 
@@ -153,12 +198,23 @@ async fn a_good_exchange_gives_google_shaped_tokens_and_the_granted_scopes() {
     assert!(code.starts_with("4/0A"), "{code}");
     let (status, body) = yt.exchange(&code).await;
     assert_eq!(status, 200, "{body}");
-    assert!(body["access_token"].as_str().is_some_and(|t| t.starts_with("ya29.")));
-    assert!(body["refresh_token"].as_str().is_some_and(|t| t.starts_with("1//")));
+    assert!(
+        body["access_token"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("ya29."))
+    );
+    assert!(
+        body["refresh_token"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("1//"))
+    );
     assert_eq!(body["expires_in"], 3599);
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["scope"], format!("{UPLOAD_SCOPE} {READONLY_SCOPE}"));
-    assert!(body.get("refresh_token_expires_in").is_none(), "only in Testing mode");
+    assert!(
+        body.get("refresh_token_expires_in").is_none(),
+        "only in Testing mode"
+    );
     yt.sandbox.stop().await;
 }
 
@@ -166,10 +222,18 @@ async fn a_good_exchange_gives_google_shaped_tokens_and_the_granted_scopes() {
 async fn unticking_a_scope_grants_only_the_rest() {
     let yt = start(&[]).await;
     let back = yt
-        .answer(&yt.authorize_query(&[]), "Mine", false, Some(&[UPLOAD_SCOPE]), "allow")
+        .answer(
+            &yt.authorize_query(&[]),
+            "Mine",
+            false,
+            Some(&[UPLOAD_SCOPE]),
+            "allow",
+        )
         .await;
     assert_eq!(query_param(&back, "scope").as_deref(), Some(UPLOAD_SCOPE));
-    let (_, body) = yt.exchange(&query_param(&back, "code").expect("code")).await;
+    let (_, body) = yt
+        .exchange(&query_param(&back, "code").expect("code"))
+        .await;
     assert_eq!(body["scope"], UPLOAD_SCOPE);
     let token = body["access_token"].as_str().expect("token");
     let res = yt
@@ -181,7 +245,10 @@ async fn unticking_a_scope_grants_only_the_rest() {
         .expect("channels");
     assert_eq!(res.status().as_u16(), 403);
     let err: Value = res.json().await.expect("json");
-    assert_eq!(err["error"]["errors"][0]["reason"], "insufficientPermissions");
+    assert_eq!(
+        err["error"]["errors"][0]["reason"],
+        "insufficientPermissions"
+    );
     yt.sandbox.stop().await;
 }
 
@@ -210,7 +277,10 @@ async fn a_code_dies_after_a_minute() {
     let code = yt.code("Mine", &[]).await;
     yt.advance_ms(60_000);
     let (status, body) = yt.exchange(&code).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
     yt.sandbox.stop().await;
 }
 
@@ -240,7 +310,10 @@ async fn the_client_secret_is_required_and_checked() {
             ("code_verifier", VERIFIER),
         ])
         .await;
-    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
     yt.sandbox.stop().await;
 }
 
@@ -261,7 +334,13 @@ async fn a_refresh_gives_a_new_access_token_and_keeps_the_refresh_token() {
     let rt = tokens["refresh_token"].as_str().expect("rt");
     yt.advance_ms(60_000);
     let old = tokens["access_token"].as_str().expect("at");
-    let res = yt.http.get(yt.api("/channels?part=id&mine=true")).bearer_auth(old).send().await.expect("call");
+    let res = yt
+        .http
+        .get(yt.api("/channels?part=id&mine=true"))
+        .bearer_auth(old)
+        .send()
+        .await
+        .expect("call");
     assert_eq!(res.status().as_u16(), 401, "the access token expired");
     let (status, body) = refresh(&yt, rt).await;
     assert_eq!(status, 200, "{body}");
@@ -288,7 +367,10 @@ async fn with_rotation_on_a_refresh_replaces_the_refresh_token() {
     let fresh = body["refresh_token"].as_str().expect("a new refresh token");
     assert_ne!(fresh, rt);
     let (status, body) = refresh(&yt, rt).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
     assert_eq!(refresh(&yt, fresh).await.0, 200);
     yt.sandbox.stop().await;
 }
@@ -305,7 +387,10 @@ async fn in_testing_mode_the_refresh_token_dies_seven_days_after_consent() {
     let (status, body) = refresh(&yt, rt).await;
     assert_eq!(status, 400);
     assert_eq!(body["error"], "invalid_grant");
-    assert_eq!(body["error_description"], "Token has been expired or revoked.");
+    assert_eq!(
+        body["error_description"],
+        "Token has been expired or revoked."
+    );
     yt.sandbox.stop().await;
 }
 
@@ -316,7 +401,9 @@ async fn a_second_consent_without_prompt_consent_brings_no_refresh_token() {
     assert!(first["refresh_token"].is_string());
     let url = yt.authorize_query(&[]).replace("&prompt=consent", "");
     let back = yt.answer(&url, "Mine", false, None, "allow").await;
-    let (status, second) = yt.exchange(&query_param(&back, "code").expect("code")).await;
+    let (status, second) = yt
+        .exchange(&query_param(&back, "code").expect("code"))
+        .await;
     assert_eq!(status, 200);
     assert!(second.get("refresh_token").is_none(), "{second}");
     yt.sandbox.stop().await;
@@ -357,10 +444,16 @@ async fn token_faults_answer_in_oauths_shape() {
     let yt = start(&[("CAST_SANDBOX_YOUTUBE_FAULTS", "token:503:1,refresh:500:1")]).await;
     let code = yt.code("Mine", &[]).await;
     let (status, body) = yt.exchange(&code).await;
-    assert_eq!((status, body["error"].as_str()), (503, Some("temporarily_unavailable")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (503, Some("temporarily_unavailable"))
+    );
     let (status, tokens) = yt.exchange(&code).await;
     assert_eq!(status, 200, "the fault did not spend the code: {tokens}");
     let (status, body) = refresh(&yt, tokens["refresh_token"].as_str().expect("rt")).await;
-    assert_eq!((status, body["error"].as_str()), (500, Some("server_error")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (500, Some("server_error"))
+    );
     yt.sandbox.stop().await;
 }

@@ -6,7 +6,8 @@ use reqwest::header::CONTENT_TYPE;
 use serde_json::Value;
 use url::Url;
 
-use super::error::{Origin, YouTubeError, from_response};
+use super::classify::{Origin, from_response};
+use super::error::YouTubeError;
 use crate::clock::Clock;
 use crate::config::Secret;
 
@@ -143,7 +144,10 @@ impl YouTubeClient {
 
     /// `path` below `/upload/youtube/v3`, e.g. `/videos`.
     pub(crate) fn upload_endpoint(&self, path: &str) -> String {
-        Self::join(&self.endpoints.api_base, &format!("/upload/youtube/v3{path}"))
+        Self::join(
+            &self.endpoints.api_base,
+            &format!("/upload/youtube/v3{path}"),
+        )
     }
 
     /// A Data API `GET`; any non-2xx answer becomes a classified `YouTubeError`.

@@ -5,6 +5,7 @@
 //! (`rules`, `short`) judge a target before anything is sent.
 
 mod channels;
+mod classify;
 mod client;
 mod error;
 mod oauth;
@@ -24,7 +25,5 @@ pub use oauth::{
 };
 pub use options::{Privacy, PrivacyChoice, YouTubeOptions};
 pub use thumbnails::MAX_THUMBNAIL_BYTES;
-pub use upload::{
-    CHUNK_UNIT, ChunkSize, Progress, Resume, Upload, UploadSession, UploadedVideo,
-};
+pub use upload::{CHUNK_UNIT, ChunkSize, Progress, Resume, Upload, UploadSession, UploadedVideo};
 pub use videos::{Outcome, VideoState, Visibility, watch_url};

@@ -12,15 +12,16 @@ use oauth2::basic::{
 };
 use oauth2::{
     AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
-    EndpointSet, ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
-    RefreshToken, RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse,
-    TokenResponse as _, TokenUrl,
+    EndpointSet, ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,
+    RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse, TokenResponse as _,
+    TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::classify::{from_oauth, retry_after};
 use super::client::YouTubeClient;
-use super::error::{ErrorKind, ReconnectReason, YouTubeError, from_oauth, retry_after};
+use super::error::{ErrorKind, ReconnectReason, YouTubeError};
 use crate::config::Secret;
 
 pub const SCOPE_UPLOAD: &str = "https://www.googleapis.com/auth/youtube.upload";

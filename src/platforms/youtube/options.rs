@@ -93,7 +93,10 @@ mod tests {
             "tags": ["a", "b c"],
         }))
         .expect("parses");
-        assert_eq!(o.privacy_status, Some(PrivacyChoice::Known(Privacy::Unlisted)));
+        assert_eq!(
+            o.privacy_status,
+            Some(PrivacyChoice::Known(Privacy::Unlisted))
+        );
         assert_eq!(o.made_for_kids, Some(false));
         assert_eq!(o.notify_subscribers, None);
         assert_eq!(o.tags, vec!["a", "b c"]);

@@ -249,7 +249,10 @@ fn check_category(
     ctx: &Context<'_>,
     problems: &mut Vec<Problem>,
 ) -> String {
-    let id = category.map(str::trim).unwrap_or(DEFAULT_CATEGORY).to_string();
+    let id = category
+        .map(str::trim)
+        .unwrap_or(DEFAULT_CATEGORY)
+        .to_string();
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
         problems.push(Problem::new(
             "category_invalid",
@@ -258,7 +261,7 @@ fn check_category(
         ));
     } else if ctx
         .assignable_categories
-        .is_some_and(|list| !list.iter().any(|c| *c == id))
+        .is_some_and(|list| !list.contains(&id))
     {
         problems.push(Problem::new(
             "category_not_assignable",
@@ -287,7 +290,9 @@ fn check_privacy(
             problems.push(Problem::new(
                 "privacy_invalid",
                 "privacy_status",
-                format!("'{raw}' is not a YouTube privacy setting: choose public, unlisted or private."),
+                format!(
+                    "'{raw}' is not a YouTube privacy setting: choose public, unlisted or private."
+                ),
             ));
             None
         }

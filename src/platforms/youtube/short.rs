@@ -22,9 +22,9 @@ impl NotShort {
                 "it is {} long, and a Short is at most 3:00",
                 clock_time(*duration_ms)
             ),
-            Self::Landscape { width, height } => format!(
-                "it is landscape ({width}×{height}), and a Short is vertical or square"
-            ),
+            Self::Landscape { width, height } => {
+                format!("it is landscape ({width}×{height}), and a Short is vertical or square")
+            }
         }
     }
 }

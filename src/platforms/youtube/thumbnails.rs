@@ -6,8 +6,9 @@ use std::path::Path;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use tokio::io::AsyncReadExt as _;
 
+use super::classify::{Origin, from_response};
 use super::client::YouTubeClient;
-use super::error::{Origin, YouTubeError, from_response};
+use super::error::YouTubeError;
 use super::upload::file_body;
 
 /// The older and smaller of the two documented limits (Unsure 20).
@@ -83,10 +84,7 @@ mod tests {
     #[test]
     fn images_are_told_by_their_first_bytes() {
         assert_eq!(image_type(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
-        assert_eq!(
-            image_type(b"\x89PNG\r\n\x1a\n"),
-            Some("image/png")
-        );
+        assert_eq!(image_type(b"\x89PNG\r\n\x1a\n"), Some("image/png"));
         assert_eq!(image_type(b"GIF89a"), None);
     }
 }

@@ -22,8 +22,9 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 use tokio_util::io::ReaderStream;
 
+use super::classify::{Origin, from_response, retry_after};
 use super::client::YouTubeClient;
-use super::error::{Origin, YouTubeError, from_response, retry_after};
+use super::error::YouTubeError;
 use super::rules::Metadata;
 use crate::config::Secret;
 
@@ -39,7 +40,7 @@ impl ChunkSize {
     pub const DEFAULT: Self = Self(16 * 1024 * 1024);
 
     pub fn new(bytes: u64) -> Result<Self, String> {
-        if bytes == 0 || bytes % CHUNK_UNIT != 0 {
+        if bytes == 0 || !bytes.is_multiple_of(CHUNK_UNIT) {
             return Err(format!(
                 "{bytes} is not a positive multiple of {CHUNK_UNIT} (256 KiB), as YouTube requires"
             ));
@@ -213,7 +214,10 @@ impl YouTubeClient {
         upload: &Upload<'_>,
         offset: u64,
     ) -> Result<Progress, YouTubeError> {
-        let len = upload.chunk_size.get().min(upload.size.saturating_sub(offset));
+        let len = upload
+            .chunk_size
+            .get()
+            .min(upload.size.saturating_sub(offset));
         if len == 0 {
             return self.probe(access_token, session, upload.size).await;
         }
@@ -230,7 +234,10 @@ impl YouTubeClient {
             .bearer_auth(access_token)
             .header(CONTENT_TYPE, upload.content_type)
             .header(CONTENT_LENGTH, len)
-            .header(CONTENT_RANGE, format!("bytes {offset}-{last}/{}", upload.size))
+            .header(
+                CONTENT_RANGE,
+                format!("bytes {offset}-{last}/{}", upload.size),
+            )
             .body(body)
             .timeout(self.timeouts.for_upload(len))
             .send()

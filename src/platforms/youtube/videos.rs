@@ -35,18 +35,29 @@ pub enum Visibility {
     Unlisted,
     Private,
     /// Private until `publish_at` (RFC 3339), then public.
-    Scheduled { publish_at: String },
+    Scheduled {
+        publish_at: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Still being processed; `percent` when YouTube gives parts (it may go down).
-    Processing { percent: Option<u8> },
-    Published { visibility: Visibility },
+    Processing {
+        percent: Option<u8>,
+    },
+    Published {
+        visibility: Visibility,
+    },
     /// `failureReason` or `processingFailureReason`. Only `uploadAborted` is worth a new upload.
-    Failed { reason: String, retry: bool },
+    Failed {
+        reason: String,
+        retry: bool,
+    },
     /// Never retried: `duplicate`, `copyright`, `length`, ….
-    Rejected { reason: String },
+    Rejected {
+        reason: String,
+    },
     /// `deleted`, or gone from `videos.list` after the upload was confirmed.
     Removed,
 }
@@ -227,10 +238,24 @@ mod tests {
                 retry: false
             }
         );
-        let aborted = state(json!({"uploadStatus": "failed", "failureReason": "uploadAborted"}), json!({}));
-        assert!(matches!(aborted.outcome(), Outcome::Failed { retry: true, .. }));
-        let dup = state(json!({"uploadStatus": "rejected", "rejectionReason": "duplicate"}), json!({"processingStatus": "terminated"}));
-        assert_eq!(dup.outcome(), Outcome::Rejected { reason: "duplicate".into() });
+        let aborted = state(
+            json!({"uploadStatus": "failed", "failureReason": "uploadAborted"}),
+            json!({}),
+        );
+        assert!(matches!(
+            aborted.outcome(),
+            Outcome::Failed { retry: true, .. }
+        ));
+        let dup = state(
+            json!({"uploadStatus": "rejected", "rejectionReason": "duplicate"}),
+            json!({"processingStatus": "terminated"}),
+        );
+        assert_eq!(
+            dup.outcome(),
+            Outcome::Rejected {
+                reason: "duplicate".into()
+            }
+        );
     }
 
     #[test]

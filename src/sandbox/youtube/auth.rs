@@ -3,8 +3,8 @@
 use actix_web::HttpRequest;
 use actix_web::http::header::AUTHORIZATION;
 
-use super::YouTubeState;
 use super::errors::GoogleError;
+use super::state::YouTubeState;
 use super::store::accounts;
 
 pub const UPLOAD: &str = "https://www.googleapis.com/auth/youtube.upload";

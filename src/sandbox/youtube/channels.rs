@@ -7,8 +7,8 @@ use super::api::{self, Query};
 use super::auth::TO_READ;
 use super::errors::GoogleError;
 use super::settings::FaultStep;
+use super::state::YouTubeState;
 use super::store::accounts;
-use super::{YouTubeState, owner};
 
 const CHANNEL_PARTS: [&str; 10] = [
     "id",
@@ -23,9 +23,13 @@ const CHANNEL_PARTS: [&str; 10] = [
     "contentOwnerDetails",
 ];
 
-const FILTERS: &str = "forHandle, forUsername, id, idParam, managedByMe, mine, mySubscribers, categoryId";
+const FILTERS: &str =
+    "forHandle, forUsername, id, idParam, managedByMe, mine, mySubscribers, categoryId";
 
-pub async fn list(req: HttpRequest, state: web::Data<YouTubeState>) -> Result<HttpResponse, GoogleError> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<YouTubeState>,
+) -> Result<HttpResponse, GoogleError> {
     let caller = api::admit(&state, &req, Some(FaultStep::Channels), 1).await?;
     caller.require(&TO_READ)?;
     let q = Query::parse(&req)?;
@@ -33,7 +37,10 @@ pub async fn list(req: HttpRequest, state: web::Data<YouTubeState>) -> Result<Ht
     match q.get("mine") {
         Some("true") => {}
         Some(other) => {
-            return Err(GoogleError::bad_request("invalidParameter", format!("mine must be true, not '{other}'.")));
+            return Err(GoogleError::bad_request(
+                "invalidParameter",
+                format!("mine must be true, not '{other}'."),
+            ));
         }
         // The sandbox emulates only what Cast asks: the caller's own channel.
         None => return Err(GoogleError::missing_parameter(FILTERS)),
@@ -61,7 +68,7 @@ fn channel(state: &YouTubeState, a: &accounts::Account, parts: &[String]) -> Val
     for part in parts {
         match part.as_str() {
             "snippet" => {
-                let avatar = owner::avatar_url(state, &id);
+                let avatar = state.avatar_url(&id);
                 let thumb = |size: u32| json!({"url": format!("{avatar}?s={size}"), "width": size, "height": size});
                 item["snippet"] = json!({
                     "title": a.name,
@@ -74,7 +81,8 @@ fn channel(state: &YouTubeState, a: &accounts::Account, parts: &[String]) -> Val
             }
             "contentDetails" => {
                 let uploads = format!("UU{}", id.get(2..).unwrap_or(""));
-                item["contentDetails"] = json!({"relatedPlaylists": {"likes": "", "uploads": uploads}});
+                item["contentDetails"] =
+                    json!({"relatedPlaylists": {"likes": "", "uploads": uploads}});
             }
             "status" => {
                 item["status"] = json!({"privacyStatus": "public", "isLinked": true, "longUploadsStatus": "allowed", "madeForKids": false});
@@ -128,7 +136,10 @@ pub fn assignable(id: &str) -> bool {
     CATEGORIES.iter().any(|(c, _, ok)| *c == id && *ok)
 }
 
-pub async fn categories(req: HttpRequest, state: web::Data<YouTubeState>) -> Result<HttpResponse, GoogleError> {
+pub async fn categories(
+    req: HttpRequest,
+    state: web::Data<YouTubeState>,
+) -> Result<HttpResponse, GoogleError> {
     let caller = api::admit(&state, &req, None, 1).await?;
     caller.require(&TO_READ)?;
     let q = Query::parse(&req)?;
@@ -137,7 +148,10 @@ pub async fn categories(req: HttpRequest, state: web::Data<YouTubeState>) -> Res
     match (q.get("regionCode"), &ids) {
         (None, None) => return Err(GoogleError::missing_parameter("id, regionCode")),
         (Some(r), _) if r.len() != 2 || !r.bytes().all(|b| b.is_ascii_alphabetic()) => {
-            return Err(GoogleError::bad_request("invalidRegionCode", "regionCode must be an ISO 3166-1 alpha-2 code, such as US."));
+            return Err(GoogleError::bad_request(
+                "invalidRegionCode",
+                "regionCode must be an ISO 3166-1 alpha-2 code, such as US.",
+            ));
         }
         _ => {}
     }
@@ -151,5 +165,7 @@ pub async fn categories(req: HttpRequest, state: web::Data<YouTubeState>) -> Res
             "snippet": {"title": title, "assignable": ok, "channelId": "UCBR8-60-B28hp2BmDPdntcQ"},
         }))
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"kind": "youtube#videoCategoryListResponse", "etag": api::etag(), "items": items})))
+    Ok(HttpResponse::Ok().json(
+        json!({"kind": "youtube#videoCategoryListResponse", "etag": api::etag(), "items": items}),
+    ))
 }

@@ -24,9 +24,16 @@ impl GoogleError {
     pub fn new(status: u16, reason: &'static str, message: impl Into<String>) -> Self {
         let domain = match reason {
             "quotaExceeded" | "rateLimitExceeded" => "youtube.quota",
-            "uploadLimitExceeded" | "invalidTitle" | "invalidDescription" | "invalidTags"
-            | "invalidCategoryId" | "invalidPublishAt" | "invalidVideoMetadata"
-            | "youtubeSignupRequired" | "invalidImage" | "videoNotFound" => "youtube.video",
+            "uploadLimitExceeded"
+            | "invalidTitle"
+            | "invalidDescription"
+            | "invalidTags"
+            | "invalidCategoryId"
+            | "invalidPublishAt"
+            | "invalidVideoMetadata"
+            | "youtubeSignupRequired"
+            | "invalidImage"
+            | "videoNotFound" => "youtube.video",
             _ => "global",
         };
         Self {
@@ -121,7 +128,11 @@ impl GoogleError {
             401 => Self::auth_error(),
             403 => Self::quota_exceeded(),
             404 => Self::not_found("notFound", "Not Found"),
-            429 => Self::new(429, "rateLimitExceeded", "Too many requests. Try again later."),
+            429 => Self::new(
+                429,
+                "rateLimitExceeded",
+                "Too many requests. Try again later.",
+            ),
             500..=599 => Self::new(status, "backendError", "Backend Error"),
             _ => Self::new(status, "badRequest", "Bad Request"),
         }
@@ -164,7 +175,8 @@ impl ResponseError for GoogleError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut entry = json!({"message": self.message, "domain": self.domain, "reason": self.reason});
+        let mut entry =
+            json!({"message": self.message, "domain": self.domain, "reason": self.reason});
         if let Some((location, kind)) = self.location {
             entry["location"] = json!(location);
             entry["locationType"] = json!(kind);
@@ -265,7 +277,11 @@ impl PageError {
 impl From<sqlx::Error> for PageError {
     fn from(e: sqlx::Error) -> Self {
         tracing::error!(error = %e, "youtube sandbox: consent page failed");
-        Self::new(500, "server_error", "The sandbox could not save the answer. Try again.")
+        Self::new(
+            500,
+            "server_error",
+            "The sandbox could not save the answer. Try again.",
+        )
     }
 }
 

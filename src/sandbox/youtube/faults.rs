@@ -56,7 +56,10 @@ mod tests {
             fault(FaultStep::Chunk, FaultAction::Status(503), 1),
             fault(FaultStep::Init, FaultAction::Status(429), 2),
         ]);
-        assert_eq!(faults.take(FaultStep::Chunk, false), Some(FaultAction::Status(503)));
+        assert_eq!(
+            faults.take(FaultStep::Chunk, false),
+            Some(FaultAction::Status(503))
+        );
         assert_eq!(faults.take(FaultStep::Chunk, false), None);
         assert_eq!(faults.take(FaultStep::Chunk, true), Some(FaultAction::Lost));
         assert_eq!(faults.take(FaultStep::Chunk, true), None);

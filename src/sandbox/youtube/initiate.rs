@@ -15,8 +15,8 @@ use super::metadata;
 use super::quota;
 use super::receive::drain;
 use super::settings::FaultStep;
+use super::state::YouTubeState;
 use super::store::sessions::{self, Session};
-use super::YouTubeState;
 use crate::crypto::random_token;
 
 const INSERT_PARTS: [&str; 13] = [
@@ -52,23 +52,38 @@ struct Declared {
     resource: serde_json::Value,
 }
 
-fn declared(req: &HttpRequest, q: &Query, body: &[u8], now_ms: i64) -> Result<Declared, GoogleError> {
+fn declared(
+    req: &HttpRequest,
+    q: &Query,
+    body: &[u8],
+    now_ms: i64,
+) -> Result<Declared, GoogleError> {
     match q.get("uploadType") {
         Some("resumable") => {}
         other => {
-            return Err(GoogleError::bad_request("invalidParameter", format!(
-                "uploadType must be resumable (the sandbox takes resumable uploads only), not {other:?}.")));
+            return Err(GoogleError::bad_request(
+                "invalidParameter",
+                format!(
+                    "uploadType must be resumable (the sandbox takes resumable uploads only), not {other:?}."
+                ),
+            ));
         }
     }
     let parts = q.parts(&INSERT_PARTS)?;
     if !parts.iter().any(|p| p == "snippet") || !parts.iter().any(|p| p == "status") {
-        return Err(GoogleError::bad_request("invalidPart", "part must name both snippet and status: they are the parts the body sets."));
+        return Err(GoogleError::bad_request(
+            "invalidPart",
+            "part must name both snippet and status: they are the parts the body sets.",
+        ));
     }
     let notify = match q.get("notifySubscribers") {
         None | Some("true") => true,
         Some("false") => false,
         Some(other) => {
-            return Err(GoogleError::bad_request("invalidParameter", format!("notifySubscribers must be true or false, not '{other}'.")));
+            return Err(GoogleError::bad_request(
+                "invalidParameter",
+                format!("notifySubscribers must be true or false, not '{other}'."),
+            ));
         }
     };
     let h = req.headers();
@@ -76,18 +91,34 @@ fn declared(req: &HttpRequest, q: &Query, body: &[u8], now_ms: i64) -> Result<De
         .and_then(|v| v.split(';').next())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
     if !json {
-        return Err(GoogleError::bad_request("badContent", "The metadata's Content-Type must be application/json; charset=UTF-8."));
+        return Err(GoogleError::bad_request(
+            "badContent",
+            "The metadata's Content-Type must be application/json; charset=UTF-8.",
+        ));
     }
     let size = header(h, "x-upload-content-length")
         .and_then(|v| v.parse::<u64>().ok())
-        .ok_or_else(|| GoogleError::bad_request("badContent", "X-Upload-Content-Length must give the video's size in bytes."))?;
+        .ok_or_else(|| {
+            GoogleError::bad_request(
+                "badContent",
+                "X-Upload-Content-Length must give the video's size in bytes.",
+            )
+        })?;
     if size > MAX_VIDEO_BYTES {
-        return Err(GoogleError::bad_request("uploadTooLarge", "The video is larger than YouTube's 256 GB limit."));
+        return Err(GoogleError::bad_request(
+            "uploadTooLarge",
+            "The video is larger than YouTube's 256 GB limit.",
+        ));
     }
     let content_type = header(h, "x-upload-content-type")
         .map(str::to_ascii_lowercase)
         .filter(|t| (t.starts_with("video/") && t.len() > 6) || t == "application/octet-stream")
-        .ok_or_else(|| GoogleError::bad_request("badContent", "X-Upload-Content-Type must be a video/* type or application/octet-stream."))?;
+        .ok_or_else(|| {
+            GoogleError::bad_request(
+                "badContent",
+                "X-Upload-Content-Type must be a video/* type or application/octet-stream.",
+            )
+        })?;
     let accepted = metadata::check(body, now_ms)?;
     Ok(Declared {
         size,
@@ -101,21 +132,33 @@ fn declared(req: &HttpRequest, q: &Query, body: &[u8], now_ms: i64) -> Result<De
 async fn read_body(payload: &mut web::Payload) -> Result<Vec<u8>, GoogleError> {
     let mut body = Vec::new();
     while let Some(bytes) = payload.next().await {
-        let bytes = bytes.map_err(|e| GoogleError::bad_request("badContent", format!("The body could not be read: {e}")))?;
+        let bytes = bytes.map_err(|e| {
+            GoogleError::bad_request("badContent", format!("The body could not be read: {e}"))
+        })?;
         if body.len() + bytes.len() > MAX_METADATA_BYTES {
             drain(payload).await;
-            return Err(GoogleError::bad_request("badContent", "The metadata is larger than 64 KiB."));
+            return Err(GoogleError::bad_request(
+                "badContent",
+                "The metadata is larger than 64 KiB.",
+            ));
         }
         body.extend_from_slice(&bytes);
     }
     Ok(body)
 }
 
-pub async fn start(req: HttpRequest, state: web::Data<YouTubeState>, mut payload: web::Payload) -> Result<HttpResponse, GoogleError> {
+pub async fn start(
+    req: HttpRequest,
+    state: web::Data<YouTubeState>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, GoogleError> {
     let body = read_body(&mut payload).await?;
     let q = Query::parse(&req)?;
     if q.get("upload_id").is_some() {
-        return Err(GoogleError::bad_request("badRequest", "A session URI takes PUT, not POST."));
+        return Err(GoogleError::bad_request(
+            "badRequest",
+            "A session URI takes PUT, not POST.",
+        ));
     }
     let caller = api::admit(&state, &req, Some(FaultStep::Init), 0).await?;
     let now = state.now_ms();
@@ -140,22 +183,26 @@ pub async fn start(req: HttpRequest, state: web::Data<YouTubeState>, mut payload
     let resource_key = hex::encode(Sha256::digest(format!("{}:{resource}", d.size)));
     let upload_id = format!("AUE{}", random_token(36));
     let ttl = i64::try_from(state.settings.session_ttl.as_millis()).unwrap_or(i64::MAX / 2);
-    sessions::insert(&state.db, &Session {
-        upload_id: upload_id.clone(),
-        account_id: caller.account_id.clone(),
-        channel_id,
-        total_size: i64::try_from(d.size).unwrap_or(i64::MAX),
-        content_type: d.content_type,
-        part: d.part.clone(),
-        notify: d.notify,
-        resource,
-        resource_key,
-        received: 0,
-        chunk_size: None,
-        created_ms: now,
-        expires_ms: now.saturating_add(ttl),
-        video_id: None,
-    }).await?;
+    sessions::insert(
+        &state.db,
+        &Session {
+            upload_id: upload_id.clone(),
+            account_id: caller.account_id.clone(),
+            channel_id,
+            total_size: i64::try_from(d.size).unwrap_or(i64::MAX),
+            content_type: d.content_type,
+            part: d.part.clone(),
+            notify: d.notify,
+            resource,
+            resource_key,
+            received: 0,
+            chunk_size: None,
+            created_ms: now,
+            expires_ms: now.saturating_add(ttl),
+            video_id: None,
+        },
+    )
+    .await?;
     // Parameters in another order than the request's, as recorded: the client must store the
     // URI verbatim, never rebuild it.
     let location = format!(

@@ -3,27 +3,22 @@
 //! whether it would be a Short. Decided once, when the last byte arrives; `videos.list` reveals
 //! it after the processing delay, so no timer is needed and a restart loses nothing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use actix_web::web;
 use sha2::{Digest as _, Sha256};
 
-use super::YouTubeState;
 use super::errors::GoogleError;
 use super::receive::sha256_file;
+use super::state::YouTubeState;
 use super::store::sessions::{self, Session};
 use super::store::videos::{self, Video};
 use crate::crypto::random_token;
-use crate::media::probe::{self, ProbeError};
 use crate::media::VideoInfo;
+use crate::media::probe::{self, ProbeError};
 
 const MIN_BYTES: u64 = 1024;
 const SHORT_MAX_MS: u64 = 180_000;
-
-/// Where a session's bytes are kept: named by the random upload id, never by client input.
-pub fn video_path(state: &YouTubeState, upload_id: &str) -> PathBuf {
-    state.files_dir.join(format!("{upload_id}.video"))
-}
 
 struct Judged {
     sha256: String,
@@ -99,7 +94,7 @@ pub async fn complete(
     session: &Session,
     hash: Option<Sha256>,
 ) -> Result<Video, GoogleError> {
-    let path = video_path(state, &session.upload_id);
+    let path = state.video_path(&session.upload_id);
     let size = u64::try_from(session.total_size).unwrap_or(0);
     let judged = web::block(move || judge(&path, size, hash))
         .await

@@ -12,8 +12,8 @@ use sha2::{Digest as _, Sha256};
 
 use super::errors::OAuthError;
 use super::settings::FaultStep;
+use super::state::{CLIENT_ID, CLIENT_SECRET, YouTubeState};
 use super::store::accounts::{self, CodeUse, Kind, NewGrant};
-use super::{CLIENT_ID, CLIENT_SECRET, YouTubeState};
 use crate::crypto::constant_time_eq;
 
 /// Testing-mode refresh tokens die 7 days after consent (contract 2.3).
@@ -49,7 +49,10 @@ impl Params {
     }
 
     fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str).filter(|v| !v.is_empty())
+        self.0
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     fn require(&self, key: &str) -> Result<&str, OAuthError> {
@@ -77,9 +80,12 @@ fn authenticate(req: &HttpRequest, p: &Params) -> Result<(), OAuthError> {
         Some((id, secret)) => (Some(id.as_str()), Some(secret.as_str())),
         None => (p.get("client_id"), p.get("client_secret")),
     };
-    let id = id.ok_or_else(|| OAuthError::invalid_request("Missing required parameter: client_id"))?;
+    let id =
+        id.ok_or_else(|| OAuthError::invalid_request("Missing required parameter: client_id"))?;
     if id != CLIENT_ID {
-        return Err(OAuthError::invalid_client("The OAuth client was not found."));
+        return Err(OAuthError::invalid_client(
+            "The OAuth client was not found.",
+        ));
     }
     match secret {
         None => Err(OAuthError::invalid_request("client_secret is missing.")),
@@ -97,7 +103,10 @@ fn answer(body: serde_json::Value) -> HttpResponse {
 
 fn access_expiry(state: &YouTubeState, now: i64) -> (i64, u64) {
     let secs = state.settings.token_ttl.as_secs();
-    (now.saturating_add(i64::try_from(secs).unwrap_or(i64::MAX / 2_000) * 1000), secs)
+    (
+        now.saturating_add(i64::try_from(secs).unwrap_or(i64::MAX / 2_000) * 1000),
+        secs,
+    )
 }
 
 pub async fn token(
@@ -135,7 +144,10 @@ fn verifier_matches(verifier: &str, challenge: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
     well_formed
-        && constant_time_eq(&URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())), challenge)
+        && constant_time_eq(
+            &URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())),
+            challenge,
+        )
 }
 
 async fn exchange(state: &YouTubeState, p: &Params) -> Result<HttpResponse, OAuthError> {
@@ -165,7 +177,9 @@ async fn exchange(state: &YouTubeState, p: &Params) -> Result<HttpResponse, OAut
             return Err(OAuthError::invalid_grant("Invalid code verifier."));
         }
         (None, Some(_)) => {
-            return Err(OAuthError::invalid_grant("code_verifier or verifier is not needed."));
+            return Err(OAuthError::invalid_grant(
+                "code_verifier or verifier is not needed.",
+            ));
         }
         _ => {}
     }
@@ -192,13 +206,18 @@ async fn exchange(state: &YouTubeState, p: &Params) -> Result<HttpResponse, OAut
         "token_type": "Bearer",
     });
     if code_row.issue_refresh {
-        let refresh = accounts::issue(&state.db, grant_id, Kind::Refresh, refresh_expires_ms).await?;
+        let refresh =
+            accounts::issue(&state.db, grant_id, Kind::Refresh, refresh_expires_ms).await?;
         body["refresh_token"] = json!(refresh);
         if refresh_expires_ms.is_some() {
             body["refresh_token_expires_in"] = json!(TESTING_REFRESH_SECS);
         }
     }
-    tracing::info!(grant_id, refresh = code_row.issue_refresh, "youtube sandbox: code exchanged");
+    tracing::info!(
+        grant_id,
+        refresh = code_row.issue_refresh,
+        "youtube sandbox: code exchanged"
+    );
     Ok(answer(body))
 }
 
@@ -210,7 +229,8 @@ async fn refresh(state: &YouTubeState, p: &Params) -> Result<HttpResponse, OAuth
         .filter(|l| l.kind == "refresh")
         .ok_or_else(|| OAuthError::invalid_grant("Token has been expired or revoked."))?;
     let (access_expires, expires_in) = access_expiry(state, now);
-    let access = accounts::issue(&state.db, live.grant_id, Kind::Access, Some(access_expires)).await?;
+    let access =
+        accounts::issue(&state.db, live.grant_id, Kind::Access, Some(access_expires)).await?;
     let mut body = json!({
         "access_token": access,
         "expires_in": expires_in,
@@ -218,7 +238,13 @@ async fn refresh(state: &YouTubeState, p: &Params) -> Result<HttpResponse, OAuth
         "token_type": "Bearer",
     });
     if state.settings.rotate_refresh {
-        let fresh = accounts::issue(&state.db, live.grant_id, Kind::Refresh, live.refresh_expires_ms).await?;
+        let fresh = accounts::issue(
+            &state.db,
+            live.grant_id,
+            Kind::Refresh,
+            live.refresh_expires_ms,
+        )
+        .await?;
         accounts::revoke_token(&state.db, token, now).await?;
         body["refresh_token"] = json!(fresh);
     }
@@ -232,20 +258,30 @@ pub async fn revoke(
     state: web::Data<YouTubeState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, OAuthError> {
-    let from_query: HashMap<String, String> = url::form_urlencoded::parse(req.query_string().as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    let from_query: HashMap<String, String> =
+        url::form_urlencoded::parse(req.query_string().as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
     let token = if body.is_empty() {
         from_query.get("token").cloned().unwrap_or_default()
     } else {
-        Params::parse(&req, &body)?.get("token").unwrap_or("").to_string()
+        Params::parse(&req, &body)?
+            .get("token")
+            .unwrap_or("")
+            .to_string()
     };
     if token.is_empty() {
-        return Err(OAuthError::invalid_request("Missing required parameter: token"));
+        return Err(OAuthError::invalid_request(
+            "Missing required parameter: token",
+        ));
     }
     let now = state.now_ms();
     let Some(live) = accounts::live(&state.db, &token, now).await? else {
-        return Err(OAuthError::new(400, "invalid_token", "Token expired or revoked"));
+        return Err(OAuthError::new(
+            400,
+            "invalid_token",
+            "Token expired or revoked",
+        ));
     };
     accounts::revoke_account(&state.db, &live.account_id, now).await?;
     tracing::info!(account = %live.account_id, "youtube sandbox: access revoked");
@@ -267,6 +303,9 @@ mod tests {
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         ));
         // The hex form TikTok may want is not Google's.
-        assert!(!verifier_matches("short", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
+        assert!(!verifier_matches(
+            "short",
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        ));
     }
 }

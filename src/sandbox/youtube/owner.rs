@@ -9,20 +9,11 @@ use serde_json::{Value, json};
 use tokio_util::io::ReaderStream;
 
 use super::errors::GoogleError;
-use super::media::video_path;
 use super::pages::{self, VideoRow, VideosPage};
+use super::state::YouTubeState;
 use super::store::videos;
-use super::thumbnails::thumb_path;
-use super::{YouTubeState, quota, videos as resource};
+use super::{quota, videos as resource};
 use crate::sandbox::gate::Visitor;
-
-pub fn avatar_url(state: &YouTubeState, channel_id: &str) -> String {
-    state.url(&format!("/_/avatar/{channel_id}.svg"))
-}
-
-pub fn thumbnail_url(state: &YouTubeState, video_id: &str) -> String {
-    state.url(&format!("/_/thumbnail/{video_id}"))
-}
 
 fn created_at(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
@@ -71,21 +62,30 @@ async fn rows(state: &YouTubeState) -> Result<Vec<Value>, GoogleError> {
         .collect())
 }
 
-pub async fn list(req: HttpRequest, state: web::Data<YouTubeState>) -> Result<HttpResponse, GoogleError> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<YouTubeState>,
+) -> Result<HttpResponse, GoogleError> {
     if let Some(res) = owner_only(&state, &req).await {
         return Ok(res);
     }
     Ok(HttpResponse::Ok().json(rows(&state).await?))
 }
 
-pub async fn quota_page(req: HttpRequest, state: web::Data<YouTubeState>) -> Result<HttpResponse, GoogleError> {
+pub async fn quota_page(
+    req: HttpRequest,
+    state: web::Data<YouTubeState>,
+) -> Result<HttpResponse, GoogleError> {
     if let Some(res) = owner_only(&state, &req).await {
         return Ok(res);
     }
     Ok(HttpResponse::Ok().json(quota::today(&state).await?))
 }
 
-pub async fn page(req: HttpRequest, state: web::Data<YouTubeState>) -> Result<HttpResponse, GoogleError> {
+pub async fn page(
+    req: HttpRequest,
+    state: web::Data<YouTubeState>,
+) -> Result<HttpResponse, GoogleError> {
     if let Some(res) = owner_only(&state, &req).await {
         return Ok(res);
     }
@@ -118,7 +118,10 @@ pub async fn page(req: HttpRequest, state: web::Data<YouTubeState>) -> Result<Ht
     Ok(pages::html(StatusCode::OK, &VideosPage::new(rows)))
 }
 
-async fn send_file(path: std::path::PathBuf, content_type: String) -> Result<HttpResponse, GoogleError> {
+async fn send_file(
+    path: std::path::PathBuf,
+    content_type: String,
+) -> Result<HttpResponse, GoogleError> {
     let file = match tokio::fs::File::open(&path).await {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -130,21 +133,32 @@ async fn send_file(path: std::path::PathBuf, content_type: String) -> Result<Htt
     Ok(HttpResponse::Ok()
         .content_type(content_type)
         .insert_header(("Cache-Control", "private, max-age=3600"))
-        .body(SizedStream::new(len, ReaderStream::with_capacity(file, 256 * 1024))))
+        .body(SizedStream::new(
+            len,
+            ReaderStream::with_capacity(file, 256 * 1024),
+        )))
 }
 
 /// The received bytes, streamed from disk, for the page's player.
-pub async fn video(req: HttpRequest, state: web::Data<YouTubeState>, id: web::Path<String>) -> Result<HttpResponse, GoogleError> {
+pub async fn video(
+    req: HttpRequest,
+    state: web::Data<YouTubeState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, GoogleError> {
     if let Some(res) = owner_only(&state, &req).await {
         return Ok(res);
     }
     let video = videos::by_id(&state.db, &id)
         .await?
         .ok_or_else(|| GoogleError::not_found("notFound", "Not Found"))?;
-    send_file(video_path(&state, &video.upload_id), video.content_type).await
+    send_file(state.video_path(&video.upload_id), video.content_type).await
 }
 
-pub async fn thumbnail(req: HttpRequest, state: web::Data<YouTubeState>, id: web::Path<String>) -> Result<HttpResponse, GoogleError> {
+pub async fn thumbnail(
+    req: HttpRequest,
+    state: web::Data<YouTubeState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, GoogleError> {
     if let Some(res) = owner_only(&state, &req).await {
         return Ok(res);
     }
@@ -154,7 +168,7 @@ pub async fn thumbnail(req: HttpRequest, state: web::Data<YouTubeState>, id: web
     if !video.thumbnail {
         return Ok(avatar_svg(&video.id));
     }
-    send_file(thumb_path(&state, &video.id), "image/jpeg".into()).await
+    send_file(state.thumb_path(&video.id), "image/jpeg".into()).await
 }
 
 /// A generated picture: the first letter on a colour derived from the id.
@@ -177,7 +191,11 @@ fn avatar_svg(id: &str) -> HttpResponse {
 
 pub async fn avatar(file: web::Path<String>) -> HttpResponse {
     let id = file.trim_end_matches(".svg");
-    if id.len() > 40 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if id.len() > 40
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
         return HttpResponse::NotFound().finish();
     }
     avatar_svg(id)

@@ -74,7 +74,12 @@ pub struct ConsentPage {
 }
 
 impl ConsentPage {
-    pub fn new(action: String, csrf_token: String, carried: Carried, scopes: Vec<ScopeChoice>) -> Self {
+    pub fn new(
+        action: String,
+        csrf_token: String,
+        carried: Carried,
+        scopes: Vec<ScopeChoice>,
+    ) -> Self {
         Self {
             style: STYLE,
             app_name: "Cast",

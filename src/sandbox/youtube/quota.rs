@@ -7,8 +7,8 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde_json::{Value, json};
 
-use super::YouTubeState;
 use super::errors::GoogleError;
+use super::state::YouTubeState;
 use super::store::quota;
 
 pub const THUMBNAIL_UNITS: i64 = 50;
@@ -108,7 +108,13 @@ mod tests {
     fn the_quota_day_turns_at_pacific_midnight() {
         assert_eq!(day_of(ms("2026-12-02T07:59:59Z")), "2026-12-01");
         assert_eq!(day_of(ms("2026-12-02T08:00:00Z")), "2026-12-02");
-        assert_eq!(day_ends_ms(ms("2026-12-01T12:00:00Z")), ms("2026-12-02T08:00:00Z"));
-        assert_eq!(day_ends_ms(ms("2026-07-01T12:00:00Z")), ms("2026-07-02T07:00:00Z"));
+        assert_eq!(
+            day_ends_ms(ms("2026-12-01T12:00:00Z")),
+            ms("2026-12-02T08:00:00Z")
+        );
+        assert_eq!(
+            day_ends_ms(ms("2026-07-01T12:00:00Z")),
+            ms("2026-07-02T07:00:00Z")
+        );
     }
 }

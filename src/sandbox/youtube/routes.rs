@@ -4,7 +4,8 @@
 use actix_web::{HttpResponse, ResponseError as _, web};
 
 use super::errors::GoogleError;
-use super::{MOUNT, YouTubeState, channels, consent, initiate, oauth, owner, session, thumbnails, videos};
+use super::state::{MOUNT, YouTubeState};
+use super::{channels, consent, initiate, oauth, owner, session, thumbnails, videos};
 
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<YouTubeState>) {
     cfg.service(
@@ -12,18 +13,27 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<YouTubeState>) {
             .app_data(state)
             // accounts.google.com
             .route("/accounts/o/oauth2/v2/auth", web::get().to(consent::show))
-            .route("/accounts/o/oauth2/v2/auth", web::post().to(consent::submit))
+            .route(
+                "/accounts/o/oauth2/v2/auth",
+                web::post().to(consent::submit),
+            )
             // oauth2.googleapis.com
             .route("/oauth2/token", web::post().to(oauth::token))
             .route("/oauth2/revoke", web::post().to(oauth::revoke))
             // www.googleapis.com
             .route("/youtube/v3/channels", web::get().to(channels::list))
-            .route("/youtube/v3/videoCategories", web::get().to(channels::categories))
+            .route(
+                "/youtube/v3/videoCategories",
+                web::get().to(channels::categories),
+            )
             .route("/youtube/v3/videos", web::get().to(videos::list))
             .route("/upload/youtube/v3/videos", web::post().to(initiate::start))
             // The session URI: the same path with `upload_id` in the query.
             .route("/upload/youtube/v3/videos", web::put().to(session::put))
-            .route("/upload/youtube/v3/thumbnails/set", web::post().to(thumbnails::set))
+            .route(
+                "/upload/youtube/v3/thumbnails/set",
+                web::post().to(thumbnails::set),
+            )
             // The owner's view of what arrived.
             .route("/_/", web::get().to(owner::page))
             .route("/_/videos", web::get().to(owner::list))

@@ -102,7 +102,8 @@ impl YouTubeSandboxSettings {
     pub fn from_source(src: &dyn Source) -> Result<Self, ConfigError> {
         let token_ttl = positive(src, "CAST_SANDBOX_YOUTUBE_TOKEN_TTL", 3599, "3599")?;
         let session_ttl = positive(src, "CAST_SANDBOX_YOUTUBE_SESSION_TTL", 86_400, "86400")?;
-        let processing: u64 = parse_number(src, "CAST_SANDBOX_YOUTUBE_PROCESSING_MS", 3000, "3000")?;
+        let processing: u64 =
+            parse_number(src, "CAST_SANDBOX_YOUTUBE_PROCESSING_MS", 3000, "3000")?;
         let faults = match read(src, "CAST_SANDBOX_YOUTUBE_FAULTS") {
             None => Vec::new(),
             Some(v) => parse_faults(&v)?,
@@ -115,7 +116,12 @@ impl YouTubeSandboxSettings {
             processing: Duration::from_millis(processing),
             inserts_per_day: parse_number(src, "CAST_SANDBOX_YOUTUBE_INSERTS_PER_DAY", 100, "100")?,
             insert_units: parse_number(src, "CAST_SANDBOX_YOUTUBE_INSERT_UNITS", 1600, "1600")?,
-            units_per_day: parse_number(src, "CAST_SANDBOX_YOUTUBE_UNITS_PER_DAY", 10_000, "10000")?,
+            units_per_day: parse_number(
+                src,
+                "CAST_SANDBOX_YOUTUBE_UNITS_PER_DAY",
+                10_000,
+                "10000",
+            )?,
             channel_uploads_per_day: parse_number(
                 src,
                 "CAST_SANDBOX_YOUTUBE_CHANNEL_UPLOADS_PER_DAY",

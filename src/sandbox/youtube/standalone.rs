@@ -9,7 +9,8 @@ use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer};
 use sqlx::SqlitePool;
 
-use super::{YouTubeSandbox, YouTubeSandboxSettings, api_base, auth_base, oauth_base};
+use super::sandbox::{YouTubeSandbox, api_base, auth_base, oauth_base};
+use super::settings::YouTubeSandboxSettings;
 use crate::clock::Clock;
 use crate::sandbox::gate::OpenGate;
 

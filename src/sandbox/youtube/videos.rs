@@ -9,8 +9,8 @@ use super::api::{self, Query};
 use super::auth::TO_READ;
 use super::errors::GoogleError;
 use super::settings::FaultStep;
+use super::state::YouTubeState;
 use super::store::videos::{self, Video};
-use super::{YouTubeState, owner};
 
 const VIDEO_PARTS: [&str; 14] = [
     "id",
@@ -48,7 +48,10 @@ pub fn state_of(state: &YouTubeState, v: &Video, now_ms: i64) -> State {
     let delay = i64::try_from(state.settings.processing.as_millis()).unwrap_or(i64::MAX / 2);
     let elapsed = now_ms.saturating_sub(v.received_ms).max(0);
     let resource: Value = serde_json::from_str(&v.resource).unwrap_or(Value::Null);
-    let mut privacy = resource["status"]["privacyStatus"].as_str().unwrap_or("private").to_string();
+    let mut privacy = resource["status"]["privacyStatus"]
+        .as_str()
+        .unwrap_or("private")
+        .to_string();
     let mut publish_at = resource["status"]["publishAt"].as_str().map(str::to_string);
     if state.settings.lock_private {
         // Unverified projects until November 2026: locked private, whatever was asked (section 9).
@@ -122,7 +125,13 @@ fn iso_duration(ms: i64) -> String {
 }
 
 /// The resource with the parts asked for; `is_owner` adds the owner-only parts.
-pub fn resource(state: &YouTubeState, v: &Video, parts: &[String], is_owner: bool, now_ms: i64) -> Value {
+pub fn resource(
+    state: &YouTubeState,
+    v: &Video,
+    parts: &[String],
+    is_owner: bool,
+    now_ms: i64,
+) -> Value {
     let st = state_of(state, v, now_ms);
     let asked: Value = serde_json::from_str(&v.resource).unwrap_or(Value::Null);
     let mut item = json!({"kind": "youtube#video", "etag": api::etag(), "id": v.id});
@@ -131,7 +140,7 @@ pub fn resource(state: &YouTubeState, v: &Video, parts: &[String], is_owner: boo
         match part.as_str() {
             "snippet" => {
                 let snippet = &asked["snippet"];
-                let thumb = owner::thumbnail_url(state, &v.id);
+                let thumb = state.thumbnail_url(&v.id);
                 let mut out = json!({
                     "publishedAt": rfc3339(v.received_ms),
                     "channelId": v.channel_id,
@@ -215,7 +224,10 @@ pub fn resource(state: &YouTubeState, v: &Video, parts: &[String], is_owner: boo
     item
 }
 
-pub async fn list(req: HttpRequest, state: web::Data<YouTubeState>) -> Result<HttpResponse, GoogleError> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<YouTubeState>,
+) -> Result<HttpResponse, GoogleError> {
     let caller = api::admit(&state, &req, Some(FaultStep::Status), 1).await?;
     caller.require(&TO_READ)?;
     let q = Query::parse(&req)?;
@@ -223,9 +235,16 @@ pub async fn list(req: HttpRequest, state: web::Data<YouTubeState>) -> Result<Ht
     let Some(ids) = q.get("id") else {
         return Err(GoogleError::missing_parameter("chart, id, myRated"));
     };
-    let ids: Vec<&str> = ids.split(',').map(str::trim).filter(|i| !i.is_empty()).collect();
+    let ids: Vec<&str> = ids
+        .split(',')
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+        .collect();
     if ids.len() > 50 {
-        return Err(GoogleError::bad_request("invalidValue", "At most 50 ids at once."));
+        return Err(GoogleError::bad_request(
+            "invalidValue",
+            "At most 50 ids at once.",
+        ));
     }
     let now = state.now_ms();
     let mut items = Vec::new();
@@ -236,7 +255,8 @@ pub async fn list(req: HttpRequest, state: web::Data<YouTubeState>) -> Result<Ht
         let is_owner = caller.channel_id.as_deref() == Some(video.channel_id.as_str());
         let st = state_of(&state, &video, now);
         // Others see a video only once it is public.
-        if !is_owner && !(st.upload_status == "processed" && st.privacy == "public") {
+        let public = st.upload_status == "processed" && st.privacy == "public";
+        if !is_owner && !public {
             continue;
         }
         let shown: Vec<String> = parts

@@ -215,17 +215,23 @@ pub async fn insert_grant(
 }
 
 pub async fn revoke_grant(db: &SqlitePool, grant_id: i64, now_ms: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sandbox_youtube_grants SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL")
-        .bind(now_ms)
-        .bind(grant_id)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "UPDATE sandbox_youtube_grants SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL",
+    )
+    .bind(now_ms)
+    .bind(grant_id)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
 /// Ends every grant of the account for the sandbox's one client (contract 2.4: after a revoke,
 /// every token the client holds for that user is dead).
-pub async fn revoke_account(db: &SqlitePool, account_id: &str, now_ms: i64) -> Result<(), sqlx::Error> {
+pub async fn revoke_account(
+    db: &SqlitePool,
+    account_id: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE sandbox_youtube_grants SET revoked_ms = ? WHERE account_id = ? AND revoked_ms IS NULL",
     )

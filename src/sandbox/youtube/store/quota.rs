@@ -27,7 +27,12 @@ pub async fn day(db: &SqlitePool, day: &str) -> Result<Day, sqlx::Error> {
 }
 
 /// Adds `units` if the pool stays within `limit`; false (nothing added) otherwise.
-pub async fn take_units(db: &SqlitePool, day: &str, units: i64, limit: i64) -> Result<bool, sqlx::Error> {
+pub async fn take_units(
+    db: &SqlitePool,
+    day: &str,
+    units: i64,
+    limit: i64,
+) -> Result<bool, sqlx::Error> {
     ensure(db, day).await?;
     let done = sqlx::query(
         "UPDATE sandbox_youtube_quota SET units = units + ? WHERE day = ? AND units + ? <= ?",

@@ -77,7 +77,11 @@ pub async fn advance(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn set_video(db: &SqlitePool, upload_id: &str, video_id: &str) -> Result<(), sqlx::Error> {
+pub async fn set_video(
+    db: &SqlitePool,
+    upload_id: &str,
+    video_id: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sandbox_youtube_sessions SET video_id = ? WHERE upload_id = ?")
         .bind(video_id)
         .bind(upload_id)
@@ -87,7 +91,11 @@ pub async fn set_video(db: &SqlitePool, upload_id: &str, video_id: &str) -> Resu
 }
 
 /// Sessions the channel opened since `since_ms`: its uploads in the last 24 hours.
-pub async fn opened_since(db: &SqlitePool, channel_id: &str, since_ms: i64) -> Result<i64, sqlx::Error> {
+pub async fn opened_since(
+    db: &SqlitePool,
+    channel_id: &str,
+    since_ms: i64,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM sandbox_youtube_sessions WHERE channel_id = ? AND created_ms > ?",
     )

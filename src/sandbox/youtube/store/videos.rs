@@ -74,7 +74,11 @@ pub async fn all(db: &SqlitePool) -> Result<Vec<Video>, sqlx::Error> {
 
 /// Whether the channel already has a good video with these bytes: YouTube rejects the copy
 /// as `duplicate` (contract 5.4).
-pub async fn has_original(db: &SqlitePool, channel_id: &str, sha256: &str) -> Result<bool, sqlx::Error> {
+pub async fn has_original(
+    db: &SqlitePool,
+    channel_id: &str,
+    sha256: &str,
+) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM sandbox_youtube_videos
          WHERE channel_id = ? AND sha256 = ? AND verdict = '' AND rejection IS NULL",
