@@ -25,7 +25,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(code: &'static str, field: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: &'static str, field: &'static str, message: impl Into<String>) -> Self {
         Self {
             code,
             field,

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::rules::Problem;
 use crate::media::VideoInfo;
 
 pub const MAX_SHORT_MS: u64 = 180_000;
@@ -43,6 +44,11 @@ pub struct ShortVerdict {
 impl ShortVerdict {
     pub fn is_short(&self) -> bool {
         self.reasons.is_empty()
+    }
+
+    /// Advice that does not block sending (issue 12's `warnings[]`): `not_a_short`.
+    pub fn warning(&self) -> Option<Problem> {
+        (!self.is_short()).then(|| Problem::new("not_a_short", "video", self.explanation()))
     }
 
     /// The sentence for the posting screen.
@@ -114,9 +120,29 @@ mod tests {
     fn landscape_is_not_a_short_and_both_reasons_are_given() {
         let v = verdict(&info(1920, 1080, 200_000));
         assert_eq!(v.reasons.len(), 2);
+        assert_eq!(v.warning().map(|w| w.code), Some("not_a_short"));
+        assert!(verdict(&info(1080, 1920, 1000)).warning().is_none());
         assert_eq!(
             v.explanation(),
             "YouTube will publish this as a regular video, not a Short: it is 3:20 long, and a Short is at most 3:00, and it is landscape (1920×1080), and a Short is vertical or square."
+        );
+    }
+
+    #[test]
+    fn a_vertical_phone_video_is_a_short_and_a_rotated_one_is_not() {
+        let fixture = |name: &str| {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(name);
+            crate::media::probe::probe(&path).expect("probes")
+        };
+        assert!(verdict(&fixture("ok.mp4")).is_short());
+        assert_eq!(
+            verdict(&fixture("rotated.mp4")).reasons,
+            [NotShort::Landscape {
+                width: 960,
+                height: 540
+            }]
         );
     }
 }
