@@ -5,7 +5,8 @@ use serde_json::Value;
 use crate::youtube_helpers::*;
 
 #[tokio::test]
-async fn a_stranger_at_the_consent_page_gets_the_gates_answer_and_the_owner_gets_the_page() {
+async fn only_the_owner_reaches_the_consent_page_and_the_listing_while_googles_api_answers_everyone_in_its_shape()
+ {
     let dir = tempfile::tempdir().expect("dir");
     let gated = start_gated(dir.path()).await;
     let http = plain_http();
@@ -32,6 +33,37 @@ async fn a_stranger_at_the_consent_page_gets_the_gates_answer_and_the_owner_gets
         "the form carries the gate's token"
     );
     assert!(html.contains("This Google account has no YouTube channel"));
+
+    let listing = format!("{}/sandbox/youtube/_/videos", gated.origin);
+    assert_eq!(
+        http.get(&listing)
+            .send()
+            .await
+            .expect("listing")
+            .status()
+            .as_u16(),
+        303
+    );
+    let owners = http
+        .get(&listing)
+        .header("x-owner", "yes")
+        .send()
+        .await
+        .expect("listing");
+    assert_eq!(owners.status().as_u16(), 200);
+    assert_eq!(owners.text().await.expect("json"), "[]");
+    // Google's own paths never ask the gate: they answer in Google's shape.
+    let api = http
+        .get(format!(
+            "{}/sandbox/youtube/youtube/v3/channels?part=id&mine=true",
+            gated.origin
+        ))
+        .send()
+        .await
+        .expect("api");
+    assert_eq!(api.status().as_u16(), 401);
+    let err: Value = api.json().await.expect("json");
+    assert_eq!(err["error"]["errors"][0]["reason"], "authError");
     gated.handle.stop(true).await;
 }
 
