@@ -13,6 +13,12 @@ use url::Url;
 use crate::sandbox::settings::SandboxSettings;
 use crate::uploads::chunk_plan;
 
+pub mod limits;
+pub mod proxy;
+
+pub use limits::Limits;
+pub use proxy::TrustedProxy;
+
 /// A setting that could not be used, phrased for the person who set it.
 #[derive(Debug, thiserror::Error)]
 #[error("{name}: {problem} (for example {name}={example})")]
@@ -98,6 +104,10 @@ pub struct Config {
     pub partial_upload_ttl: Duration,
     /// Largest video accepted from a browser or script.
     pub max_upload_bytes: u64,
+    /// Which forwarding header names the real client (login throttling keys on it).
+    pub trusted_proxy: TrustedProxy,
+    /// Disk caps for uploads, and read timeouts for slow clients.
+    pub limits: Limits,
 }
 
 /// Where settings come from: the process environment, or a map in tests.
@@ -224,6 +234,9 @@ impl Config {
                 "4000",
             ));
         }
+        let max_upload_bytes = max_upload_mb * 1_000_000;
+        let trusted_proxy = TrustedProxy::from_source(src)?;
+        let limits = Limits::from_source(src, max_upload_bytes)?;
         Ok(Config {
             listen,
             base_url,
@@ -236,7 +249,9 @@ impl Config {
             session_ttl: Duration::from_secs(session_days * 86_400),
             spool_retention: Duration::from_secs(retention_hours * 3_600),
             partial_upload_ttl: Duration::from_secs(partial_hours * 3_600),
-            max_upload_bytes: max_upload_mb * 1_000_000,
+            max_upload_bytes,
+            trusted_proxy,
+            limits,
         })
     }
 
@@ -361,6 +376,20 @@ mod tests {
             "http://127.0.0.1:3000/auth/tiktok/callback"
         );
         assert_eq!(c.chunk_size, 5_242_880);
+        assert_eq!(
+            c.trusted_proxy,
+            TrustedProxy::None,
+            "no forwarding header is believed unless the owner says which proxy sets it"
+        );
+        assert_eq!(c.limits, Limits::default());
+    }
+
+    #[test]
+    fn the_trusted_proxy_is_named_in_any_case() {
+        let c = cfg(&[("TRUSTED_PROXY", "Cloudflare")]).expect("valid");
+        assert_eq!(c.trusted_proxy, TrustedProxy::Cloudflare);
+        let c = cfg(&[("TRUSTED_PROXY", "forwarded")]).expect("valid");
+        assert_eq!(c.trusted_proxy, TrustedProxy::Forwarded);
     }
 
     #[test]
@@ -393,6 +422,11 @@ mod tests {
             ("TIKTOK_CHUNK_SIZE", "1000"),
             ("TIKTOK_CHUNK_SIZE", "ten"),
             ("MAX_UPLOAD_MB", "999999"),
+            ("TRUSTED_PROXY", "everyone"),
+            ("MAX_UNFINISHED_UPLOADS", "0"),
+            ("MAX_UNFINISHED_UPLOAD_MB", "10"),
+            ("DISK_RESERVE_MB", "lots"),
+            ("STALLED_CLIENT_SECS", "0"),
         ] {
             let e = cfg(&[(name, value)]).expect_err(name);
             let line = e.to_string();

@@ -6,6 +6,8 @@ use crate::crypto;
 use crate::db::now;
 
 const LIFETIME_SECS: i64 = 600;
+/// Attempts kept at once: a person starts one or two; the oldest go first.
+const MAX_PENDING: i64 = 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum StateError {
@@ -37,6 +39,13 @@ pub async fn issue(db: &SqlitePool, binding: &str) -> Result<String, sqlx::Error
         .bind(now() + LIFETIME_SECS)
         .execute(db)
         .await?;
+    sqlx::query(
+        "DELETE FROM oauth_states WHERE state_hash IN
+             (SELECT state_hash FROM oauth_states ORDER BY expires_at DESC LIMIT -1 OFFSET ?)",
+    )
+    .bind(MAX_PENDING)
+    .execute(db)
+    .await?;
     Ok(state)
 }
 
@@ -62,6 +71,13 @@ pub async fn consume(
         Some((_, expires_at)) if expires_at <= now() => Err(StateError::Expired),
         Some(_) => Ok(()),
     })
+}
+
+/// How many attempts are waiting for TikTok's answer.
+pub async fn pending(db: &SqlitePool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM oauth_states")
+        .fetch_one(db)
+        .await
 }
 
 /// For tests: makes every state look older than its lifetime.

@@ -77,6 +77,16 @@ pub async fn store(db: impl SqliteExecutor<'_>, phc: &str) -> Result<(), OwnerEr
     Ok(())
 }
 
+/// `cast set-password`: the new hash, every existing login ended, any setup link burned, at once.
+pub async fn reset(db: &sqlx::SqlitePool, phc: &str) -> Result<(), OwnerError> {
+    let mut tx = db.begin().await?;
+    store(&mut *tx, phc).await?;
+    crate::session_store::delete_all(&mut *tx).await?;
+    super::setup::clear(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use cast::{Application, Config};
+use cast::{Application, Config, Runtime};
 
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -15,8 +15,16 @@ pub struct TestApp {
     pub db: sqlx::SqlitePool,
     pub data_dir: Arc<tempfile::TempDir>,
     pub accounts: cast::accounts::Accounts,
+    /// Password checks and the login throttle.
+    pub login: Arc<cast::owner::login::Login>,
+    /// The free-space figure Cast judges uploads by: a test sets it to fill the disk.
+    pub disk: cast::disk::DiskSpace,
+    pub clock: cast::clock::Clock,
     env: HashMap<String, String>,
     handle: actix_web::dev::ServerHandle,
+    /// The running app; awaited on stop, so its data-folder lock is released before a restart.
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    runtime: Runtime,
 }
 
 /// A client that keeps cookies like a browser and shows redirects instead of following them.
@@ -34,31 +42,62 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts Cast in sandbox mode with extra settings (e.g. `("CAST_SANDBOX_FAULTS", "init:429:1")`).
 pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
+    spawn_app_on(settings, Runtime::default()).await
+}
+
+/// Like `spawn_app_with`, with the clock (and worker mode) the test chooses.
+pub async fn spawn_app_on(settings: &[(&str, &str)], runtime: Runtime) -> TestApp {
     let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+    spawn_app_in(dir, settings, runtime).await
+}
+
+/// Starts Cast on an existing data folder.
+pub async fn spawn_app_in(
+    dir: Arc<tempfile::TempDir>,
+    settings: &[(&str, &str)],
+    runtime: Runtime,
+) -> TestApp {
     let mut env: HashMap<String, String> = HashMap::new();
     env.insert("LISTEN".into(), "127.0.0.1:0".into());
     env.insert("CAST_SANDBOX_PROCESSING_MS".into(), "200".into());
     for (k, v) in settings {
         env.insert(k.to_string(), v.to_string());
     }
-    start(dir, env, browser_client()).await
+    start(dir, env, browser_client(), runtime).await
+}
+
+/// The settings a test app runs with, as a `Config` for the data folder `dir`.
+pub fn test_config(dir: &Path, settings: &[(&str, &str)]) -> Config {
+    let mut env: HashMap<String, String> = HashMap::new();
+    env.insert("LISTEN".into(), "127.0.0.1:0".into());
+    for (k, v) in settings {
+        env.insert(k.to_string(), v.to_string());
+    }
+    env.insert("DATA_DIR".into(), dir.display().to_string());
+    Config::from_source(&env).expect("test settings are valid")
 }
 
 async fn start(
     dir: Arc<tempfile::TempDir>,
     mut env: HashMap<String, String>,
     client: reqwest::Client,
+    runtime: Runtime,
 ) -> TestApp {
     init_logs();
     env.insert("DATA_DIR".into(), dir.path().display().to_string());
     let config = Config::from_source(&env).expect("test settings are valid");
-    let app = Application::build(config).await.expect("Cast starts");
+    let app = Application::build_with(config, runtime.clone())
+        .await
+        .expect("Cast starts");
     let port = app.port();
     let setup_token = app.setup_token().map(str::to_string);
     let db = app.db().clone();
     let accounts = app.accounts().clone();
+    let login = app.login();
+    let disk = app.disk_space().clone();
+    let clock = app.clock().clone();
     let handle = app.handle();
-    tokio::spawn(app.run_until_stopped());
+    let task = tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         client,
@@ -66,8 +105,13 @@ async fn start(
         db,
         data_dir: dir,
         accounts,
+        login,
+        disk,
+        clock,
         env,
         handle,
+        task,
+        runtime,
     }
 }
 
@@ -88,11 +132,19 @@ impl TestApp {
 
     /// Stops Cast and starts it again on the same data folder, keeping this client's cookies.
     pub async fn restart(self) -> TestApp {
-        self.handle.stop(true).await;
-        self.db.close().await;
         let mut env = self.env.clone();
         env.remove("DATA_DIR");
-        start(self.data_dir.clone(), env, self.client.clone()).await
+        let (client, runtime) = (self.client.clone(), self.runtime.clone());
+        let dir = self.stop().await;
+        start(dir, env, client, runtime).await
+    }
+
+    /// Stops Cast and waits until it has let go of its data folder, which it returns.
+    pub async fn stop(self) -> Arc<tempfile::TempDir> {
+        self.handle.stop(true).await;
+        let _ = self.task.await;
+        self.db.close().await;
+        self.data_dir
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

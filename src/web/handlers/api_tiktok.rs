@@ -11,10 +11,10 @@ use crate::web::session::TypedSession;
 use crate::web::state::AppState;
 
 /// Who started an OAuth attempt: this login's session, or scripts holding an API token.
-fn binding(req: &HttpRequest, session: &TypedSession) -> String {
+fn binding(req: &HttpRequest, session: &TypedSession) -> Result<String, AppError> {
     match req.extensions().get::<Auth>() {
-        Some(Auth::ApiToken) => "api".to_string(),
-        _ => session.id(),
+        Some(Auth::ApiToken) => Ok("api".to_string()),
+        _ => session.id().ok_or(AppError::Unauthenticated),
     }
 }
 
@@ -38,7 +38,7 @@ pub async fn auth_url_show(
     session: TypedSession,
 ) -> Result<HttpResponse, AppError> {
     let oauth_state =
-        crate::accounts::oauth_state::issue(&state.db, &binding(&req, &session)).await?;
+        crate::accounts::oauth_state::issue(&state.db, &binding(&req, &session)?).await?;
     let url = state.accounts.client().authorize_url(&oauth_state)?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"url": url, "state": oauth_state})))
 }
@@ -58,7 +58,7 @@ pub async fn login_submit(
     body: web::Json<LoginBody>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
-    check_state(&state, body.state.as_deref(), &binding(&req, &session)).await?;
+    check_state(&state, body.state.as_deref(), &binding(&req, &session)?).await?;
     if let Some(error) = body.error.as_deref() {
         return Err(refusal(error, body.error_description.as_deref()));
     }

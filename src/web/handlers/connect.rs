@@ -13,7 +13,8 @@ pub async fn connect_start(
     state: web::Data<AppState>,
     session: TypedSession,
 ) -> Result<HttpResponse, AppError> {
-    let oauth_state = oauth_state::issue(&state.db, &session.id()).await?;
+    let binding = session.id().ok_or(AppError::Unauthenticated)?;
+    let oauth_state = oauth_state::issue(&state.db, &binding).await?;
     let url = state.accounts.client().authorize_url(&oauth_state)?;
     Ok(see_other(&url))
 }
@@ -26,14 +27,20 @@ pub struct CallbackQuery {
     error_description: Option<String>,
 }
 
-/// Public (TikTok redirects here), but the `state` only matches the login that started the attempt.
+/// Public (TikTok redirects here), but the `state` only matches the login that started the
+/// attempt. A visitor has no login, so nothing matches and nothing is stored for them.
 pub async fn connect_callback(
     state: web::Data<AppState>,
     session: TypedSession,
     query: web::Query<CallbackQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
-    check_state(&state, q.state.as_deref(), &session.id()).await?;
+    check_state(
+        &state,
+        q.state.as_deref(),
+        &session.id().unwrap_or_default(),
+    )
+    .await?;
     if let Some(error) = q.error.as_deref() {
         return Err(refusal(error, q.error_description.as_deref()));
     }
