@@ -142,7 +142,15 @@ pub async fn restore(config: &Config, source: &Path) -> Result<Restored, BackupE
         std::fs::copy(&backup_key, &key).map_err(io(&key))?;
     }
     // Opening it brings an older backup's schema up to date, and proves it opens.
-    db::connect(&live).await?.close().await;
+    let pool = db::connect(&live).await?;
+    // Browser uploads half-sent when the backup was made cannot be resumed without their bytes.
+    let forgotten = crate::tus::store::forget_missing_files(&pool, dir).await;
+    pool.close().await;
+    if let Err(e) = forgotten {
+        return Err(BackupError::Refused(format!(
+            "The database was restored, but clearing unfinished browser uploads failed: {e}"
+        )));
+    }
     Ok(Restored { replaced, has_key })
 }
 

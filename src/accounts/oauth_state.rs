@@ -41,7 +41,7 @@ pub async fn issue(db: &SqlitePool, binding: &str) -> Result<String, sqlx::Error
         .await?;
     sqlx::query(
         "DELETE FROM oauth_states WHERE state_hash IN
-             (SELECT state_hash FROM oauth_states ORDER BY expires_at DESC LIMIT -1 OFFSET ?)",
+             (SELECT state_hash FROM oauth_states ORDER BY expires_at DESC, rowid DESC LIMIT -1 OFFSET ?)",
     )
     .bind(MAX_PENDING)
     .execute(db)

@@ -42,6 +42,13 @@ impl Refusal {
         }
     }
 
+    /// For `Retry-After`: whole seconds, rounded up so that waiting that long is enough.
+    pub fn retry_after_secs(&self) -> u64 {
+        u64::try_from(self.retry_after().as_millis().div_ceil(1000))
+            .unwrap_or(u64::MAX)
+            .max(1)
+    }
+
     pub fn message(&self) -> String {
         let wait = wait_words(self.retry_after());
         match self {

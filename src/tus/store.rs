@@ -342,6 +342,25 @@ pub async fn take(
     }))
 }
 
+/// Deletes the rows of uploads whose bytes are gone (a database restored without its `tus/`
+/// folder): nobody could finish them. Returns how many went.
+pub async fn forget_missing_files(db: &SqlitePool, data_dir: &Path) -> Result<usize, TusError> {
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM tus_uploads")
+        .fetch_all(db)
+        .await?;
+    let mut forgotten = 0;
+    for id in ids {
+        if check_id(&id).is_ok() && !tokio::fs::try_exists(file(data_dir, &id)).await? {
+            sqlx::query("DELETE FROM tus_uploads WHERE id = ?")
+                .bind(&id)
+                .execute(db)
+                .await?;
+            forgotten += 1;
+        }
+    }
+    Ok(forgotten)
+}
+
 /// Deletes uploads past their lifetime (abandoned halfway, or finished but never posted) and
 /// files no row accounts for. Returns how many uploads and files went.
 #[tracing::instrument(skip_all)]

@@ -15,8 +15,10 @@ pub struct TestApp {
     pub db: sqlx::SqlitePool,
     pub data_dir: Arc<tempfile::TempDir>,
     pub accounts: cast::accounts::Accounts,
+    /// The upload queue: with `Runtime::manual_worker` the test steps it (`try_execute_job`).
+    pub uploads: cast::uploads::Uploads,
     /// Password checks and the login throttle.
-    pub login: Arc<cast::owner::login::Login>,
+    pub login_checks: Arc<cast::owner::login::Login>,
     /// The free-space figure Cast judges uploads by: a test sets it to fill the disk.
     pub disk: cast::disk::DiskSpace,
     pub clock: cast::clock::Clock,
@@ -93,6 +95,7 @@ async fn start(
     let setup_token = app.setup_token().map(str::to_string);
     let db = app.db().clone();
     let accounts = app.accounts().clone();
+    let uploads = app.uploads().clone();
     let login = app.login();
     let disk = app.disk_space().clone();
     let clock = app.clock().clone();
@@ -105,7 +108,8 @@ async fn start(
         db,
         data_dir: dir,
         accounts,
-        login,
+        uploads,
+        login_checks: login,
         disk,
         clock,
         env,

@@ -2,11 +2,15 @@
 
 mod helpers;
 mod history;
+mod limits;
 
 mod auth;
 mod browser;
 mod config_errors;
 mod connect;
+mod data_safety;
+mod login_attacks;
+mod process;
 mod sandbox_consent;
 mod sandbox_creator;
 mod sandbox_faults;
@@ -23,3 +27,4 @@ mod uploads_checks;
 mod uploads_helpers;
 mod uploads_publish;
 mod uploads_resilience;
+mod visitors;

@@ -76,6 +76,11 @@ pub async fn check_state(
                 StateError::Unknown => "state_unknown",
                 StateError::Expired => "state_expired",
             };
+            // The owner debugging a connect needs this line; the state itself never goes in it.
+            tracing::warn!(
+                code,
+                "TikTok sign-in refused: its state does not match this login"
+            );
             AppError::bad_request(code, e.to_string())
         })
 }

@@ -116,7 +116,7 @@ pub async fn login_submit(
             tracing::warn!(client = %ip, ?refusal, "login refused without checking the password");
             Err(AppError::TooManyRequests {
                 message: refusal.message(),
-                retry_after_secs: refusal.retry_after().as_secs().max(1),
+                retry_after_secs: refusal.retry_after_secs(),
             })
         }
     }
