@@ -2,8 +2,8 @@
 //!
 //! Each argon2 check takes about 19 MiB for tens of milliseconds. Run on a general blocking pool
 //! with no bound, 150 parallel guesses took 2.7 GB; here at most `SLOTS` run, each on one of
-//! `SLOTS` long-lived threads, so the memory they need is fixed and is reused rather than spread
-//! over many threads' allocator arenas. A try that finds every slot taken is refused at once.
+//! `SLOTS` long-lived threads, each reusing one block of argon2 memory, so what checks need is
+//! fixed: `SLOTS` × 19 MiB, however many come. A try that finds every slot taken is refused at once.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -103,6 +103,8 @@ impl Slot<'_> {
 }
 
 fn work(queue: &Mutex<mpsc::Receiver<Job>>, counters: &Counters) {
+    // This thread's argon2 memory, reused by every check it runs.
+    let mut memory = Vec::new();
     loop {
         // The lock is held only while waiting for the next job, never while hashing.
         let job = match queue.lock() {
@@ -115,7 +117,7 @@ fn work(queue: &Mutex<mpsc::Receiver<Job>>, counters: &Counters) {
         };
         let running = counters.running.fetch_add(1, Ordering::SeqCst) + 1;
         counters.peak.fetch_max(running, Ordering::SeqCst);
-        let ok = password::verify(&job.candidate, &job.phc);
+        let ok = password::verify_in(&mut memory, &job.candidate, &job.phc);
         counters.running.fetch_sub(1, Ordering::SeqCst);
         let _ = job.reply.send(ok);
     }

@@ -170,9 +170,9 @@ impl Application {
                 .wrap(middleware::headers::security_headers())
                 .wrap(TracingLogger::<request_span::PathOnly>::new())
         })
-        // A client must send its request head within this, or the connection is closed
-        // (bodies are held to the same pace by `slow_body`).
-        .client_request_timeout(stalled_client)
+        // A client must send its request head within this (10 s at most: a head is a few
+        // hundred bytes), or the connection is closed; bodies are held to a pace by `slow_body`.
+        .client_request_timeout(stalled_client.min(std::time::Duration::from_secs(10)))
         .listen(listener)
         .map_err(StartError::Server)?
         .shutdown_timeout(10)
