@@ -42,7 +42,8 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> BackupError + '_ {
 pub struct Backup {
     pub dir: PathBuf,
     pub bytes: u64,
-    /// False when the key is `SECRET_KEY`: the owner keeps that setting themselves.
+    /// Whether `secret.key` is in the backup. It is not when the key is `SECRET_KEY` (the owner
+    /// keeps that setting themselves), nor before Cast has ever run (no key made yet).
     pub has_key: bool,
 }
 
@@ -70,9 +71,9 @@ pub async fn backup(config: &Config, target: &Path) -> Result<Backup, BackupErro
             copy.display()
         )));
     }
-    let has_key = config.secret_key.is_none();
+    let key = config.data_dir.join(KEY_FILE);
+    let has_key = config.secret_key.is_none() && key.is_file();
     if has_key {
-        let key = config.data_dir.join(KEY_FILE);
         std::fs::copy(&key, target.join(KEY_FILE)).map_err(io(&key))?;
     }
     let bytes = std::fs::metadata(&copy).map_err(io(&copy))?.len();

@@ -88,9 +88,13 @@ async fn backup(config: Config, path: &std::path::Path) -> Result<(), CliError> 
     );
     if done.has_key {
         println!("The secret key is in it too: keep the folder as private as DATA_DIR.");
-    } else {
+    } else if config.secret_key.is_some() {
         println!(
             "SECRET_KEY is set, so the key is not in the folder: keep that setting with the backup, or the TikTok tokens in it cannot be opened."
+        );
+    } else {
+        println!(
+            "Cast has not made its secret key yet (it never served), so there is none to copy."
         );
     }
     println!(

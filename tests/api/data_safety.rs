@@ -326,3 +326,37 @@ async fn a_backup_taken_during_an_upload_restores_everything() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_restore_under_a_running_cast_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    app.logged_in().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let backup = dir.path().join("backup");
+    let out = app.cast_cli(&["backup", &backup.display().to_string()], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = app.cast_cli(&["restore", &backup.display().to_string()], None);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("another Cast") && said.contains("stop it, restore"),
+        "{said}"
+    );
+    assert_eq!(
+        app.get("/").await.status().as_u16(),
+        200,
+        "the running Cast is untouched"
+    );
+    assert!(
+        !std::fs::read_dir(app.data_path()).expect("dir").any(|e| e
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .starts_with("before-restore")),
+        "nothing was moved aside"
+    );
+}
