@@ -1,4 +1,4 @@
-//! The `cast` command line: serve, set-password, token, doctor.
+//! The `cast` command line: serve, set-password, token, doctor, backup, restore.
 
 use std::io::{IsTerminal as _, Read as _};
 
@@ -22,6 +22,16 @@ pub enum Command {
     SetPassword,
     /// Check the configuration, the data folder, the database and TikTok's endpoints.
     Doctor,
+    /// Write a consistent copy of the database and the secret key into a new folder (Cast may keep running).
+    Backup {
+        /// The folder to create, for example /var/backups/cast-2026-12-01.
+        path: std::path::PathBuf,
+    },
+    /// Put a backup made by `cast backup` back into DATA_DIR (stop Cast first; the current database is moved aside).
+    Restore {
+        /// The folder `cast backup` wrote.
+        path: std::path::PathBuf,
+    },
     /// Manage API tokens for scripts.
     Token {
         #[command(subcommand)]
@@ -55,12 +65,66 @@ impl CliError {
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let config = Config::from_env().map_err(CliError::from)?;
+    // Whatever the command, what it writes into DATA_DIR is the owner's alone.
+    crate::data_dir::make_files_private();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::SetPassword => set_password(config).await,
         Command::Token { action } => token(config, action).await,
         Command::Doctor => doctor(config).await,
+        Command::Backup { path } => backup(config, &path).await,
+        Command::Restore { path } => restore(config, &path).await,
     }
+}
+
+async fn backup(config: Config, path: &std::path::Path) -> Result<(), CliError> {
+    let done = crate::backup::backup(&config, path)
+        .await
+        .map_err(CliError::from)?;
+    println!(
+        "Backed up the database ({:.1} MB) to {}.",
+        done.bytes as f64 / 1e6,
+        done.dir.display()
+    );
+    if done.has_key {
+        println!("The secret key is in it too: keep the folder as private as DATA_DIR.");
+    } else if config.secret_key.is_some() {
+        println!(
+            "SECRET_KEY is set, so the key is not in the folder: keep that setting with the backup, or the TikTok tokens in it cannot be opened."
+        );
+    } else {
+        println!(
+            "Cast has not made its secret key yet (it never served), so there is none to copy."
+        );
+    }
+    println!(
+        "Videos waiting to upload (DATA_DIR/spool) are not included. To restore: cast restore {}",
+        done.dir.display()
+    );
+    Ok(())
+}
+
+async fn restore(config: Config, path: &std::path::Path) -> Result<(), CliError> {
+    let done = crate::backup::restore(&config, path)
+        .await
+        .map_err(CliError::from)?;
+    if let Some(old) = &done.replaced {
+        println!(
+            "The database that was in DATA_DIR is kept in {}.",
+            old.display()
+        );
+    }
+    if !done.has_key && config.secret_key.is_none() {
+        println!(
+            "The backup has no secret.key: if it was made with SECRET_KEY set, set it to the same value; otherwise TikTok accounts must be connected again."
+        );
+    }
+    println!(
+        "Restored {} into {}. Start Cast.",
+        path.display(),
+        config.data_dir.display()
+    );
+    Ok(())
 }
 
 async fn serve(config: Config) -> Result<(), CliError> {
@@ -106,8 +170,7 @@ async fn doctor(config: Config) -> Result<(), CliError> {
 }
 
 async fn open_db(config: &Config) -> Result<sqlx::SqlitePool, CliError> {
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|e| CliError(format!("DATA_DIR {}: {e}", config.data_dir.display())))?;
+    crate::data_dir::create(&config.data_dir).map_err(CliError::from)?;
     crate::db::connect(&config.db_path())
         .await
         .map_err(CliError::from)
@@ -136,17 +199,12 @@ async fn set_password(config: Config) -> Result<(), CliError> {
         .await
         .map_err(CliError::from)?
         .map_err(CliError::from)?;
-    password::store(&db, &phc).await.map_err(CliError::from)?;
-    // A reset must also end every existing login.
-    sqlx::query("DELETE FROM sessions")
-        .execute(&db)
-        .await
-        .map_err(CliError::from)?;
-    sqlx::query("DELETE FROM setup_token")
-        .execute(&db)
-        .await
-        .map_err(CliError::from)?;
-    println!("The owner password is set. Existing logins were ended.");
+    // A reset also ends every existing login; a running Cast notices the new hash at the next
+    // login and clears its wrong-password counts, so the owner gets in at once.
+    password::reset(&db, &phc).await.map_err(CliError::from)?;
+    println!(
+        "The owner password is set. Existing logins were ended, and wrong-password delays are cleared."
+    );
     Ok(())
 }
 

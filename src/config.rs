@@ -13,6 +13,12 @@ use url::Url;
 use crate::sandbox::settings::SandboxSettings;
 use crate::uploads::chunk_plan;
 
+pub mod limits;
+pub mod proxy;
+
+pub use limits::Limits;
+pub use proxy::TrustedProxy;
+
 /// A setting that could not be used, phrased for the person who set it.
 #[derive(Debug, thiserror::Error)]
 #[error("{name}: {problem} (for example {name}={example})")]
@@ -100,6 +106,10 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// Ask for `video.list` and find post ids in the video list when status fetch lacks them.
     pub lookup_post_ids: bool,
+    /// Which forwarding header names the real client (login throttling keys on it).
+    pub trusted_proxy: TrustedProxy,
+    /// Disk caps for uploads, and read timeouts for slow clients.
+    pub limits: Limits,
 }
 
 /// Where settings come from: the process environment, or a map in tests.
@@ -240,6 +250,9 @@ impl Config {
             ));
         }
         let lookup_post_ids = parse_switch(src, "TIKTOK_LOOKUP_POST_IDS")?;
+        let max_upload_bytes = max_upload_mb * 1_000_000;
+        let trusted_proxy = TrustedProxy::from_source(src)?;
+        let limits = Limits::from_source(src, max_upload_bytes)?;
         Ok(Config {
             lookup_post_ids,
             listen,
@@ -253,7 +266,9 @@ impl Config {
             session_ttl: Duration::from_secs(session_days * 86_400),
             spool_retention: Duration::from_secs(retention_hours * 3_600),
             partial_upload_ttl: Duration::from_secs(partial_hours * 3_600),
-            max_upload_bytes: max_upload_mb * 1_000_000,
+            max_upload_bytes,
+            trusted_proxy,
+            limits,
         })
     }
 
@@ -378,6 +393,20 @@ mod tests {
             "http://127.0.0.1:3000/auth/tiktok/callback"
         );
         assert_eq!(c.chunk_size, 5_242_880);
+        assert_eq!(
+            c.trusted_proxy,
+            TrustedProxy::None,
+            "no forwarding header is believed unless the owner says which proxy sets it"
+        );
+        assert_eq!(c.limits, Limits::default());
+    }
+
+    #[test]
+    fn the_trusted_proxy_is_named_in_any_case() {
+        let c = cfg(&[("TRUSTED_PROXY", "Cloudflare")]).expect("valid");
+        assert_eq!(c.trusted_proxy, TrustedProxy::Cloudflare);
+        let c = cfg(&[("TRUSTED_PROXY", "forwarded")]).expect("valid");
+        assert_eq!(c.trusted_proxy, TrustedProxy::Forwarded);
     }
 
     #[test]
@@ -411,6 +440,11 @@ mod tests {
             ("TIKTOK_CHUNK_SIZE", "ten"),
             ("MAX_UPLOAD_MB", "999999"),
             ("TIKTOK_LOOKUP_POST_IDS", "yes"),
+            ("TRUSTED_PROXY", "everyone"),
+            ("MAX_UNFINISHED_UPLOADS", "0"),
+            ("MAX_UNFINISHED_UPLOAD_MB", "10"),
+            ("DISK_RESERVE_MB", "lots"),
+            ("STALLED_CLIENT_SECS", "0"),
         ] {
             let e = cfg(&[(name, value)]).expect_err(name);
             let line = e.to_string();

@@ -87,6 +87,13 @@ impl Keys {
         out
     }
 
+    /// Signs values for one purpose (cookies that must come back unchanged).
+    pub fn signer(&self, purpose: &str) -> Signer {
+        Signer {
+            key: self.derive(purpose),
+        }
+    }
+
     pub fn sealer(&self, purpose: &str) -> Sealer {
         let key = self.derive(purpose);
         let mut k32 = [0u8; 32];
@@ -113,6 +120,48 @@ fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
         .write(true)
         .create_new(true)
         .open(path)
+}
+
+/// HMAC-SHA256 signatures: a value handed to a browser that Cast can later recognise as its own
+/// without storing anything.
+#[derive(Clone)]
+pub struct Signer {
+    key: [u8; 64],
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Signer(…)")
+    }
+}
+
+impl Signer {
+    fn mac(&self) -> hmac::Hmac<Sha256> {
+        use hmac::digest::KeyInit as _;
+        // A 64-byte key is exactly SHA-256's block size, HMAC's fixed-size key.
+        hmac::Hmac::<Sha256>::new(hmac::digest::generic_array::GenericArray::from_slice(
+            &self.key,
+        ))
+    }
+
+    /// The signature of `value`, as hex.
+    pub fn sign(&self, value: &str) -> String {
+        use hmac::Mac as _;
+        let mut mac = self.mac();
+        mac.update(value.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Whether `signature` (hex) is `value`'s, compared in constant time.
+    pub fn verify(&self, value: &str, signature: &str) -> bool {
+        use hmac::Mac as _;
+        let Ok(bytes) = hex::decode(signature) else {
+            return false;
+        };
+        let mut mac = self.mac();
+        mac.update(value.as_bytes());
+        mac.verify_slice(&bytes).is_ok()
+    }
 }
 
 /// Seals small secrets (TikTok tokens) with XChaCha20-Poly1305; random 24-byte nonces are safe.
@@ -204,6 +253,19 @@ mod tests {
         }
         .sealer("tokens");
         assert!(other.open(&sealed, "access:abc").is_err());
+    }
+
+    #[test]
+    fn a_signature_verifies_only_its_value_under_its_key() {
+        let keys = Keys {
+            master: vec![7; 64],
+        };
+        let signer = keys.signer("cookie");
+        let sig = signer.sign("abc");
+        assert!(signer.verify("abc", &sig));
+        assert!(!signer.verify("abd", &sig));
+        assert!(!signer.verify("abc", "zz"));
+        assert!(!keys.signer("other").verify("abc", &sig));
     }
 
     #[test]

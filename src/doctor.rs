@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::config::{Config, Mode};
+use crate::config::{Config, Mode, TrustedProxy};
 use crate::tiktok::client::SCOPES;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +48,9 @@ pub async fn run(config: &Config) -> Vec<Check> {
         "Scopes to add to the TikTok app: {}",
         SCOPES.replace(',', ", ")
     )));
+    checks.push(trusted_proxy(config));
     checks.push(data_dir(config));
+    checks.push(free_space(config));
     checks.push(database(config).await);
     checks.push(reachable(config).await);
     checks
@@ -85,15 +87,62 @@ fn base_url(config: &Config) -> Vec<Check> {
     }
 }
 
+/// Which header names the client decides whether login throttling can tell guessers apart.
+fn trusted_proxy(config: &Config) -> Check {
+    let loopback = config.listen.ip().is_loopback();
+    match (config.trusted_proxy, loopback) {
+        (TrustedProxy::None, _) => ok(
+            "TRUSTED_PROXY=none: no forwarding header is believed, so everyone behind the tunnel counts as one client for login throttling. Behind Cloudflare Tunnel set TRUSTED_PROXY=cloudflare; behind ngrok, TRUSTED_PROXY=forwarded.",
+        ),
+        (p, false) => fail(format!(
+            "TRUSTED_PROXY={} but LISTEN is {}: anyone who reaches that address directly can forge the header and guess passwords without limit. Listen on 127.0.0.1 behind the tunnel, or set TRUSTED_PROXY=none.",
+            p.name(),
+            config.listen
+        )),
+        (TrustedProxy::Cloudflare, true) => ok(
+            "TRUSTED_PROXY=cloudflare: the client is CF-Connecting-IP, which Cloudflare sets itself. Use this only behind Cloudflare (Tunnel or proxy): ngrok passes a client's own CF-Connecting-IP through.",
+        ),
+        (TrustedProxy::Forwarded, true) => ok(
+            "TRUSTED_PROXY=forwarded: the client is the last X-Forwarded-For entry, the one the proxy (ngrok, nginx, Caddy) appended.",
+        ),
+    }
+}
+
+fn free_space(config: &Config) -> Check {
+    let reserve = config.limits.disk_reserve_bytes;
+    match crate::disk::DiskSpace::default().available(&config.data_dir) {
+        Ok(free) if free < reserve.saturating_add(config.max_upload_bytes) => warn(format!(
+            "Only {} MB are free on DATA_DIR's disk: Cast keeps {} MB spare, so uploads larger than {} MB are refused until space is freed.",
+            free / 1_000_000,
+            reserve / 1_000_000,
+            free.saturating_sub(reserve) / 1_000_000
+        )),
+        Ok(free) => ok(format!(
+            "{} MB free on DATA_DIR's disk (Cast keeps {} MB spare)",
+            free / 1_000_000,
+            reserve / 1_000_000
+        )),
+        Err(e) => warn(format!(
+            "Cannot read the free space on DATA_DIR's disk: {e}"
+        )),
+    }
+}
+
 fn data_dir(config: &Config) -> Check {
     let dir = &config.data_dir;
-    if let Err(e) = std::fs::create_dir_all(dir) {
-        return fail(format!("DATA_DIR {} cannot be created: {e}", dir.display()));
+    if let Err(e) = crate::data_dir::create(dir) {
+        return fail(e.to_string());
     }
-    let probe = dir.join(".doctor-write-test");
-    match std::fs::write(&probe, b"ok").and_then(|_| std::fs::remove_file(&probe)) {
-        Ok(()) => ok(format!("DATA_DIR {} is writable", dir.display())),
-        Err(e) => fail(format!("DATA_DIR {} is not writable: {e}", dir.display())),
+    match crate::data_dir::secure(dir) {
+        Ok(0) => ok(format!(
+            "DATA_DIR {} is writable and private to this user",
+            dir.display()
+        )),
+        Ok(n) => warn(format!(
+            "DATA_DIR {} was readable by other users: {n} files and folders were made private",
+            dir.display()
+        )),
+        Err(e) => fail(e.to_string()),
     }
 }
 
@@ -102,9 +151,7 @@ async fn database(config: &Config) -> Check {
         Ok(p) => p,
         Err(e) => return fail(format!("Database: {e}")),
     };
-    let check: Result<String, _> = sqlx::query_scalar("PRAGMA quick_check")
-        .fetch_one(&pool)
-        .await;
+    let check = crate::db::quick_check(&pool).await;
     let password: Result<Option<String>, _> = crate::owner::password::stored_hash(&pool).await;
     pool.close().await;
     match (check.as_deref(), password) {

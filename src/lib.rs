@@ -4,16 +4,20 @@
 //! adapters (`db`, the TikTok client). `sandbox` is TikTok itself, emulated.
 
 pub mod accounts;
+pub mod backup;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod data_dir;
 pub mod db;
+pub mod disk;
 pub mod doctor;
 pub mod owner;
 pub mod platforms;
 pub mod sandbox;
 pub mod session_store;
+pub mod slow_body;
 pub mod telemetry;
 pub mod tiktok;
 pub mod tus;

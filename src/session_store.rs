@@ -1,4 +1,8 @@
 //! actix-session's `SessionStore` over SQLite, so sessions survive a restart.
+//!
+//! Only the owner's session is ever stored: a state without the owner's mark is not written, so
+//! nothing an anonymous visitor does can grow the table (a visitor's page needs no session:
+//! the login form's CSRF token is a signed cookie, see `web::form_token`).
 
 use std::collections::HashMap;
 
@@ -6,10 +10,32 @@ use actix_session::storage::{
     LoadError, SaveError, SessionKey, SessionStore, UpdateError, generate_session_key,
 };
 use actix_web::cookie::time::Duration;
-use sqlx::SqlitePool;
+use sqlx::{SqliteExecutor, SqlitePool};
 
 use crate::crypto::hash_token;
 use crate::db::now;
+
+/// The key `TypedSession::log_in` sets; its JSON value for the owner.
+const OWNER_KEY: &str = "owner";
+const OWNER_VALUE: &str = "true";
+
+fn is_owners(state: &HashMap<String, String>) -> bool {
+    state.get(OWNER_KEY).map(String::as_str) == Some(OWNER_VALUE)
+}
+
+/// Ends every login (a password reset).
+pub async fn delete_all(db: impl SqliteExecutor<'_>) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM sessions")
+        .execute(db)
+        .await?
+        .rows_affected())
+}
+
+pub async fn count(db: impl SqliteExecutor<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+        .fetch_one(db)
+        .await
+}
 
 #[derive(Clone)]
 pub struct SqliteSessionStore {
@@ -36,6 +62,9 @@ impl SqliteSessionStore {
         state: &HashMap<String, String>,
         ttl: &Duration,
     ) -> anyhow::Result<()> {
+        if !is_owners(state) {
+            return Ok(());
+        }
         let json = serde_json::to_string(state)?;
         sqlx::query(
             "INSERT INTO sessions (key_hash, state, expires_at) VALUES (?, ?, ?)

@@ -8,6 +8,8 @@ use crate::crypto::{self, Sealer};
 use crate::tiktok::pkce::Verifier;
 
 const LIFETIME_SECS: i64 = 600;
+/// Attempts kept at once: a person starts one or two; the oldest go first.
+const MAX_PENDING: i64 = 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum StateError {
@@ -59,6 +61,13 @@ pub async fn issue(
     .bind(sealer.seal(verifier.secret(), &context(&hash)))
     .execute(db)
     .await?;
+    sqlx::query(
+        "DELETE FROM oauth_states WHERE state_hash IN
+             (SELECT state_hash FROM oauth_states ORDER BY expires_at DESC, rowid DESC LIMIT -1 OFFSET ?)",
+    )
+    .bind(MAX_PENDING)
+    .execute(db)
+    .await?;
     Ok(Attempt { state, verifier })
 }
 
@@ -96,6 +105,13 @@ pub async fn consume(
         .and_then(|s| sealer.open(&s, &context(&hash)).ok())
         .and_then(|v| Verifier::parse(&v));
     Ok(verifier.ok_or(StateError::Unknown))
+}
+
+/// How many attempts are waiting for TikTok's answer.
+pub async fn pending(db: &SqlitePool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM oauth_states")
+        .fetch_one(db)
+        .await
 }
 
 /// For tests: makes every state look older than its lifetime.

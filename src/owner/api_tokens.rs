@@ -91,16 +91,58 @@ pub async fn revoke(db: &SqlitePool, name: &str) -> Result<(), TokenError> {
     }
 }
 
-/// True when `token` is a live API token; records its use.
+/// How stale `last_used_at` may get before a request writes it again: a script polling every
+/// second should not write to the database every second.
+const USE_RECORD_EVERY_SECS: i64 = 60;
+
+/// True when `token` is a live API token. Its use is recorded on the side: a request that only
+/// reads must not fail because that write did (a full disk, a busy database).
 pub async fn authenticate(db: &SqlitePool, token: &str) -> Result<bool, OwnerError> {
     if !token.starts_with(PREFIX) || token.len() > 128 {
         return Ok(false);
     }
-    let n = sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?")
-        .bind(crate::db::now())
-        .bind(crypto::hash_token(token))
-        .execute(db)
-        .await?
-        .rows_affected();
-    Ok(n == 1)
+    let hash = crypto::hash_token(token);
+    let row: Option<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT id, last_used_at FROM api_tokens WHERE token_hash = ?")
+            .bind(&hash)
+            .fetch_optional(db)
+            .await?;
+    let Some((id, last_used_at)) = row else {
+        return Ok(false);
+    };
+    let now = crate::db::now();
+    if last_used_at.is_none_or(|t| now - t >= USE_RECORD_EVERY_SECS) {
+        let recorded = sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(id)
+            .execute(db)
+            .await;
+        if let Err(e) = recorded {
+            tracing::warn!(error = %e, "could not record an API token's use; the request goes on");
+        }
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_token_still_works_when_its_use_cannot_be_recorded() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("cast.db");
+        let db = crate::db::connect(&path).await.expect("db");
+        let token = create(&db, "script").await.expect("token");
+        db.close().await;
+        // A read-only database refuses every write, as a full disk does.
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&path)
+            .read_only(true);
+        let ro = SqlitePool::connect_with(options)
+            .await
+            .expect("read-only db");
+        assert!(authenticate(&ro, &token).await.expect("no error"));
+        assert!(!authenticate(&ro, "cast_wrong").await.expect("no error"));
+    }
 }

@@ -1,6 +1,9 @@
 //! The owner: the one person who may use this Cast.
 
 pub mod api_tokens;
+pub mod checker;
+pub mod device;
+pub mod login;
 pub mod password;
 pub mod setup;
 pub mod throttle;

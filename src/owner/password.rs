@@ -1,6 +1,6 @@
 //! The owner's password: argon2-hashed, one row.
 
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+use argon2::password_hash::PasswordHasher as _;
 use sqlx::SqliteExecutor;
 
 use super::OwnerError;
@@ -45,12 +45,47 @@ pub fn hash(password: &NewPassword) -> Result<String, OwnerError> {
 
 /// Blocking, like `hash`.
 pub fn verify(candidate: &str, phc: &str) -> bool {
+    verify_in(&mut Vec::new(), candidate, phc)
+}
+
+/// `verify` with argon2's working memory (about 19 MiB) kept in `memory` between calls, so a
+/// thread that checks password after password reuses one block instead of asking the allocator
+/// for a fresh one each time (glibc kept each freed one: memory grew by a block per check).
+pub fn verify_in(memory: &mut Vec<argon2::Block>, candidate: &str, phc: &str) -> bool {
+    use argon2::{Algorithm, Argon2, Params, PasswordHash, Version};
     if candidate.len() > MAX_LEN {
         return false;
     }
-    argon2::Argon2::default()
-        .verify_password(candidate.as_bytes(), phc)
-        .is_ok()
+    let Ok(hash) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) = (
+        Algorithm::try_from(hash.algorithm.as_str()),
+        Params::try_from(&hash),
+    ) else {
+        return false;
+    };
+    let version = match hash.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(v)) => v,
+        Some(Err(_)) => return false,
+    };
+    let blocks = params.block_count();
+    if memory.len() != blocks {
+        *memory = vec![argon2::Block::default(); blocks];
+    }
+    let mut out = vec![0u8; expected.len()];
+    let computed = Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+        candidate.as_bytes(),
+        salt.as_ref(),
+        &mut out,
+        &mut memory[..],
+    );
+    // `Output`'s equality is constant-time.
+    computed.is_ok() && argon2::password_hash::phc::Output::new(&out).is_ok_and(|o| &o == expected)
 }
 
 pub async fn stored_hash(db: impl SqliteExecutor<'_>) -> Result<Option<String>, OwnerError> {
@@ -77,6 +112,16 @@ pub async fn store(db: impl SqliteExecutor<'_>, phc: &str) -> Result<(), OwnerEr
     Ok(())
 }
 
+/// `cast set-password`: the new hash, every existing login ended, any setup link burned, at once.
+pub async fn reset(db: &sqlx::SqlitePool, phc: &str) -> Result<(), OwnerError> {
+    let mut tx = db.begin().await?;
+    store(&mut *tx, phc).await?;
+    crate::session_store::delete_all(&mut *tx).await?;
+    super::setup::clear(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +139,28 @@ mod tests {
         let phc = hash(&pw).expect("hashes");
         assert!(verify("correct horse", &phc));
         assert!(!verify("wrong horse", &phc));
+        assert!(!verify("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn reused_memory_gives_the_same_answers() {
+        let phc = hash(&NewPassword::parse("correct horse").expect("valid")).expect("hashes");
+        let mut memory = Vec::new();
+        for _ in 0..3 {
+            assert!(verify_in(&mut memory, "correct horse", &phc));
+            assert!(!verify_in(&mut memory, "correct horsf", &phc));
+        }
+        // A hash made elsewhere with other parameters still verifies, and resizes the memory.
+        use argon2::password_hash::PasswordHasher as _;
+        let small = argon2::Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            argon2::Params::new(8 * 1024, 2, 1, None).expect("params"),
+        )
+        .hash_password(b"other one")
+        .expect("hash")
+        .to_string();
+        assert!(verify_in(&mut memory, "other one", &small));
+        assert_eq!(memory.len(), 8 * 1024);
     }
 }

@@ -9,7 +9,7 @@ use crate::crypto;
 /// Each start replaces the previous one, since only its hash is kept.
 pub async fn issue_if_needed(db: &SqlitePool) -> Result<Option<String>, OwnerError> {
     if password::is_set(db).await? {
-        sqlx::query("DELETE FROM setup_token").execute(db).await?;
+        clear(db).await?;
         return Ok(None);
     }
     let token = crypto::random_token(24);
@@ -22,6 +22,12 @@ pub async fn issue_if_needed(db: &SqlitePool) -> Result<Option<String>, OwnerErr
     .execute(db)
     .await?;
     Ok(Some(token))
+}
+
+/// Burns any setup link (a password was set another way).
+pub async fn clear(db: impl sqlx::SqliteExecutor<'_>) -> Result<(), OwnerError> {
+    sqlx::query("DELETE FROM setup_token").execute(db).await?;
+    Ok(())
 }
 
 pub async fn is_valid(db: &SqlitePool, token: &str) -> Result<bool, OwnerError> {

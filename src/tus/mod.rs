@@ -21,6 +21,13 @@
 pub mod store;
 
 use std::collections::HashMap;
+use std::path::Path;
+
+use sqlx::SqlitePool;
+
+use crate::config::Limits;
+use crate::disk::{DiskFull, DiskSpace};
+use crate::slow_body::{BodyError, Stalled};
 
 pub const VERSION: &str = "1.0.0";
 pub const EXTENSIONS: &str = "creation,termination,expiration";
@@ -47,6 +54,18 @@ pub enum TusError {
     PastLength,
     #[error("Another request is writing to this upload right now.")]
     Busy,
+    #[error(
+        "Cast is already holding {max} unfinished uploads, the most it keeps at once. Post or cancel one of them, or wait until an abandoned one expires, then pick the video again."
+    )]
+    TooManyUnfinished { max: u32 },
+    #[error(
+        "Unfinished uploads would take more than {max_mb} MB together, the most Cast keeps at once. Post or cancel one of them, then pick the video again."
+    )]
+    UnfinishedTooLarge { max_mb: u64 },
+    #[error(transparent)]
+    DiskFull(#[from] DiskFull),
+    #[error(transparent)]
+    Stalled(#[from] Stalled),
     #[error("{0}")]
     BadRequest(String),
     #[error("storage error: {0}")]
@@ -81,6 +100,45 @@ pub fn upload_length(header: Option<&str>, max: u64) -> Result<u64, TusError> {
         return Err(TusError::BadRequest("The video is empty.".into()));
     }
     Ok(length)
+}
+
+/// Whether a new upload of `length` bytes may start: within the caps on unfinished uploads (how
+/// many, how many bytes together) and with room left on the disk for it and for what the other
+/// unfinished uploads still have to send, plus the reserve.
+pub async fn admit(
+    db: &SqlitePool,
+    data_dir: &Path,
+    length: u64,
+    limits: &Limits,
+    disk: &DiskSpace,
+) -> Result<(), TusError> {
+    let open = store::unfinished(db).await?;
+    if open.count >= u64::from(limits.max_unfinished_uploads) {
+        return Err(TusError::TooManyUnfinished {
+            max: limits.max_unfinished_uploads,
+        });
+    }
+    if open.declared.saturating_add(length) > limits.max_unfinished_bytes {
+        return Err(TusError::UnfinishedTooLarge {
+            max_mb: limits.max_unfinished_bytes / 1_000_000,
+        });
+    }
+    disk.ensure_room(
+        &store::dir(data_dir),
+        length.saturating_add(open.missing),
+        limits.disk_reserve_bytes,
+    )?;
+    Ok(())
+}
+
+/// A PATCH body stopping halfway is the client's problem to resume; a stalled one was cut off.
+impl<E: std::fmt::Display> From<BodyError<E>> for TusError {
+    fn from(e: BodyError<E>) -> Self {
+        match e {
+            BodyError::Stalled(s) => Self::Stalled(s),
+            BodyError::Read(e) => Self::BadRequest(format!("the upload was interrupted: {e}")),
+        }
+    }
 }
 
 /// The PATCH preconditions that need no storage: the body type, and where the client says it is.

@@ -33,6 +33,33 @@ pub struct TusUpload {
     pub completed_at: Option<i64>,
 }
 
+/// What the unfinished uploads hold between them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unfinished {
+    pub count: u64,
+    /// Bytes declared (`Upload-Length`) by all of them.
+    pub declared: u64,
+    /// Bytes they have yet to receive: disk they will still take.
+    pub missing: u64,
+}
+
+/// Unexpired uploads not yet posted (a complete one still holds its file until it is).
+pub async fn unfinished(db: &SqlitePool) -> Result<Unfinished, TusError> {
+    let (count, declared, missing): (i64, i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(length), 0), COALESCE(SUM(length - received), 0)
+         FROM tus_uploads WHERE expires_at > ?",
+    )
+    .bind(now())
+    .fetch_one(db)
+    .await?;
+    let n = |v: i64| u64::try_from(v).unwrap_or(0);
+    Ok(Unfinished {
+        count: n(count),
+        declared: n(declared),
+        missing: n(missing),
+    })
+}
+
 /// A whole upload, ready to become a job.
 #[derive(Debug, Clone)]
 pub struct FinishedUpload {
@@ -176,7 +203,7 @@ pub async fn append<S, E>(
 ) -> Result<TusUpload, TusError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
-    E: std::fmt::Display,
+    E: Into<TusError>,
 {
     let _guard = writers.claim(id)?;
     let upload = get(db, id).await?;
@@ -204,9 +231,7 @@ where
         let bytes = match chunk {
             Ok(bytes) => bytes,
             Err(e) => {
-                failure = Some(TusError::BadRequest(format!(
-                    "the upload was interrupted: {e}"
-                )));
+                failure = Some(e.into());
                 break;
             }
         };
@@ -315,6 +340,25 @@ pub async fn take(
         size: length as u64,
         metadata: metadata_of(&metadata),
     }))
+}
+
+/// Deletes the rows of uploads whose bytes are gone (a database restored without its `tus/`
+/// folder): nobody could finish them. Returns how many went.
+pub async fn forget_missing_files(db: &SqlitePool, data_dir: &Path) -> Result<usize, TusError> {
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM tus_uploads")
+        .fetch_all(db)
+        .await?;
+    let mut forgotten = 0;
+    for id in ids {
+        if check_id(&id).is_ok() && !tokio::fs::try_exists(file(data_dir, &id)).await? {
+            sqlx::query("DELETE FROM tus_uploads WHERE id = ?")
+                .bind(&id)
+                .execute(db)
+                .await?;
+            forgotten += 1;
+        }
+    }
+    Ok(forgotten)
 }
 
 /// Deletes uploads past their lifetime (abandoned halfway, or finished but never posted) and

@@ -49,6 +49,9 @@ pub enum UploadError {
     Rejected(Vec<Problem>),
     #[error("No upload has that id.")]
     NotFound,
+    /// A page cursor (`before=`) that names no upload.
+    #[error("{0}")]
+    UnknownCursor(String),
     /// The job is not in a state that allows this (e.g. cancelling a published post).
     #[error("{message}")]
     Conflict { code: &'static str, message: String },

@@ -187,6 +187,15 @@ impl Uploads {
         limit: u32,
         before: Option<&str>,
     ) -> Result<Vec<UploadView>, UploadError> {
+        if let Some(before) = before {
+            let known = !before.is_empty() && repository::find(&self.db, before).await?.is_some();
+            if !known {
+                return Err(UploadError::UnknownCursor(format!(
+                    "before='{}' names no upload: pass the `next_before` of the previous page, or leave it out for the newest uploads.",
+                    before.chars().take(64).collect::<String>()
+                )));
+            }
+        }
         let jobs = repository::list(&self.db, limit.clamp(1, 100), before).await?;
         Ok(jobs.iter().map(UploadView::from).collect())
     }

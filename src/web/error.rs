@@ -28,6 +28,12 @@ pub enum AppError {
     },
     #[error("{message}")]
     PayloadTooLarge { message: String },
+    /// The disk is (nearly) full: nothing new is accepted, what was accepted is kept.
+    #[error("{0}")]
+    DiskFull(String),
+    /// The client sent its request too slowly and was cut off.
+    #[error("{0}")]
+    TooSlow(String),
     /// A TikTok (or sandbox) failure the user should read, e.g. "TikTok says: …".
     #[error("{message}")]
     Upstream { code: String, message: String },
@@ -63,6 +69,8 @@ impl AppError {
             | Self::Conflict { code, .. } => code,
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::PayloadTooLarge { .. } => "too_large",
+            Self::DiskFull(_) => "disk_full",
+            Self::TooSlow(_) => "too_slow",
             Self::Upstream { code, .. } => code.as_str(),
             Self::Internal(_) => "internal",
         }
@@ -71,13 +79,32 @@ impl AppError {
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
+        if crate::disk::is_db_full(&e) {
+            tracing::warn!(error = %e, "the disk is full: a write was refused");
+            return Self::DiskFull(crate::disk::FULL_WHILE_WRITING.into());
+        }
         Self::Internal(e.into())
+    }
+}
+
+impl From<crate::disk::DiskFull> for AppError {
+    fn from(e: crate::disk::DiskFull) -> Self {
+        Self::DiskFull(e.to_string())
+    }
+}
+
+impl From<crate::slow_body::Stalled> for AppError {
+    fn from(e: crate::slow_body::Stalled) -> Self {
+        Self::TooSlow(e.to_string())
     }
 }
 
 impl From<crate::owner::OwnerError> for AppError {
     fn from(e: crate::owner::OwnerError) -> Self {
-        Self::Internal(e.into())
+        match e {
+            crate::owner::OwnerError::Db(db) => db.into(),
+            other => Self::Internal(other.into()),
+        }
     }
 }
 
@@ -92,7 +119,8 @@ impl From<crate::accounts::AccountError> for AppError {
                 message: e.to_string(),
             },
             E::TikTok(t) => t.into(),
-            E::Db(_) | E::Crypto(_) => Self::Internal(e.into()),
+            E::Db(db) => db.into(),
+            E::Crypto(_) => Self::Internal(e.into()),
         }
     }
 }
@@ -122,10 +150,14 @@ impl From<crate::uploads::UploadError> for AppError {
                 message: e.to_string(),
             },
             E::Spool(SpoolError::Empty) => Self::unprocessable("empty_video", e.to_string()),
-            E::Account(a) => a.into(),
-            E::Spool(SpoolError::Io(_)) | E::Db(_) | E::Corrupt(_) | E::Probe(_) => {
-                Self::Internal(e.into())
+            E::Spool(SpoolError::Io(ref io)) if crate::disk::is_full(io) => {
+                tracing::warn!(error = %e, "the disk is full: a video was refused");
+                Self::DiskFull(crate::disk::FULL_WHILE_WRITING.into())
             }
+            E::Db(db) => db.into(),
+            E::UnknownCursor(_) => Self::bad_request("unknown_before", e.to_string()),
+            E::Account(a) => a.into(),
+            E::Spool(SpoolError::Io(_)) | E::Corrupt(_) | E::Probe(_) => Self::Internal(e.into()),
         }
     }
 }
@@ -153,6 +185,8 @@ impl ResponseError for AppError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::DiskFull(_) => StatusCode::INSUFFICIENT_STORAGE,
+            Self::TooSlow(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Upstream { .. } => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

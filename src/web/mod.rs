@@ -3,14 +3,18 @@
 pub mod assets;
 pub mod client_ip;
 pub mod error;
+pub mod form_token;
 pub mod handlers;
 pub mod middleware;
+pub mod redirect;
+pub mod request_span;
 pub mod routes;
 pub mod session;
 pub mod state;
 pub mod templates;
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{CookieContentSecurity, PersistentSession};
@@ -24,7 +28,11 @@ use crate::accounts::Accounts;
 use crate::clock::Clock;
 use crate::config::{Config, Mode};
 use crate::crypto::{CryptoError, Keys};
+use crate::data_dir::{DataDirError, DataDirLock};
 use crate::db::{self, DbError};
+use crate::disk::DiskSpace;
+use crate::owner::device::Devices;
+use crate::owner::login::Login;
 use crate::owner::{OwnerError, setup};
 use crate::sandbox::Sandbox;
 use crate::session_store::SqliteSessionStore;
@@ -33,11 +41,8 @@ use state::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("DATA_DIR: cannot create or use {path}: {source} (for example DATA_DIR=./data)")]
-    DataDir {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
     #[error(
         "LISTEN: cannot listen on {addr}: {source} (is another program using it? for example LISTEN=127.0.0.1:3001)"
     )]
@@ -71,6 +76,8 @@ pub struct Application {
     state: web::Data<AppState>,
     setup_token: Option<String>,
     runtime: Runtime,
+    /// Held for as long as the app runs: no second Cast can start on this data folder.
+    _lock: DataDirLock,
 }
 
 impl Application {
@@ -79,7 +86,11 @@ impl Application {
     }
 
     pub async fn build_with(mut config: Config, runtime: Runtime) -> Result<Self, StartError> {
-        prepare_data_dir(&config)?;
+        // The lock comes before anything that touches the folder's contents: a second Cast must
+        // not release the first one's job leases or delete its uploads in progress.
+        crate::data_dir::create(&config.data_dir)?;
+        let lock = DataDirLock::acquire(&config.data_dir)?;
+        crate::data_dir::secure(&config.data_dir)?;
         let listener = TcpListener::bind(config.listen).map_err(|source| StartError::Bind {
             addr: config.listen.to_string(),
             source,
@@ -124,12 +135,20 @@ impl Application {
             upload_settings,
             runtime.clock.clone(),
         );
+        let login = Arc::new(Login::new(
+            Devices::new(keys.signer("known-browser")),
+            runtime.clock.clone(),
+        ));
+        let form_tokens = form_token::FormTokens::new(keys.signer("visitor-form"), secure);
+        let stalled_client = config.limits.stalled_client;
         let state = web::Data::new(AppState {
             config,
             clock: runtime.clock.clone(),
             db: db.clone(),
             keys,
-            throttle: Default::default(),
+            login,
+            form_tokens,
+            disk: DiskSpace::default(),
             accounts,
             uploads,
         });
@@ -165,8 +184,11 @@ impl Application {
                 .wrap(session)
                 .wrap(from_fn(middleware::errors::render))
                 .wrap(middleware::headers::security_headers())
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<request_span::PathOnly>::new())
         })
+        // A client must send its request head within this (10 s at most: a head is a few
+        // hundred bytes), or the connection is closed; bodies are held to a pace by `slow_body`.
+        .client_request_timeout(stalled_client.min(std::time::Duration::from_secs(10)))
         .listen(listener)
         .map_err(StartError::Server)?
         .shutdown_timeout(10)
@@ -177,7 +199,18 @@ impl Application {
             state,
             setup_token,
             runtime,
+            _lock: lock,
         })
+    }
+
+    /// Password checks and the login throttle (tests read how many checks ran at once).
+    pub fn login(&self) -> Arc<Login> {
+        self.state.login.clone()
+    }
+
+    /// The free-space figure Cast judges uploads by; a test sets it to fill the disk.
+    pub fn disk_space(&self) -> &DiskSpace {
+        &self.state.disk
     }
 
     /// The clock the app reads (a test's manual clock, or the system's).
@@ -256,17 +289,4 @@ async fn housekeeping(db: sqlx::SqlitePool, data_dir: std::path::PathBuf) {
             Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
         }
     }
-}
-
-fn prepare_data_dir(config: &Config) -> Result<(), StartError> {
-    let err = |source| StartError::DataDir {
-        path: config.data_dir.display().to_string(),
-        source,
-    };
-    std::fs::create_dir_all(&config.data_dir).map_err(err)?;
-    // Fail now, with the path in the message, rather than on the first upload.
-    let probe = config.data_dir.join(".write-test");
-    std::fs::write(&probe, b"ok").map_err(err)?;
-    std::fs::remove_file(&probe).map_err(err)?;
-    Ok(())
 }

@@ -1,4 +1,7 @@
 //! The web session with named accessors, so no handler touches string keys.
+//!
+//! Only the owner has a session: nothing here writes to a visitor's (empty) session, so a
+//! visitor causes no stored state (see `session_store`).
 
 use actix_session::{Session, SessionExt as _};
 use actix_web::dev::Payload;
@@ -34,10 +37,14 @@ impl TypedSession {
         self.0.purge();
     }
 
-    /// The session's CSRF token, made on first use.
+    /// The owner's CSRF token (made at login); empty for a visitor, whose forms (login, setup)
+    /// carry the signed form cookie's token instead.
     pub fn csrf_token(&self) -> String {
         if let Ok(Some(t)) = self.0.get::<String>(CSRF) {
             return t;
+        }
+        if !self.is_owner() {
+            return String::new();
         }
         let t = crypto::random_token(32);
         // A failed insert only means the next request gets a fresh token.
@@ -52,14 +59,18 @@ impl TypedSession {
         }
     }
 
-    /// A stable random id for this login, to bind things like OAuth `state` to it.
-    pub fn id(&self) -> String {
+    /// A stable random id for the owner's login, to bind things like OAuth `state` to it;
+    /// `None` for a visitor.
+    pub fn id(&self) -> Option<String> {
         if let Ok(Some(id)) = self.0.get::<String>(SESSION_ID) {
-            return id;
+            return Some(id);
+        }
+        if !self.is_owner() {
+            return None;
         }
         let id = crypto::random_token(16);
         let _ = self.0.insert(SESSION_ID, &id);
-        id
+        Some(id)
     }
 }
 
@@ -77,10 +88,14 @@ const FLASH: &str = "flash";
 impl TypedSession {
     /// A one-time message for the next page (Post/Redirect/Get).
     pub fn flash(&self, kind: &str, message: &str) {
-        let _ = self.0.insert(FLASH, (kind, message));
+        if self.is_owner() {
+            let _ = self.0.insert(FLASH, (kind, message));
+        }
     }
 
     pub fn take_flash(&self) -> Option<(String, String)> {
+        // `remove` marks the session changed even when nothing was there: look first.
+        self.0.get::<(String, String)>(FLASH).ok().flatten()?;
         self.0
             .remove_as::<(String, String)>(FLASH)
             .and_then(Result::ok)

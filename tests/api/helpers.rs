@@ -16,13 +16,18 @@ pub struct TestApp {
     pub db: sqlx::SqlitePool,
     pub data_dir: Arc<tempfile::TempDir>,
     pub accounts: cast::accounts::Accounts,
-    /// The upload queue; a manual app's worker runs only when the test steps it.
+    /// The upload queue: with `Runtime::manual_worker` the test steps it (`try_execute_job`).
     pub uploads: cast::uploads::Uploads,
-    /// The clock Cast and its sandbox read; a manual app's only moves when the test moves it.
-    pub clock: Clock,
-    runtime: Runtime,
+    /// Password checks and the login throttle.
+    pub login_checks: Arc<cast::owner::login::Login>,
+    /// The free-space figure Cast judges uploads by: a test sets it to fill the disk.
+    pub disk: cast::disk::DiskSpace,
+    pub clock: cast::clock::Clock,
     env: HashMap<String, String>,
     handle: actix_web::dev::ServerHandle,
+    /// The running app; awaited on stop, so its data-folder lock is released before a restart.
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    runtime: Runtime,
 }
 
 /// A client that keeps cookies like a browser and shows redirects instead of following them.
@@ -44,7 +49,7 @@ pub async fn spawn_app() -> TestApp {
 /// Tests that are not about a post id's form or delay get the documented form at once
 /// (`list`, 0 ms); those that are set `CAST_SANDBOX_POST_ID_FORM` / `_AFTER_MS` themselves.
 pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
-    spawn(settings, Runtime::default()).await
+    spawn_app_on(settings, Runtime::default()).await
 }
 
 /// Cast on a manual clock with a manual worker: the test moves time (`clock.advance`) and
@@ -54,11 +59,21 @@ pub async fn spawn_manual_app_with(settings: &[(&str, &str)]) -> TestApp {
         clock: Clock::manual_now(),
         manual_worker: true,
     };
-    spawn(settings, runtime).await
+    spawn_app_on(settings, runtime).await
 }
 
-async fn spawn(settings: &[(&str, &str)], runtime: Runtime) -> TestApp {
+/// Like `spawn_app_with`, with the clock (and worker mode) the test chooses.
+pub async fn spawn_app_on(settings: &[(&str, &str)], runtime: Runtime) -> TestApp {
     let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+    spawn_app_in(dir, settings, runtime).await
+}
+
+/// Starts Cast on an existing data folder.
+pub async fn spawn_app_in(
+    dir: Arc<tempfile::TempDir>,
+    settings: &[(&str, &str)],
+    runtime: Runtime,
+) -> TestApp {
     let mut env: HashMap<String, String> = HashMap::new();
     env.insert("LISTEN".into(), "127.0.0.1:0".into());
     env.insert("CAST_SANDBOX_PROCESSING_MS".into(), "200".into());
@@ -68,6 +83,17 @@ async fn spawn(settings: &[(&str, &str)], runtime: Runtime) -> TestApp {
         env.insert(k.to_string(), v.to_string());
     }
     start(dir, env, browser_client(), runtime).await
+}
+
+/// The settings a test app runs with, as a `Config` for the data folder `dir`.
+pub fn test_config(dir: &Path, settings: &[(&str, &str)]) -> Config {
+    let mut env: HashMap<String, String> = HashMap::new();
+    env.insert("LISTEN".into(), "127.0.0.1:0".into());
+    for (k, v) in settings {
+        env.insert(k.to_string(), v.to_string());
+    }
+    env.insert("DATA_DIR".into(), dir.display().to_string());
+    Config::from_source(&env).expect("test settings are valid")
 }
 
 async fn start(
@@ -87,8 +113,11 @@ async fn start(
     let db = app.db().clone();
     let accounts = app.accounts().clone();
     let uploads = app.uploads().clone();
+    let login = app.login();
+    let disk = app.disk_space().clone();
+    let clock = app.clock().clone();
     let handle = app.handle();
-    tokio::spawn(app.run_until_stopped());
+    let task = tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         client,
@@ -97,10 +126,13 @@ async fn start(
         data_dir: dir,
         accounts,
         uploads,
-        clock: runtime.clock.clone(),
-        runtime,
+        login_checks: login,
+        disk,
+        clock,
         env,
         handle,
+        task,
+        runtime,
     }
 }
 
@@ -122,17 +154,19 @@ impl TestApp {
     /// Stops Cast and starts it again on the same data folder, keeping this client's cookies
     /// (and a manual app's clock, which goes on from where it was).
     pub async fn restart(self) -> TestApp {
-        self.handle.stop(true).await;
-        self.db.close().await;
         let mut env = self.env.clone();
         env.remove("DATA_DIR");
-        start(
-            self.data_dir.clone(),
-            env,
-            self.client.clone(),
-            self.runtime.clone(),
-        )
-        .await
+        let (client, runtime) = (self.client.clone(), self.runtime.clone());
+        let dir = self.stop().await;
+        start(dir, env, client, runtime).await
+    }
+
+    /// Stops Cast and waits until it has let go of its data folder, which it returns.
+    pub async fn stop(self) -> Arc<tempfile::TempDir> {
+        self.handle.stop(true).await;
+        let _ = self.task.await;
+        self.db.close().await;
+        self.data_dir
     }
 
     /// Moves a manual app's clock (Cast's and its sandbox's) forward.

@@ -2,6 +2,7 @@
 
 mod helpers;
 mod history;
+mod limits;
 
 mod auth;
 mod browser;
@@ -9,6 +10,9 @@ mod config_errors;
 mod connect;
 mod connect_pkce;
 mod exactly_once;
+mod data_safety;
+mod login_attacks;
+mod process;
 mod sandbox_consent;
 mod sandbox_creator;
 mod sandbox_faults;
@@ -35,3 +39,4 @@ mod youtube_sandbox_faults;
 mod youtube_sandbox_oauth;
 mod youtube_sandbox_processing;
 mod youtube_sandbox_upload;
+mod visitors;

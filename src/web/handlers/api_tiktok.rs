@@ -11,10 +11,10 @@ use crate::web::session::TypedSession;
 use crate::web::state::AppState;
 
 /// Who started an OAuth attempt: this login's session, or scripts holding an API token.
-fn binding(req: &HttpRequest, session: &TypedSession) -> String {
+fn binding(req: &HttpRequest, session: &TypedSession) -> Result<String, AppError> {
     match req.extensions().get::<Auth>() {
-        Some(Auth::ApiToken) => "api".to_string(),
-        _ => session.id(),
+        Some(Auth::ApiToken) => Ok("api".to_string()),
+        _ => session.id().ok_or(AppError::Unauthenticated),
     }
 }
 
@@ -39,7 +39,7 @@ pub async fn auth_url_show(
 ) -> Result<HttpResponse, AppError> {
     let start = state
         .accounts
-        .start_connect(&binding(&req, &session))
+        .start_connect(&binding(&req, &session)?)
         .await?;
     // The PKCE verifier stays on the server with the state; only its challenge is in the URL.
     Ok(HttpResponse::Ok().json(serde_json::json!({"url": start.url, "state": start.state})))
@@ -60,7 +60,7 @@ pub async fn login_submit(
     body: web::Json<LoginBody>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
-    let verifier = check_state(&state, body.state.as_deref(), &binding(&req, &session)).await?;
+    let verifier = check_state(&state, body.state.as_deref(), &binding(&req, &session)?).await?;
     if let Some(error) = body.error.as_deref() {
         return Err(refusal(error, body.error_description.as_deref()));
     }

@@ -2,9 +2,12 @@
 //! Each handler parses its input, calls one `Uploads` function, and renders the result.
 
 use actix_multipart::{Field, Multipart, MultipartError};
+use actix_web::error::PayloadError;
 use actix_web::{HttpMessage as _, HttpRequest, HttpResponse, web};
-use futures_util::TryStreamExt as _;
+use futures_util::{StreamExt as _, TryStreamExt as _};
 use serde::Deserialize;
+
+use crate::slow_body::{BodyError, SlowBodyGuard};
 
 use crate::uploads::post::RawPost;
 use crate::uploads::spool::{self, SpooledFile};
@@ -17,11 +20,46 @@ const TEXT_FIELD_LIMIT: usize = 16 * 1024;
 const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 
 fn multipart_error(e: MultipartError) -> AppError {
+    if let MultipartError::Payload(PayloadError::Io(io)) = &e
+        && io.kind() == std::io::ErrorKind::TimedOut
+    {
+        return AppError::TooSlow(io.to_string());
+    }
     // MultipartError is !Send: keep only its words.
     AppError::bad_request(
         "bad_multipart",
         format!("The upload could not be read: {e}"),
     )
+}
+
+/// The request body, cut off if it stalls; multipart reads it as a plain payload stream.
+fn guarded(state: &AppState, req: &HttpRequest, payload: web::Payload) -> Multipart {
+    let body = SlowBodyGuard::new(payload, state.config.limits.stalled_client).map(|chunk| {
+        chunk.map_err(|e| match e {
+            BodyError::Stalled(s) => {
+                PayloadError::Io(std::io::Error::new(std::io::ErrorKind::TimedOut, s))
+            }
+            BodyError::Read(e) => e,
+        })
+    });
+    Multipart::new(req.headers(), body)
+}
+
+/// Refuses before reading a byte when the video announced cannot fit beside the disk's reserve
+/// (without a `Content-Length`, at least the reserve must be free).
+fn ensure_room(state: &AppState, req: &HttpRequest) -> Result<(), AppError> {
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    state.disk.ensure_room(
+        &state.uploads.settings().spool_dir,
+        declared,
+        state.config.limits.disk_reserve_bytes,
+    )?;
+    Ok(())
 }
 
 fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
@@ -64,7 +102,7 @@ fn rejection(req: &HttpRequest, problems: &[Problem]) -> HttpResponse {
 pub async fn upload_create(
     req: HttpRequest,
     state: web::Data<AppState>,
-    mut payload: Multipart,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let key = idempotency_key(&req)?;
     if let Some(k) = &key {
@@ -73,6 +111,8 @@ pub async fn upload_create(
             return Ok(upload_json(actix_web::http::StatusCode::OK, &view));
         }
     }
+    ensure_room(&state, &req)?;
+    let mut payload = guarded(&state, &req, payload);
     let (raw, file) = read_form(&state.uploads, &mut payload).await?;
     let Some(file) = file else {
         return Ok(rejection(

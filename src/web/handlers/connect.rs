@@ -14,7 +14,8 @@ pub async fn connect_start(
     state: web::Data<AppState>,
     session: TypedSession,
 ) -> Result<HttpResponse, AppError> {
-    let start = state.accounts.start_connect(&session.id()).await?;
+    let binding = session.id().ok_or(AppError::Unauthenticated)?;
+    let start = state.accounts.start_connect(&binding).await?;
     Ok(see_other(&start.url))
 }
 
@@ -26,14 +27,20 @@ pub struct CallbackQuery {
     error_description: Option<String>,
 }
 
-/// Public (TikTok redirects here), but the `state` only matches the login that started the attempt.
+/// Public (TikTok redirects here), but the `state` only matches the login that started the
+/// attempt. A visitor has no login, so nothing matches and nothing is stored for them.
 pub async fn connect_callback(
     state: web::Data<AppState>,
     session: TypedSession,
     query: web::Query<CallbackQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
-    let verifier = check_state(&state, q.state.as_deref(), &session.id()).await?;
+    let verifier = check_state(
+        &state,
+        q.state.as_deref(),
+        &session.id().unwrap_or_default(),
+    )
+    .await?;
     if let Some(error) = q.error.as_deref() {
         return Err(refusal(error, q.error_description.as_deref()));
     }
@@ -72,6 +79,11 @@ pub async fn check_state(
                 StateError::Unknown => "state_unknown",
                 StateError::Expired => "state_expired",
             };
+            // The owner debugging a connect needs this line; the state itself never goes in it.
+            tracing::warn!(
+                code,
+                "TikTok sign-in refused: its state does not match this login"
+            );
             AppError::bad_request(code, e.to_string())
         })
 }

@@ -27,14 +27,9 @@ pub fn layout(state: &AppState, session: &TypedSession) -> Layout {
     )
 }
 
-/// Only same-site paths may be redirect targets, so a crafted `next` cannot send the owner elsewhere.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_string()
-        }
-        _ => "/".to_string(),
-    }
+/// The frame for a page a visitor fills in (login, setup), with the form cookie's token.
+pub fn visitor_layout(state: &AppState, token: &str) -> Layout {
+    Layout::new(state.config.mode.is_sandbox(), false, token.to_string())
 }
 
 pub fn see_other(location: &str) -> actix_web::HttpResponse {

@@ -133,6 +133,29 @@ fn raw_post(f: &PostForm) -> Result<RawPost, Problem> {
     })
 }
 
+/// The browser's UTC offset in minutes (east positive), as the posting screen sends it.
+/// Real offsets run from -12:00 to +14:00; anything outside ±18:00 (what `time` accepts), or not
+/// a number, means the page could not tell the time zone: scheduling in UTC instead would post
+/// at the wrong hour without a word.
+fn parse_offset(offset_min: Option<&str>) -> Result<time::UtcOffset, Problem> {
+    let bad = |shown: &str| {
+        Problem::new(
+            "invalid_tz_offset",
+            format!(
+                "Cast could not tell your time zone (tz_offset_min '{shown}' is not an offset in minutes between -1080 and 1080), so it cannot schedule the post. Reload the page and choose the time again."
+            ),
+        )
+    };
+    let raw = offset_min.map(str::trim).unwrap_or_default();
+    let shown: String = raw.chars().take(24).collect();
+    let minutes: i64 = raw.parse().map_err(|_| bad(&shown))?;
+    if minutes.abs() > 18 * 60 {
+        return Err(bad(&shown));
+    }
+    let seconds = i32::try_from(minutes * 60).map_err(|_| bad(&shown))?;
+    time::UtcOffset::from_whole_seconds(seconds).map_err(|_| bad(&shown))
+}
+
 /// `2026-12-01T18:30` typed in the owner's time zone (offset from the browser) → RFC 3339 UTC.
 fn local_to_rfc3339(local: Option<&str>, offset_min: Option<&str>) -> Result<String, Problem> {
     let bad = || Problem::new("invalid_publish_at", "Choose the date and time to publish.");
@@ -143,11 +166,7 @@ fn local_to_rfc3339(local: Option<&str>, offset_min: Option<&str>) -> Result<Str
     let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
     let at = time::PrimitiveDateTime::parse(local.get(..16).unwrap_or(local), &fmt)
         .map_err(|_| bad())?;
-    let offset: i32 = offset_min
-        .and_then(|o| o.trim().parse().ok())
-        .filter(|o: &i32| o.abs() <= 18 * 60)
-        .unwrap_or(0);
-    let offset = time::UtcOffset::from_whole_seconds(offset * 60).map_err(|_| bad())?;
+    let offset = parse_offset(offset_min)?;
     at.assume_offset(offset)
         .to_offset(time::UtcOffset::UTC)
         .format(&time::format_description::well_known::Rfc3339)
@@ -264,7 +283,24 @@ mod tests {
             local_to_rfc3339(Some("2026-12-01T18:30"), Some("-300")).expect("valid"),
             "2026-12-01T23:30:00Z"
         );
-        assert!(local_to_rfc3339(Some("tomorrow"), None).is_err());
-        assert!(local_to_rfc3339(None, None).is_err());
+        assert!(local_to_rfc3339(Some("tomorrow"), Some("0")).is_err());
+        assert!(local_to_rfc3339(None, Some("0")).is_err());
+    }
+
+    #[test]
+    fn a_bad_time_zone_offset_is_a_problem_not_utc() {
+        for bad in [
+            None,
+            Some(""),
+            Some("abc"),
+            Some("-2147483648"),
+            Some("1081"),
+            Some("99999999999999999999"),
+        ] {
+            let p = local_to_rfc3339(Some("2026-12-01T18:30"), bad).expect_err("refused");
+            assert_eq!(p.code, "invalid_tz_offset", "{bad:?}");
+            assert!(p.message.contains("time zone"));
+        }
+        assert!(local_to_rfc3339(Some("2026-12-01T18:30"), Some("840")).is_ok());
     }
 }

@@ -1,11 +1,11 @@
 //! The one-time setup link: choose the owner password.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::owner::{password, setup};
 use crate::web::error::AppError;
-use crate::web::handlers::{layout, see_other};
+use crate::web::handlers::{see_other, visitor_layout};
 use crate::web::session::TypedSession;
 use crate::web::state::AppState;
 use crate::web::templates::SetupPage;
@@ -17,20 +17,37 @@ pub struct SetupQuery {
     token: Option<String>,
 }
 
+/// The setup page, and the form cookie its form needs when the visitor has none yet.
+fn page(
+    req: &HttpRequest,
+    state: &AppState,
+    status: actix_web::http::StatusCode,
+    token: String,
+    error: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let visitor = state.form_tokens.for_visitor(req);
+    let page = SetupPage {
+        layout: visitor_layout(state, &visitor.token),
+        token,
+        error,
+    };
+    let mut res = HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(askama::Template::render(&page)?);
+    visitor.attach(&mut res);
+    Ok(res)
+}
+
 pub async fn setup_show(
+    req: HttpRequest,
     state: web::Data<AppState>,
-    session: TypedSession,
     query: web::Query<SetupQuery>,
-) -> Result<SetupPage, AppError> {
+) -> Result<HttpResponse, AppError> {
     let token = query.into_inner().token.unwrap_or_default();
     if !setup::is_valid(&state.db, &token).await? {
         return Err(AppError::Forbidden(USED.into()));
     }
-    Ok(SetupPage {
-        layout: layout(&state, &session),
-        token,
-        error: None,
-    })
+    page(&req, &state, actix_web::http::StatusCode::OK, token, None)
 }
 
 #[derive(Deserialize)]
@@ -41,6 +58,7 @@ pub struct SetupForm {
 }
 
 pub async fn setup_submit(
+    req: HttpRequest,
     state: web::Data<AppState>,
     session: TypedSession,
     form: web::Form<SetupForm>,
@@ -55,14 +73,13 @@ pub async fn setup_submit(
         password::NewPassword::parse(&form.password).err()
     };
     if let Some(error) = problem {
-        let page = SetupPage {
-            layout: layout(&state, &session),
-            token: form.token,
-            error: Some(error),
-        };
-        return Ok(HttpResponse::UnprocessableEntity()
-            .content_type("text/html; charset=utf-8")
-            .body(askama::Template::render(&page)?));
+        return page(
+            &req,
+            &state,
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            form.token,
+            Some(error),
+        );
     }
     let new = password::NewPassword::parse(&form.password)
         .map_err(|e| AppError::unprocessable("password", e))?;

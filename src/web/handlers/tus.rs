@@ -4,6 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use crate::slow_body::SlowBodyGuard;
 use crate::tus::store::{self, TusUpload};
 use crate::tus::{self as domain, EXTENSIONS, TusError, VERSION};
 use crate::web::state::AppState;
@@ -28,12 +29,24 @@ fn refuse(e: TusError) -> HttpResponse {
         TusError::PastLength | TusError::BadRequest(_) => StatusCode::BAD_REQUEST,
         // tus clients retry on 423 after asking for the offset again.
         TusError::Busy => StatusCode::LOCKED,
+        TusError::TooManyUnfinished { .. } => StatusCode::TOO_MANY_REQUESTS,
+        TusError::UnfinishedTooLarge { .. } | TusError::DiskFull(_) => {
+            StatusCode::INSUFFICIENT_STORAGE
+        }
+        TusError::Stalled(_) => StatusCode::REQUEST_TIMEOUT,
+        TusError::Io(e) if crate::disk::is_full(e) => StatusCode::INSUFFICIENT_STORAGE,
+        TusError::Db(e) if crate::disk::is_db_full(e) => StatusCode::INSUFFICIENT_STORAGE,
         TusError::Io(_) | TusError::Db(_) => {
             tracing::error!(error = %e, "tus upload failed");
             StatusCode::INTERNAL_SERVER_ERROR
         }
     };
-    let message = if status.is_server_error() {
+    let message = if status == StatusCode::INSUFFICIENT_STORAGE
+        && matches!(e, TusError::Io(_) | TusError::Db(_))
+    {
+        tracing::warn!(error = %e, "the disk is full: an upload was refused");
+        crate::disk::FULL_WHILE_WRITING.to_string()
+    } else if status.is_server_error() && status != StatusCode::INSUFFICIENT_STORAGE {
         "Cast could not store the upload.".to_string()
     } else {
         e.to_string()
@@ -85,6 +98,14 @@ pub async fn tus_create(req: HttpRequest, state: web::Data<AppState>) -> HttpRes
         let length =
             domain::upload_length(header(&req, "Upload-Length"), state.config.max_upload_bytes)?;
         let metadata = domain::parse_metadata(header(&req, "Upload-Metadata").unwrap_or_default())?;
+        domain::admit(
+            &state.db,
+            &state.config.data_dir,
+            length,
+            &state.config.limits,
+            &state.disk,
+        )
+        .await?;
         store::create(
             &state.db,
             &state.config.data_dir,
@@ -137,7 +158,7 @@ pub async fn tus_patch(
             &writers,
             &path,
             offset,
-            payload,
+            SlowBodyGuard::new(payload, state.config.limits.stalled_client),
             ttl(&state),
         )
         .await

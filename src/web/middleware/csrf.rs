@@ -1,19 +1,23 @@
 //! CSRF: every state-changing request made with the session cookie must carry the session's token,
-//! as the `X-CSRF-Token` header (HTMX, scripts in the page) or a `csrf_token` form field.
+//! as the `X-CSRF-Token` header (HTMX, scripts in the page) or a `csrf_token` form field. The two
+//! forms a visitor posts before there is a session (login, setup) carry the signed form cookie's
+//! token instead (`web::form_token`), and only those two accept it.
 
 use actix_session::SessionExt as _;
-use actix_web::HttpMessage as _;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::web::{Bytes, BytesMut};
+use actix_web::{HttpMessage as _, web};
 use futures_util::StreamExt as _;
 
 use super::auth::Auth;
 use super::is_sandbox_api;
+use crate::slow_body::{BodyError, SlowBodyGuard};
 use crate::web::error::AppError;
 use crate::web::session::TypedSession;
+use crate::web::state::AppState;
 
 pub const HEADER: &str = "X-CSRF-Token";
 pub const FIELD: &str = "csrf_token";
@@ -37,8 +41,17 @@ pub async fn verify<B: MessageBody + 'static>(
         return Ok(next.call(req).await?.map_into_left_body());
     }
     let session = TypedSession::from_session(req.get_session());
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(req.error_response(refused()).map_into_right_body());
+    };
+    let before_login = matches!(req.path(), "/login" | "/setup");
+    let form_cookie = req.cookie(state.form_tokens.cookie_name());
+    let accepts = |candidate: &str| {
+        session.csrf_matches(candidate)
+            || (before_login && state.form_tokens.matches(form_cookie.clone(), candidate))
+    };
     if let Some(value) = req.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
-        if session.csrf_matches(value) {
+        if accepts(value) {
             return Ok(next.call(req).await?.map_into_left_body());
         }
         return Ok(req.error_response(refused()).map_into_right_body());
@@ -52,10 +65,16 @@ pub async fn verify<B: MessageBody + 'static>(
         return Ok(req.error_response(refused()).map_into_right_body());
     }
     // Read the small form body, look for the field, then hand the same bytes on to the handler.
-    let mut payload = req.take_payload();
+    let mut payload = SlowBodyGuard::new(req.take_payload(), state.config.limits.stalled_client);
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk?;
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(BodyError::Stalled(s)) => {
+                return Ok(req.error_response(AppError::from(s)).map_into_right_body());
+            }
+            Err(BodyError::Read(e)) => return Err(e.into()),
+        };
         if body.len() + chunk.len() > FORM_LIMIT {
             let too_large = AppError::PayloadTooLarge {
                 message: "This form is too large.".into(),
@@ -69,7 +88,7 @@ pub async fn verify<B: MessageBody + 'static>(
         .find(|(k, _)| k == FIELD)
         .map(|(_, v)| v.into_owned());
     match token {
-        Some(t) if session.csrf_matches(&t) => {
+        Some(t) if accepts(&t) => {
             req.set_payload(Payload::from(body));
             Ok(next.call(req).await?.map_into_left_body())
         }
