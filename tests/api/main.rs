@@ -7,6 +7,8 @@ mod auth;
 mod browser;
 mod config_errors;
 mod connect;
+mod notify;
+mod notify_helpers;
 mod sandbox_consent;
 mod sandbox_creator;
 mod sandbox_faults;
