@@ -26,7 +26,10 @@ pub fn retry_at(now: i64, created_at: i64, failures: u32) -> Option<i64> {
     }
     let jitter = rand::rng().random_range(0.0..=0.25);
     let wait = base_delay(failures).mul_f64(1.0 + jitter);
-    Some(now.saturating_add(wait.as_secs_f64().ceil() as i64).min(deadline))
+    Some(
+        now.saturating_add(wait.as_secs_f64().ceil() as i64)
+            .min(deadline),
+    )
 }
 
 #[cfg(test)]
@@ -48,7 +51,10 @@ mod tests {
             let base = base_delay(failures).as_secs() as i64;
             let at = retry_at(1_000, 1_000, failures).expect("not yet given up");
             let wait = at - 1_000;
-            assert!((base..=base + base / 4 + 1).contains(&wait), "{failures}: {wait}");
+            assert!(
+                (base..=base + base / 4 + 1).contains(&wait),
+                "{failures}: {wait}"
+            );
         }
     }
 

@@ -47,7 +47,9 @@ pub struct ChannelStatus {
 enum Outcome {
     Sent,
     /// `retry_at` is `None` when the delivery was given up.
-    Failed { retry_at: Option<i64> },
+    Failed {
+        retry_at: Option<i64>,
+    },
 }
 
 #[derive(Clone)]
@@ -204,10 +206,16 @@ impl Notifier {
                 let failures = u32::try_from(d.attempts + 1).unwrap_or(u32::MAX);
                 let retry_at = backoff::retry_at(now, d.created_at, failures);
                 match retry_at {
-                    Some(at) => tracing::warn!(%error, retry_in_s = at - now, "notification not delivered; will retry"),
-                    None => tracing::error!(%error, "notification not delivered; given up after a day of retries"),
+                    Some(at) => {
+                        tracing::warn!(%error, retry_in_s = at - now, "notification not delivered; will retry")
+                    }
+                    None => {
+                        tracing::error!(%error, "notification not delivered; given up after a day of retries")
+                    }
                 }
-                let recorded = match outbox::mark_failed(db, d.id, now, error.message(), retry_at).await {
+                let recorded = match outbox::mark_failed(db, d.id, now, error.message(), retry_at)
+                    .await
+                {
                     Ok(()) => outbox::record_failure(db, &d.channel, now, error.message()).await,
                     Err(e) => Err(e),
                 };

@@ -29,9 +29,7 @@ pub async fn send(
         Some(NtfyAuth::Token(token)) => {
             req.header(AUTHORIZATION, format!("Bearer {}", token.expose()))
         }
-        Some(NtfyAuth::Basic { user, password }) => {
-            req.basic_auth(user, Some(password.expose()))
-        }
+        Some(NtfyAuth::Basic { user, password }) => req.basic_auth(user, Some(password.expose())),
         None => req,
     };
     let res = req

@@ -163,7 +163,11 @@ impl NotifySettings {
             out.extend(w.url.expose().query().map(str::to_string));
             out.push(w.secret.expose().to_string());
         }
-        if let Some(c) = self.email.as_ref().and_then(|e| e.server.credentials.as_ref()) {
+        if let Some(c) = self
+            .email
+            .as_ref()
+            .and_then(|e| e.server.credentials.as_ref())
+        {
             out.push(c.password.expose().to_string());
         }
         // Longest first, so a URL is scrubbed whole before its parts are.
@@ -183,8 +187,8 @@ fn http_url(
         return Ok(None);
     };
     // The value is never echoed: the topic or path may be the secret.
-    let url = Url::parse(&raw)
-        .map_err(|_| ConfigError::new(name, "is not an absolute URL", example))?;
+    let url =
+        Url::parse(&raw).map_err(|_| ConfigError::new(name, "is not an absolute URL", example))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(ConfigError::new(
             name,
@@ -437,7 +441,10 @@ mod tests {
         let s = settings(&[
             ("NTFY_URL", "https://ntfy.sh/cast-topic"),
             ("NTFY_TOKEN", "tk_secret_token"),
-            ("NOTIFY_WEBHOOK_URL", "https://hooks.example.com/cast?key=abc"),
+            (
+                "NOTIFY_WEBHOOK_URL",
+                "https://hooks.example.com/cast?key=abc",
+            ),
             ("NOTIFY_WEBHOOK_SECRET", "0123456789abcdef"),
             (
                 "SMTP_URL",
@@ -470,8 +477,16 @@ mod tests {
         for (url, security, port) in [
             ("smtp://127.0.0.1:2525", SmtpSecurity::None, 2525),
             ("smtp://mail.lan", SmtpSecurity::None, 25),
-            ("smtp://u:p@mail.lan?tls=starttls", SmtpSecurity::StartTls, 587),
-            ("smtp://u:p@mail.lan:2587?tls=required", SmtpSecurity::StartTls, 2587),
+            (
+                "smtp://u:p@mail.lan?tls=starttls",
+                SmtpSecurity::StartTls,
+                587,
+            ),
+            (
+                "smtp://u:p@mail.lan:2587?tls=required",
+                SmtpSecurity::StartTls,
+                2587,
+            ),
             ("smtps://u:p@mail.lan", SmtpSecurity::Tls, 465),
         ] {
             let server = smtp_server(url).unwrap_or_else(|e| panic!("{url}: {e}"));
@@ -484,7 +499,10 @@ mod tests {
         let s = settings(&[("NTFY_URL", "https://alice:s3cr%3At@ntfy.example.com/alerts")])
             .expect("valid");
         let ntfy = s.ntfy.expect("ntfy");
-        assert_eq!(ntfy.topic_url.expose().as_str(), "https://ntfy.example.com/alerts");
+        assert_eq!(
+            ntfy.topic_url.expose().as_str(),
+            "https://ntfy.example.com/alerts"
+        );
         match ntfy.auth {
             Some(NtfyAuth::Basic { user, password }) => {
                 assert_eq!(user, "alice");
@@ -500,17 +518,45 @@ mod tests {
             (vec![("NTFY_TOKEN", "tk_x")], "NTFY_TOKEN"),
             (vec![("NTFY_URL", "ntfy.sh/topic")], "NTFY_URL"),
             (vec![("NTFY_URL", "https://ntfy.sh/")], "NTFY_URL"),
-            (vec![("NOTIFY_WEBHOOK_URL", "https://h.example.com/x")], "NOTIFY_WEBHOOK_SECRET"),
-            (vec![("NOTIFY_WEBHOOK_SECRET", "0123456789abcdef")], "NOTIFY_WEBHOOK_SECRET"),
             (
-                vec![("NOTIFY_WEBHOOK_URL", "https://h.example.com/x"), ("NOTIFY_WEBHOOK_SECRET", "short")],
+                vec![("NOTIFY_WEBHOOK_URL", "https://h.example.com/x")],
                 "NOTIFY_WEBHOOK_SECRET",
             ),
-            (vec![("NOTIFY_EMAIL_TO", "me@example.com")], "NOTIFY_EMAIL_TO"),
-            (vec![("SMTP_URL", "smtp://mail.lan"), ("NOTIFY_EMAIL_TO", "me@example.com")], "NOTIFY_EMAIL_FROM"),
-            (vec![("SMTP_URL", "smtp://mail.lan"), ("NOTIFY_EMAIL_FROM", "cast@example.com")], "NOTIFY_EMAIL_TO"),
             (
-                vec![("SMTP_URL", "smtp://mail.lan"), ("NOTIFY_EMAIL_FROM", "not an address"), ("NOTIFY_EMAIL_TO", "me@example.com")],
+                vec![("NOTIFY_WEBHOOK_SECRET", "0123456789abcdef")],
+                "NOTIFY_WEBHOOK_SECRET",
+            ),
+            (
+                vec![
+                    ("NOTIFY_WEBHOOK_URL", "https://h.example.com/x"),
+                    ("NOTIFY_WEBHOOK_SECRET", "short"),
+                ],
+                "NOTIFY_WEBHOOK_SECRET",
+            ),
+            (
+                vec![("NOTIFY_EMAIL_TO", "me@example.com")],
+                "NOTIFY_EMAIL_TO",
+            ),
+            (
+                vec![
+                    ("SMTP_URL", "smtp://mail.lan"),
+                    ("NOTIFY_EMAIL_TO", "me@example.com"),
+                ],
+                "NOTIFY_EMAIL_FROM",
+            ),
+            (
+                vec![
+                    ("SMTP_URL", "smtp://mail.lan"),
+                    ("NOTIFY_EMAIL_FROM", "cast@example.com"),
+                ],
+                "NOTIFY_EMAIL_TO",
+            ),
+            (
+                vec![
+                    ("SMTP_URL", "smtp://mail.lan"),
+                    ("NOTIFY_EMAIL_FROM", "not an address"),
+                    ("NOTIFY_EMAIL_TO", "me@example.com"),
+                ],
                 "NOTIFY_EMAIL_FROM",
             ),
             (vec![("SMTP_URL", "imap://mail.lan")], "SMTP_URL"),
@@ -536,7 +582,10 @@ mod tests {
         let s = settings(&[
             ("NTFY_URL", "https://ntfy.sh/private-topic-name"),
             ("NTFY_TOKEN", "tk_secret_token"),
-            ("NOTIFY_WEBHOOK_URL", "https://ha.example.com/api/webhook/hook-id-secret"),
+            (
+                "NOTIFY_WEBHOOK_URL",
+                "https://ha.example.com/api/webhook/hook-id-secret",
+            ),
             ("NOTIFY_WEBHOOK_SECRET", "webhook-signing-secret"),
             ("SMTP_URL", "smtps://me:hunter2-password@mail.example.com"),
             ("NOTIFY_EMAIL_FROM", "cast@example.com"),
@@ -552,7 +601,10 @@ mod tests {
             "hunter2-password",
         ] {
             assert!(!dbg.contains(secret), "{secret} in {dbg}");
-            assert!(s.secrets().iter().any(|x| x.contains(secret)), "{secret} not scrubbed");
+            assert!(
+                s.secrets().iter().any(|x| x.contains(secret)),
+                "{secret} not scrubbed"
+            );
         }
     }
 }

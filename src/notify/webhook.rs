@@ -54,7 +54,11 @@ mod tests {
     #[test]
     fn the_signature_is_the_hmac_of_time_dot_body() {
         // echo -n '1700000000.{"a":1}' | openssl dgst -sha256 -hmac '0123456789abcdef'
-        let s = signature(&Secret::new("0123456789abcdef"), 1_700_000_000, r#"{"a":1}"#);
+        let s = signature(
+            &Secret::new("0123456789abcdef"),
+            1_700_000_000,
+            r#"{"a":1}"#,
+        );
         assert_eq!(
             s,
             "t=1700000000,s=9eb18f493f8ec135d9eb2dad817c369bb4e9cbfa818657897a7437c1cd8c3a23"

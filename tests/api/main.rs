@@ -9,6 +9,7 @@ mod config_errors;
 mod connect;
 mod notify;
 mod notify_helpers;
+mod phone;
 mod sandbox_consent;
 mod sandbox_creator;
 mod sandbox_faults;

@@ -122,11 +122,7 @@ async fn record(
         body: String::from_utf8_lossy(&body).into_owned(),
     };
     let echo = format!("refused {} with {:?}", recorded.path, recorded.headers);
-    state
-        .requests
-        .lock()
-        .expect("not poisoned")
-        .push(recorded);
+    state.requests.lock().expect("not poisoned").push(recorded);
     let status = actix_web::http::StatusCode::from_u16(state.status.load(Ordering::SeqCst))
         .unwrap_or(actix_web::http::StatusCode::OK);
     let mut res = HttpResponse::build(status);
