@@ -9,7 +9,8 @@ use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
 
 use crate::notify::error::SendError;
 use crate::notify::event::Payload;
-use crate::notify::settings::{EmailSettings, SmtpSecurity};
+use crate::notify::settings::EmailSettings;
+use crate::notify::smtp_url::SmtpSecurity;
 
 /// Per SMTP command (connect, greeting, each reply).
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(15);

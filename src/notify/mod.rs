@@ -15,6 +15,7 @@ pub mod notifier;
 pub mod ntfy;
 pub mod outbox;
 pub mod settings;
+pub mod smtp_url;
 pub mod webhook;
 
 pub use channel::Channel;
