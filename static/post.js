@@ -146,7 +146,8 @@
   // Said once per page, before any form exists (a share that reached the server, or no account).
   function shareNotes() {
     var s = shared();
-    if (s === null) return;
+    // A share left behind (its upload never finished) cannot be picked up any more: free the room.
+    if (s === null) { if (window.caches) caches.delete(SHARE_CACHE).catch(function () {}); return; }
     if (s === "missed" || s === "failed") {
       shareNote(s === "missed"
         ? "The share reached Cast before Cast was set up on this phone. Pick the video below; sharing to Cast works straight away from now on."

@@ -6,6 +6,8 @@ use crate::notify::channel::Channel;
 pub enum NotifyError {
     #[error("the notification outbox could not be used: {0}")]
     Db(#[from] sqlx::Error),
+    #[error("the event cannot be written as JSON: {0}")]
+    Encode(#[from] serde_json::Error),
     #[error("the {channel} notifications cannot be prepared: {message}")]
     Setup { channel: Channel, message: String },
 }

@@ -116,8 +116,7 @@ impl Notifier {
             return Ok(0);
         }
         let now = self.inner.clock.now();
-        let payload = serde_json::to_string(&event.payload(now))
-            .map_err(|e| NotifyError::Db(sqlx::Error::Encode(Box::new(e))))?;
+        let payload = serde_json::to_string(&event.payload(now))?;
         let mut tx = self.inner.db.begin().await?;
         let mut queued = 0;
         for channel in channels {
