@@ -98,6 +98,8 @@ pub struct Config {
     pub partial_upload_ttl: Duration,
     /// Largest video accepted from a browser or script.
     pub max_upload_bytes: u64,
+    /// Ask for `video.list` and find post ids in the video list when status fetch lacks them.
+    pub lookup_post_ids: bool,
 }
 
 /// Where settings come from: the process environment, or a map in tests.
@@ -137,6 +139,19 @@ pub fn parse_number<T: std::str::FromStr>(
         Some(v) => v
             .parse()
             .map_err(|_| ConfigError::new(name, format!("'{v}' is not a whole number"), example)),
+    }
+}
+
+/// A 0/1 switch (`true`/`false` accepted too); unset is off.
+pub fn parse_switch(src: &dyn Source, name: &'static str) -> Result<bool, ConfigError> {
+    match read(src, name).as_deref() {
+        None | Some("0") | Some("false") => Ok(false),
+        Some("1") | Some("true") => Ok(true),
+        Some(other) => Err(ConfigError::new(
+            name,
+            format!("'{other}' is not 1 or 0"),
+            "1",
+        )),
     }
 }
 
@@ -224,7 +239,9 @@ impl Config {
                 "4000",
             ));
         }
+        let lookup_post_ids = parse_switch(src, "TIKTOK_LOOKUP_POST_IDS")?;
         Ok(Config {
+            lookup_post_ids,
             listen,
             base_url,
             data_dir,
@@ -393,6 +410,7 @@ mod tests {
             ("TIKTOK_CHUNK_SIZE", "1000"),
             ("TIKTOK_CHUNK_SIZE", "ten"),
             ("MAX_UPLOAD_MB", "999999"),
+            ("TIKTOK_LOOKUP_POST_IDS", "yes"),
         ] {
             let e = cfg(&[(name, value)]).expect_err(name);
             let line = e.to_string();

@@ -4,7 +4,6 @@ use sqlx::{SqliteExecutor, SqlitePool};
 
 use super::{Account, AccountStatus};
 use crate::crypto::Sealer;
-use crate::db::now;
 use crate::tiktok::oauth::TokenSet;
 
 #[derive(sqlx::FromRow)]
@@ -47,7 +46,8 @@ pub struct StoredTokens {
     pub access_token: String,
     pub access_expires_at: i64,
     pub refresh_token: String,
-    pub refresh_expires_at: i64,
+    /// None: TikTok did not say how long the refresh token lives; it is kept until refused.
+    pub refresh_expires_at: Option<i64>,
 }
 
 fn context(kind: &str, open_id: &str) -> String {
@@ -81,8 +81,8 @@ pub async fn upsert_connected(
     db: &SqlitePool,
     sealer: &Sealer,
     tokens: &TokenSet,
+    t: i64,
 ) -> Result<(), sqlx::Error> {
-    let t = now();
     sqlx::query(
         "INSERT INTO accounts (open_id, scopes, access_token, access_expires_at, refresh_token, refresh_expires_at,
                                status, status_reason, connected_at, updated_at)
@@ -99,12 +99,18 @@ pub async fn upsert_connected(
     .bind(sealer.seal(&tokens.access_token, &context("access", &tokens.open_id)))
     .bind(t + tokens.expires_in.as_secs() as i64)
     .bind(sealer.seal(&tokens.refresh_token, &context("refresh", &tokens.open_id)))
-    .bind(t + tokens.refresh_expires_in.as_secs() as i64)
+    .bind(refresh_expiry(tokens, t))
     .bind(t)
     .bind(t)
     .execute(db)
     .await?;
     Ok(())
+}
+
+fn refresh_expiry(tokens: &TokenSet, t: i64) -> Option<i64> {
+    tokens
+        .refresh_expires_in
+        .map(|d| t.saturating_add(i64::try_from(d.as_secs()).unwrap_or(i64::MAX)))
 }
 
 pub async fn update_profile(
@@ -113,6 +119,7 @@ pub async fn update_profile(
     username: Option<&str>,
     display_name: &str,
     avatar_url: &str,
+    now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE accounts SET username = COALESCE(?, username), display_name = ?, avatar_url = ?, updated_at = ?
@@ -121,7 +128,7 @@ pub async fn update_profile(
     .bind(username)
     .bind(display_name)
     .bind(avatar_url)
-    .bind(now())
+    .bind(now)
     .bind(open_id)
     .execute(db)
     .await?;
@@ -143,7 +150,7 @@ pub async fn load_tokens(
     .bind(open_id)
     .fetch_optional(db)
     .await?;
-    let Some((Some(a), Some(ae), Some(r), Some(re))) = row else {
+    let Some((Some(a), Some(ae), Some(r), re)) = row else {
         return Ok(None);
     };
     Ok(Some(StoredTokens {
@@ -159,8 +166,8 @@ pub async fn store_refreshed(
     db: &SqlitePool,
     sealer: &Sealer,
     tokens: &TokenSet,
+    t: i64,
 ) -> Result<(), sqlx::Error> {
-    let t = now();
     sqlx::query(
         "UPDATE accounts SET access_token = ?, access_expires_at = ?, refresh_token = ?, refresh_expires_at = ?,
                 scopes = CASE WHEN ? = '' THEN scopes ELSE ? END, updated_at = ?
@@ -169,7 +176,7 @@ pub async fn store_refreshed(
     .bind(sealer.seal(&tokens.access_token, &context("access", &tokens.open_id)))
     .bind(t + tokens.expires_in.as_secs() as i64)
     .bind(sealer.seal(&tokens.refresh_token, &context("refresh", &tokens.open_id)))
-    .bind(t + tokens.refresh_expires_in.as_secs() as i64)
+    .bind(refresh_expiry(tokens, t))
     .bind(tokens.scopes.join(","))
     .bind(tokens.scopes.join(","))
     .bind(t)
@@ -184,29 +191,55 @@ pub async fn mark(
     open_id: &str,
     status: AccountStatus,
     reason: &str,
+    now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE accounts SET status = ?, status_reason = ?, updated_at = ? WHERE open_id = ?",
     )
     .bind(status.as_str())
     .bind(reason)
-    .bind(now())
+    .bind(now)
     .bind(open_id)
     .execute(db)
     .await?;
     Ok(())
 }
 
-pub async fn clear_tokens(db: &SqlitePool, open_id: &str) -> Result<(), sqlx::Error> {
+pub async fn clear_tokens(db: &SqlitePool, open_id: &str, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE accounts SET access_token = NULL, access_expires_at = NULL, refresh_token = NULL,
                 refresh_expires_at = NULL, status = 'disconnected', status_reason = '', updated_at = ?
          WHERE open_id = ?",
     )
-    .bind(now())
+    .bind(now)
     .bind(open_id)
     .execute(db)
     .await?;
+    Ok(())
+}
+
+/// Forgets one granted scope (the user unticked it in TikTok): what needs it stops asking.
+pub async fn drop_scope(
+    db: &SqlitePool,
+    open_id: &str,
+    scope: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let Some(account) = find(db, open_id).await? else {
+        return Ok(());
+    };
+    let kept: Vec<&str> = account
+        .scopes
+        .iter()
+        .map(String::as_str)
+        .filter(|s| *s != scope)
+        .collect();
+    sqlx::query("UPDATE accounts SET scopes = ?, updated_at = ? WHERE open_id = ?")
+        .bind(kept.join(","))
+        .bind(now)
+        .bind(open_id)
+        .execute(db)
+        .await?;
     Ok(())
 }
 

@@ -10,36 +10,74 @@ use std::time::Duration;
 
 use sqlx::SqlitePool;
 
+use super::oauth_state::{self, StateError};
 use super::repository::{self, StoredTokens};
 use super::{Account, AccountError, AccountStatus};
+use crate::clock::Clock;
 use crate::crypto::Sealer;
-use crate::db::now;
+use crate::tiktok::client::VIDEO_LIST_SCOPE;
+use crate::tiktok::pkce::Verifier;
 use crate::tiktok::users::CreatorInfo;
+use crate::tiktok::videos::ListedVideo;
 use crate::tiktok::{ErrorKind, TikTokClient, TikTokError};
 
 /// An access token this close to expiry is refreshed before use.
 const REFRESH_MARGIN_SECS: i64 = 5 * 60;
+
+/// What starting a sign-in gives: where to send the owner, and the state to expect back.
+pub struct ConnectStart {
+    pub url: String,
+    pub state: String,
+}
 
 #[derive(Clone)]
 pub struct Accounts {
     db: SqlitePool,
     sealer: Sealer,
     client: TikTokClient,
+    clock: Clock,
     locks: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl Accounts {
-    pub fn new(db: SqlitePool, sealer: Sealer, client: TikTokClient) -> Self {
+    pub fn new(db: SqlitePool, sealer: Sealer, client: TikTokClient, clock: Clock) -> Self {
         Self {
             db,
             sealer,
             client,
+            clock,
             locks: Arc::default(),
         }
     }
 
     pub fn client(&self) -> &TikTokClient {
         &self.client
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// Starts a sign-in for this login: a fresh state and PKCE verifier, kept on the server;
+    /// the URL carries the state and the verifier's challenge (contract §2.1).
+    pub async fn start_connect(&self, binding: &str) -> Result<ConnectStart, AccountError> {
+        let attempt = oauth_state::issue(&self.db, &self.sealer, binding, self.now()).await?;
+        let url = self
+            .client
+            .authorize_url(&attempt.state, &attempt.verifier)?;
+        Ok(ConnectStart {
+            url,
+            state: attempt.state,
+        })
+    }
+
+    /// Takes back the attempt a callback names: single use, whatever comes of it.
+    pub async fn take_attempt(
+        &self,
+        state: Option<&str>,
+        binding: &str,
+    ) -> Result<Result<Verifier, StateError>, AccountError> {
+        Ok(oauth_state::consume(&self.db, &self.sealer, state, binding, self.now()).await?)
     }
 
     pub async fn list(&self) -> Result<Vec<Account>, AccountError> {
@@ -64,10 +102,11 @@ impl Accounts {
         }
     }
 
-    /// Finishes a sign-in: exchanges the code, stores the sealed tokens, fills in the profile.
-    pub async fn connect(&self, code: &str) -> Result<Account, AccountError> {
-        let tokens = self.client.exchange_code(code).await?;
-        repository::upsert_connected(&self.db, &self.sealer, &tokens).await?;
+    /// Finishes a sign-in: exchanges the code with the attempt's verifier, stores the sealed
+    /// tokens, fills in the profile.
+    pub async fn connect(&self, code: &str, verifier: &Verifier) -> Result<Account, AccountError> {
+        let tokens = self.client.exchange_code(code, verifier).await?;
+        repository::upsert_connected(&self.db, &self.sealer, &tokens, self.now()).await?;
         tracing::info!(open_id = %tokens.open_id, scopes = %tokens.scopes.join(","), "TikTok account connected");
         self.refresh_profile(&tokens.open_id).await;
         repository::find(&self.db, &tokens.open_id)
@@ -100,8 +139,15 @@ impl Accounts {
             .ok()
             .map(|c| c.creator_username.as_str())
             .filter(|u| !u.is_empty());
-        if let Err(e) =
-            repository::update_profile(&self.db, open_id, username, &display_name, &avatar).await
+        if let Err(e) = repository::update_profile(
+            &self.db,
+            open_id,
+            username,
+            &display_name,
+            &avatar,
+            self.now(),
+        )
+        .await
         {
             tracing::warn!(open_id, error = %e, "could not store the TikTok profile");
         }
@@ -135,6 +181,7 @@ impl Accounts {
                     open_id,
                     AccountStatus::NeedsReconnect,
                     &e.to_string(),
+                    self.now(),
                 )
                 .await?;
                 Err(e.into())
@@ -143,10 +190,46 @@ impl Accounts {
         }
     }
 
+    /// The creator's public videos, when the account granted `video.list` (§7.1). None when it
+    /// did not; a `scope_not_authorized` answer (the user unticked it) turns the lookup off for
+    /// this account instead of marking the whole account for reconnecting.
+    pub async fn listed_videos(
+        &self,
+        open_id: &str,
+    ) -> Result<Option<Vec<ListedVideo>>, AccountError> {
+        let granted = repository::find(&self.db, open_id)
+            .await?
+            .is_some_and(|a| a.scopes.iter().any(|s| s == VIDEO_LIST_SCOPE));
+        if !granted || !self.client.asks_for_video_list() {
+            return Ok(None);
+        }
+        let token = self.access_token(open_id).await?;
+        let mut result = self.client.list_videos(&token).await;
+        if result
+            .as_ref()
+            .is_err_and(|e| e.kind == ErrorKind::AccessTokenInvalid)
+        {
+            let fresh = self.refresh(open_id, Some(token)).await?;
+            result = self.client.list_videos(&fresh).await;
+        }
+        match result {
+            Ok(videos) => Ok(Some(videos)),
+            Err(e) if e.code == "scope_not_authorized" => {
+                tracing::info!(
+                    open_id,
+                    "video.list is not granted; post ids will not be looked up"
+                );
+                repository::drop_scope(&self.db, open_id, VIDEO_LIST_SCOPE, self.now()).await?;
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// A live access token, refreshed first when it expires within five minutes.
     pub async fn access_token(&self, open_id: &str) -> Result<String, AccountError> {
         let tokens = self.tokens(open_id).await?;
-        if tokens.access_expires_at - now() > REFRESH_MARGIN_SECS {
+        if tokens.access_expires_at - self.now() > REFRESH_MARGIN_SECS {
             return Ok(tokens.access_token);
         }
         self.refresh(open_id, Some(tokens.access_token)).await
@@ -180,17 +263,26 @@ impl Accounts {
         let _guard = lock.lock().await;
         let tokens = self.tokens(open_id).await?;
         // Someone refreshed while we waited: their token is brand new, whatever its lifetime.
-        if stale.is_some_and(|s| s != tokens.access_token) && tokens.access_expires_at > now() {
+        if stale.is_some_and(|s| s != tokens.access_token) && tokens.access_expires_at > self.now()
+        {
             return Ok(tokens.access_token);
         }
-        if tokens.refresh_expires_at <= now() {
+        // Without a lifetime from TikTok the refresh token is tried until TikTok refuses it.
+        if tokens.refresh_expires_at.is_some_and(|t| t <= self.now()) {
             let reason = "TikTok's sign-in for this account expired after months without use.";
-            repository::mark(&self.db, open_id, AccountStatus::NeedsReconnect, reason).await?;
+            repository::mark(
+                &self.db,
+                open_id,
+                AccountStatus::NeedsReconnect,
+                reason,
+                self.now(),
+            )
+            .await?;
             return Err(AccountError::NeedsReconnect(reason.into()));
         }
         match self.client.refresh(&tokens.refresh_token, open_id).await {
             Ok(set) => {
-                repository::store_refreshed(&self.db, &self.sealer, &set).await?;
+                repository::store_refreshed(&self.db, &self.sealer, &set, self.now()).await?;
                 tracing::info!(open_id, "TikTok access token refreshed");
                 Ok(set.access_token)
             }
@@ -202,6 +294,7 @@ impl Accounts {
                     open_id,
                     AccountStatus::NeedsReconnect,
                     &e.to_string(),
+                    self.now(),
                 )
                 .await?;
                 Err(AccountError::NeedsReconnect(e.to_string()))
@@ -222,14 +315,14 @@ impl Accounts {
         {
             tracing::warn!(open_id, error = %e, "TikTok did not confirm the revoke; forgetting the tokens anyway");
         }
-        repository::clear_tokens(&self.db, open_id).await?;
+        repository::clear_tokens(&self.db, open_id, self.now()).await?;
         tracing::info!(open_id, "TikTok account disconnected");
         Ok(())
     }
 
     /// Refreshes every account whose token expires soon, so an idle account stays connected.
     pub async fn refresh_expiring(&self, within: Duration) -> Result<usize, AccountError> {
-        let due = repository::expiring(&self.db, now() + within.as_secs() as i64).await?;
+        let due = repository::expiring(&self.db, self.now() + within.as_secs() as i64).await?;
         let mut done = 0;
         for open_id in due {
             match self.refresh(&open_id, None).await {

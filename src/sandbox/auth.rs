@@ -5,7 +5,7 @@ use actix_web::http::header::AUTHORIZATION;
 
 use super::errors::ApiError;
 use super::store::accounts;
-use super::{SandboxState, now_ms, scopes};
+use super::{SandboxState, scopes};
 
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -40,7 +40,7 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
 /// 401 `access_token_invalid` for a missing, malformed, unknown, expired or revoked token.
 pub async fn caller(state: &SandboxState, req: &HttpRequest) -> Result<Caller, ApiError> {
     let token = bearer(req).ok_or(ApiError::AccessTokenInvalid)?;
-    let access = accounts::access(&state.db, token, now_ms())
+    let access = accounts::access(&state.db, token, state.now_ms())
         .await?
         .ok_or(ApiError::AccessTokenInvalid)?;
     Ok(Caller {

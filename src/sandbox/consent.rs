@@ -7,8 +7,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::pages::{ConsentPage, ScopeChoice};
 use super::store::accounts::{self, NewCode};
-use super::{CLIENT_KEY, SandboxState, now_ms, routes, scopes};
+use super::{CLIENT_KEY, SandboxState, routes, scopes};
 use crate::crypto::random_token;
+use crate::tiktok::pkce;
 use crate::web::error::AppError;
 use crate::web::session::TypedSession;
 use crate::web::state::AppState;
@@ -23,6 +24,8 @@ struct Authorize {
     redirect_uri: String,
     scope: String,
     state: String,
+    /// The hex S256 challenge; None only when `CAST_SANDBOX_PKCE=optional` let a request without one through.
+    code_challenge: Option<String>,
 }
 
 fn params(raw: &[u8]) -> HashMap<String, String> {
@@ -66,7 +69,44 @@ fn check_client(state: &SandboxState, p: &HashMap<String, String>) -> Result<Aut
         redirect_uri: get("redirect_uri"),
         scope: get("scope"),
         state: get("state"),
+        code_challenge: check_pkce(state, p)?,
     })
+}
+
+/// PKCE on every authorize request (contract §2.1, §12): a challenge of 64 lowercase hex
+/// characters with method S256, or TikTok's error page naming `code_challenge` and no redirect.
+/// `CAST_SANDBOX_PKCE=optional` lets a request with no challenge at all through.
+fn check_pkce(
+    state: &SandboxState,
+    p: &HashMap<String, String>,
+) -> Result<Option<String>, AppError> {
+    let challenge = p.get("code_challenge").filter(|c| !c.is_empty());
+    let method = p.get("code_challenge_method").filter(|m| !m.is_empty());
+    if challenge.is_none() && method.is_none() && state.settings.pkce_optional {
+        return Ok(None);
+    }
+    let refuse = |why: &str| {
+        AppError::bad_request(
+            "code_challenge",
+            format!(
+                "TikTok sandbox: something went wrong (error_type=code_challenge, errCode=10007). {why}"
+            ),
+        )
+    };
+    let Some(challenge) = challenge else {
+        return Err(refuse(
+            "The request has no code_challenge: send the hex SHA-256 of a code verifier, with code_challenge_method=S256.",
+        ));
+    };
+    if !pkce::is_challenge(challenge) {
+        return Err(refuse(
+            "code_challenge must be the SHA-256 of the code verifier as 64 lowercase hex characters (not base64url).",
+        ));
+    }
+    if method.map(String::as_str) != Some(pkce::METHOD) {
+        return Err(refuse("code_challenge_method must be S256."));
+    }
+    Ok(Some(challenge.clone()))
 }
 
 /// `redirect_uri` with the outcome appended to its query string.
@@ -133,6 +173,7 @@ fn page(
         redirect_uri: auth.redirect_uri.clone(),
         scope: auth.scope.clone(),
         state: auth.state.clone(),
+        code_challenge: auth.code_challenge.clone().unwrap_or_default(),
         scopes,
         username: username.to_string(),
         error: None,
@@ -222,7 +263,7 @@ pub async fn submit(
             .body(html));
     }
     let username = parse_username(&raw_username).unwrap_or_default();
-    let now = now_ms();
+    let now = state.now_ms();
     let creator = accounts::ensure_creator(&state.db, &username, now)
         .await
         .map_err(AppError::from)?;
@@ -241,6 +282,7 @@ pub async fn submit(
             scopes: &granted,
             redirect_uri: &auth.redirect_uri,
             expires_ms: now + CODE_TTL_MS,
+            code_challenge: auth.code_challenge.as_deref(),
         },
     )
     .await?;

@@ -9,19 +9,21 @@ use super::limits::Limit;
 use super::publish::{DAILY_POSTS, DAY_MS};
 use super::settings::FaultStep;
 use super::store::{accounts, publishes};
-use super::{SandboxState, auth, envelope, now_ms, scopes, user};
+use super::{SandboxState, auth, envelope, scopes, user};
 use crate::tiktok::privacy::PrivacyLevel;
 
 pub async fn query(
     req: HttpRequest,
     state: web::Data<SandboxState>,
 ) -> Result<HttpResponse, ApiError> {
-    state.faults.check(FaultStep::CreatorInfo)?;
+    state.faults.check(FaultStep::CreatorInfo, state.now_ms())?;
     let caller = auth::caller(&state, &req).await?;
     caller.require(&[scopes::VIDEO_PUBLISH])?;
-    state.limits.admit(&caller.open_id, Limit::CreatorInfo)?;
+    state
+        .limits
+        .admit(&caller.open_id, Limit::CreatorInfo, state.now_ms())?;
     let posted_today =
-        publishes::count_since(&state.db, &caller.open_id, now_ms() - DAY_MS).await?;
+        publishes::count_since(&state.db, &caller.open_id, state.now_ms() - DAY_MS).await?;
     if state.settings.cannot_post || posted_today >= DAILY_POSTS {
         // TikTok answers "cannot post now" with HTTP 200 on purpose (section 4).
         return Ok(envelope::failure(

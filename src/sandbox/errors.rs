@@ -42,8 +42,12 @@ pub enum ApiError {
     #[error("The access token is not authorized to see this publish_id.")]
     TokenNotAuthorizedForPublishId,
     /// An injected fault (`CAST_SANDBOX_FAULTS`).
-    #[error("Injected fault (CAST_SANDBOX_FAULTS).")]
-    Fault { status: u16, code: &'static str },
+    #[error("{message}")]
+    Fault {
+        status: u16,
+        code: &'static str,
+        message: &'static str,
+    },
     #[error("An internal error occurred in the sandbox.")]
     Internal(#[source] anyhow::Error),
 }

@@ -1,47 +1,65 @@
-//! Fault injection (`CAST_SANDBOX_FAULTS`): the first COUNT calls of a step answer STATUS.
+//! Fault injection (`CAST_SANDBOX_FAULTS`): the first COUNT calls of a step answer STATUS, or
+//! every call within the first SECONDS of the sandbox clock from start (`60s`).
 
 use std::sync::Mutex;
 
 use super::errors::ApiError;
-use super::settings::{Fault, FaultStep};
+use super::settings::{Fault, FaultSpan, FaultStep};
 
 pub struct Faults {
     remaining: Mutex<Vec<Fault>>,
+    /// When the sandbox started (its clock, ms): time-spanned faults count from here.
+    start_ms: i64,
 }
 
 impl Faults {
-    pub fn new(faults: &[Fault]) -> Self {
+    pub fn new(faults: &[Fault], start_ms: i64) -> Self {
         Self {
             remaining: Mutex::new(faults.to_vec()),
+            start_ms,
         }
     }
 
-    /// The status this call of `step` must answer, if a fault is still armed for it.
+    /// The status this call of `step` must answer at `now_ms`, if a fault is still armed for it.
     /// Several faults for one step fire one after another, in the order configured.
-    pub fn take(&self, step: FaultStep) -> Option<u16> {
+    pub fn take(&self, step: FaultStep, now_ms: i64) -> Option<u16> {
         let mut remaining = self.remaining.lock().unwrap_or_else(|e| e.into_inner());
-        let fault = remaining
-            .iter_mut()
-            .find(|f| f.step == step && f.count > 0)?;
-        fault.count -= 1;
-        tracing::info!(
-            ?step,
-            status = fault.status,
-            left = fault.count,
-            "sandbox: injected fault"
-        );
+        let elapsed = now_ms - self.start_ms;
+        let fault = remaining.iter_mut().find(|f| {
+            f.step == step
+                && match f.span {
+                    FaultSpan::Calls(n) => n > 0,
+                    FaultSpan::Millis(ms) => elapsed < ms,
+                }
+        })?;
+        if let FaultSpan::Calls(n) = &mut fault.span {
+            *n -= 1;
+        }
+        tracing::info!(?step, status = fault.status, span = ?fault.span, "sandbox: injected fault");
         Some(fault.status)
     }
 
     /// For the v2 API steps: the fault as TikTok's matching envelope error.
-    pub fn check(&self, step: FaultStep) -> Result<(), ApiError> {
-        match self.take(step) {
+    pub fn check(&self, step: FaultStep, now_ms: i64) -> Result<(), ApiError> {
+        match self.take(step, now_ms) {
             None => Ok(()),
             Some(status) => Err(ApiError::Fault {
                 status,
                 code: api_code(step, status),
+                message: api_message(step, status),
             }),
         }
+    }
+}
+
+/// A 400 on init is most often TikTok's "The chunk size is invalid" (contract §6), so that is
+/// what an injected one says; Cast's fallback plans can be tested with it.
+fn api_message(step: FaultStep, status: u16) -> &'static str {
+    match (step, status) {
+        (FaultStep::Init, 400) => {
+            "The chunk size is invalid (injected fault, CAST_SANDBOX_FAULTS)."
+        }
+        _ => "Injected fault (CAST_SANDBOX_FAULTS).",
     }
 }
 
@@ -53,7 +71,7 @@ fn api_code(step: FaultStep, status: u16) -> &'static str {
         403 => "scope_not_authorized",
         429 => "rate_limit_exceeded",
         500..=599 => "internal_error",
-        _ if step == FaultStep::UserInfo => "invalid_params",
+        _ if matches!(step, FaultStep::UserInfo | FaultStep::VideoList) => "invalid_params",
         _ => "invalid_param",
     }
 }
@@ -64,28 +82,47 @@ mod tests {
 
     #[test]
     fn faults_fire_count_times_per_step_in_order() {
-        let faults = Faults::new(&[
-            Fault {
-                step: FaultStep::Init,
-                status: 429,
-                count: 1,
-            },
-            Fault {
-                step: FaultStep::Init,
-                status: 500,
-                count: 1,
-            },
-            Fault {
-                step: FaultStep::Chunk,
+        let faults = Faults::new(
+            &[
+                Fault {
+                    step: FaultStep::Init,
+                    status: 429,
+                    span: FaultSpan::Calls(1),
+                },
+                Fault {
+                    step: FaultStep::Init,
+                    status: 500,
+                    span: FaultSpan::Calls(1),
+                },
+                Fault {
+                    step: FaultStep::Chunk,
+                    status: 503,
+                    span: FaultSpan::Calls(0),
+                },
+            ],
+            0,
+        );
+        assert_eq!(faults.take(FaultStep::Status, 0), None);
+        assert_eq!(faults.take(FaultStep::Chunk, 0), None);
+        assert_eq!(faults.take(FaultStep::Init, 0), Some(429));
+        assert_eq!(faults.take(FaultStep::Init, 0), Some(500));
+        assert_eq!(faults.take(FaultStep::Init, 0), None);
+    }
+
+    #[test]
+    fn a_fault_in_seconds_lasts_that_long_on_the_sandbox_clock() {
+        let faults = Faults::new(
+            &[Fault {
+                step: FaultStep::Status,
                 status: 503,
-                count: 0,
-            },
-        ]);
-        assert_eq!(faults.take(FaultStep::Status), None);
-        assert_eq!(faults.take(FaultStep::Chunk), None);
-        assert_eq!(faults.take(FaultStep::Init), Some(429));
-        assert_eq!(faults.take(FaultStep::Init), Some(500));
-        assert_eq!(faults.take(FaultStep::Init), None);
+                span: FaultSpan::Millis(60_000),
+            }],
+            1_000_000,
+        );
+        for _ in 0..100 {
+            assert_eq!(faults.take(FaultStep::Status, 1_059_999), Some(503));
+        }
+        assert_eq!(faults.take(FaultStep::Status, 1_060_000), None);
     }
 
     #[test]

@@ -27,16 +27,19 @@ mod status;
 mod store;
 mod upload;
 mod user;
+mod videos;
 pub mod youtube;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::web;
 use sqlx::SqlitePool;
 
+use crate::clock::Clock;
 use crate::config::Config;
-use settings::SandboxSettings;
+use settings::{Forms, SandboxSettings};
 pub use standalone::{StandaloneSandbox, start_standalone};
 
 /// The sandbox's one built-in client (contract section 12): public by design, since the consent
@@ -50,13 +53,15 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    pub fn new(settings: SandboxSettings, db: SqlitePool, config: &Config) -> Self {
+    /// `clock`: the one Cast reads, so a test that moves it moves TikTok's time too.
+    pub fn new(settings: SandboxSettings, db: SqlitePool, config: &Config, clock: Clock) -> Self {
         let state = SandboxState::new(
             settings,
             db,
             config.url(""),
             config.data_dir.join("sandbox"),
             config.redirect_uri(),
+            clock,
         );
         Self {
             state: Arc::new(state),
@@ -84,6 +89,19 @@ pub(crate) struct SandboxState {
     faults: faults::Faults,
     checks: processing::Checks,
     uploads: upload::Busy,
+    clock: Clock,
+    /// One counter per kind of answer given in several forms (`Forms::Rotate`).
+    turns: [AtomicUsize; 5],
+}
+
+/// The answers TikTok gives in several forms, each rotating on its own.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Turn {
+    OAuthErrorStatus = 0,
+    TokenType = 1,
+    ChunkReply = 2,
+    PostIdForm = 3,
+    PostIdPending = 4,
 }
 
 impl SandboxState {
@@ -93,8 +111,9 @@ impl SandboxState {
         origin: String,
         files_dir: PathBuf,
         redirect_uri: String,
+        clock: Clock,
     ) -> Self {
-        let faults = faults::Faults::new(&settings.faults);
+        let faults = faults::Faults::new(&settings.faults, clock.now_ms());
         Self {
             settings,
             db,
@@ -105,6 +124,8 @@ impl SandboxState {
             faults,
             checks: processing::Checks::default(),
             uploads: upload::Busy::default(),
+            clock,
+            turns: Default::default(),
         }
     }
 
@@ -112,12 +133,20 @@ impl SandboxState {
     fn url(&self, path: &str) -> String {
         format!("{}{}{path}", self.origin, routes::MOUNT)
     }
-}
 
-/// Milliseconds since the Unix epoch: the sandbox's clock for every expiry and delay.
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    /// Milliseconds since the Unix epoch: the sandbox's clock for every expiry and delay.
+    fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// The form this answer takes: the pinned one, or the next of `all` in turn.
+    fn pick<T: Copy>(&self, forms: Forms<T>, turn: Turn, all: &[T]) -> T {
+        match forms {
+            Forms::Pinned(form) => form,
+            Forms::Rotate => {
+                let n = self.turns[turn as usize].fetch_add(1, Ordering::Relaxed);
+                all[n % all.len()]
+            }
+        }
+    }
 }

@@ -7,13 +7,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
 use super::errors::OAuthError;
-use super::settings::FaultStep;
+use super::settings::{FaultStep, OAuthErrorStatus, TokenType};
 use super::store::accounts::{self, CodeUse, IssuedTokens, Lifetimes};
-use super::{CLIENT_KEY, CLIENT_SECRET, SandboxState, envelope, now_ms};
+use super::{CLIENT_KEY, CLIENT_SECRET, SandboxState, Turn, envelope};
 use crate::crypto::constant_time_eq;
-
-/// Refresh tokens live 180 days (the newer of TikTok's two figures).
-const REFRESH_TTL_SECS: i64 = 180 * 86_400;
+use crate::tiktok::pkce::{self, Verifier};
 
 /// The form's parameters. RFC 6749 section 3.2: a parameter sent twice is an invalid request.
 struct Params(HashMap<String, String>);
@@ -29,8 +27,9 @@ impl Params {
             .trim_start()
             .starts_with("application/x-www-form-urlencoded")
         {
+            // TikTok's words for a JSON body (contract §2.2, field report).
             return Err(OAuthError::invalid_request(
-                "Content-Type must be application/x-www-form-urlencoded",
+                "Only `application/x-www-form-urlencoded` is accepted as Content-Type.",
             ));
         }
         let mut map = HashMap::new();
@@ -72,52 +71,105 @@ impl Params {
 }
 
 fn lifetimes(state: &SandboxState, now: i64) -> Lifetimes {
-    let access = i64::try_from(state.settings.token_ttl.as_millis()).unwrap_or(i64::MAX / 2);
+    let ms = |d: std::time::Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2);
     Lifetimes {
-        access_expires_ms: now.saturating_add(access),
-        refresh_expires_ms: now + REFRESH_TTL_SECS * 1000,
+        access_expires_ms: now.saturating_add(ms(state.settings.token_ttl)),
+        refresh_expires_ms: now.saturating_add(ms(state.settings.refresh_ttl)),
     }
 }
 
-/// The flat success body: TikTok's seven fields.
+/// The flat success body: TikTok's seven fields, `token_type` in turn present and absent
+/// (`CAST_SANDBOX_TOKEN_TYPE`), since some real answers lack it.
 fn token_body(
     state: &SandboxState,
     open_id: &str,
     scopes: &str,
     issued: IssuedTokens,
 ) -> HttpResponse {
-    envelope::oauth_ok(json!({
+    let mut body = json!({
         "open_id": open_id,
         "scope": scopes,
         "access_token": issued.access_token,
         "expires_in": state.settings.token_ttl.as_secs(),
         "refresh_token": issued.refresh_token,
-        "refresh_expires_in": REFRESH_TTL_SECS,
+        "refresh_expires_in": state.settings.refresh_ttl.as_secs(),
         "token_type": "Bearer",
-    }))
+    });
+    let form = state.pick(
+        state.settings.token_type,
+        Turn::TokenType,
+        &[TokenType::Present, TokenType::Absent],
+    );
+    if let (TokenType::Absent, Some(map)) = (form, body.as_object_mut()) {
+        map.remove("token_type");
+    }
+    envelope::oauth_ok(body)
+}
+
+/// An OAuth error with the status TikTok was seen to use: the documented one, or 200 (contract
+/// §2.2), in turn by default (`CAST_SANDBOX_OAUTH_ERROR_STATUS`).
+fn answer(state: &SandboxState, result: Result<HttpResponse, OAuthError>) -> HttpResponse {
+    match result {
+        Ok(res) => res,
+        Err(mut e) => {
+            let form = state.pick(
+                state.settings.oauth_error_status,
+                Turn::OAuthErrorStatus,
+                &[OAuthErrorStatus::Documented, OAuthErrorStatus::Ok],
+            );
+            if form == OAuthErrorStatus::Ok {
+                e.status = actix_web::http::StatusCode::OK;
+            }
+            actix_web::ResponseError::error_response(&e)
+        }
+    }
 }
 
 pub async fn token(
     req: HttpRequest,
     state: web::Data<SandboxState>,
     body: web::Bytes,
+) -> HttpResponse {
+    let result = token_grant(&req, &state, &body).await;
+    answer(&state, result)
+}
+
+async fn token_grant(
+    req: &HttpRequest,
+    state: &SandboxState,
+    body: &[u8],
 ) -> Result<HttpResponse, OAuthError> {
-    if let Some(status) = state.faults.take(FaultStep::Token) {
+    if let Some(status) = state.faults.take(FaultStep::Token, state.now_ms()) {
         return Err(OAuthError::fault(status));
     }
-    let params = Params::parse(&req, &body)?;
+    let params = Params::parse(req, body)?;
     params.authenticate_client()?;
     match params.require("grant_type")? {
-        "authorization_code" => exchange(&state, &params).await,
-        "refresh_token" => refresh(&state, &params).await,
+        "authorization_code" => exchange(state, &params).await,
+        "refresh_token" => refresh(state, &params).await,
         other => Err(OAuthError::unsupported_grant_type(other)),
+    }
+}
+
+/// A code issued with a challenge is redeemed only with the verifier that hashes to it
+/// (contract §2.2, §12); TikTok's reported words for a missing or wrong one.
+fn check_verifier(challenge: Option<&str>, params: &Params) -> Result<(), OAuthError> {
+    let Some(challenge) = challenge else {
+        return Ok(());
+    };
+    let presented = params.get("code_verifier").and_then(Verifier::parse);
+    match presented {
+        Some(v) if constant_time_eq(&pkce::challenge_of(v.secret()), challenge) => Ok(()),
+        _ => Err(OAuthError::invalid_request(
+            "Code verifier or code challenge is invalid.",
+        )),
     }
 }
 
 async fn exchange(state: &SandboxState, params: &Params) -> Result<HttpResponse, OAuthError> {
     let code = params.require("code")?;
     let redirect_uri = params.require("redirect_uri")?;
-    let now = now_ms();
+    let now = state.now_ms();
     let granted = match accounts::spend_code(&state.db, code, now).await? {
         CodeUse::First(granted) => granted,
         CodeUse::Replay(grant) => {
@@ -145,6 +197,7 @@ async fn exchange(state: &SandboxState, params: &Params) -> Result<HttpResponse,
             "redirect_uri does not match the one used to get the code",
         ));
     }
+    check_verifier(granted.code_challenge.as_deref(), params)?;
     let issued =
         accounts::create_grant(&state.db, code, &granted, &lifetimes(state, now), now).await?;
     tracing::info!(open_id = %granted.open_id, "sandbox: authorization code exchanged");
@@ -153,7 +206,7 @@ async fn exchange(state: &SandboxState, params: &Params) -> Result<HttpResponse,
 
 async fn refresh(state: &SandboxState, params: &Params) -> Result<HttpResponse, OAuthError> {
     let refresh_token = params.require("refresh_token")?;
-    let now = now_ms();
+    let now = state.now_ms();
     match accounts::rotate(&state.db, refresh_token, &lifetimes(state, now), now).await? {
         Some((grant, issued)) => Ok(token_body(state, &grant.open_id, &grant.scopes, issued)),
         None => Err(OAuthError::invalid_grant(
@@ -168,11 +221,20 @@ pub async fn revoke(
     req: HttpRequest,
     state: web::Data<SandboxState>,
     body: web::Bytes,
+) -> HttpResponse {
+    let result = revoke_token(&req, &state, &body).await;
+    answer(&state, result)
+}
+
+async fn revoke_token(
+    req: &HttpRequest,
+    state: &SandboxState,
+    body: &[u8],
 ) -> Result<HttpResponse, OAuthError> {
-    let params = Params::parse(&req, &body)?;
+    let params = Params::parse(req, body)?;
     params.authenticate_client()?;
     let token = params.require("token")?;
-    if accounts::revoke_by_token(&state.db, token, now_ms()).await? {
+    if accounts::revoke_by_token(&state.db, token, state.now_ms()).await? {
         tracing::info!("sandbox: access revoked");
     }
     // "200 with an empty body or {}": the empty body is the stricter test of a client.

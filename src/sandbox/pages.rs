@@ -21,6 +21,8 @@ pub struct ConsentPage {
     pub redirect_uri: String,
     pub scope: String,
     pub state: String,
+    /// Carried through the form, so the code remembers it; empty when none was sent.
+    pub code_challenge: String,
     pub scopes: Vec<ScopeChoice>,
     pub username: String,
     pub error: Option<String>,

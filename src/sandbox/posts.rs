@@ -41,7 +41,9 @@ pub async fn list(state: web::Data<SandboxState>) -> Result<HttpResponse, AppErr
                 "post_info": p.post_info.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()),
                 "status": view.status,
                 "fail_reason": view.fail_reason,
-                "post_ids": view.post_ids,
+                // Strings: 19-digit ids do not survive a JSON reader's doubles.
+                "post_ids": view.post_ids.iter().map(i64::to_string).collect::<Vec<_>>(),
+                "downgraded": p.downgraded,
                 "created_at": p.created_ms / 1000,
             })
         })
@@ -120,7 +122,14 @@ pub async fn post_draft(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let publish_id = path.into_inner();
-    if !publishes::post_draft(&state.db, &publish_id, processing::new_post_id()).await? {
+    if !publishes::post_draft(
+        &state.db,
+        &publish_id,
+        processing::new_post_id(),
+        state.now_ms(),
+    )
+    .await?
+    {
         return Err(AppError::Conflict {
             code: "not_in_inbox",
             message: "Only a draft waiting in the creator's inbox can be posted.".into(),

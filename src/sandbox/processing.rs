@@ -13,12 +13,14 @@ use std::sync::Mutex;
 use actix_web::web;
 use sha2::{Digest as _, Sha256};
 
+use super::settings::{Forms, PostIdForm};
 use super::store::publishes::{
     self, FAILED, PROCESSING, PUBLISH_COMPLETE, Publish, SEND_TO_USER_INBOX, UPLOADING,
 };
-use super::{SandboxState, now_ms};
+use super::{SandboxState, Turn};
 use crate::media::probe::ProbeError;
 use crate::tiktok::privacy::PrivacyLevel;
+use serde_json::{Value, json};
 
 /// The publishes whose check is running now, so a status poll does not start a second one.
 #[derive(Default)]
@@ -122,7 +124,7 @@ pub async fn resolve(
     }
     let delay = i64::try_from(state.settings.processing.as_millis()).unwrap_or(i64::MAX / 2);
     let reveal_at = publish.received_ms.unwrap_or(0).saturating_add(delay);
-    if now_ms() < reveal_at {
+    if state.now_ms() < reveal_at {
         return Ok(publish);
     }
     let Some(verdict) = publish.verdict.as_deref() else {
@@ -137,18 +139,61 @@ pub async fn resolve(
     } else if !verdict.is_empty() {
         (FAILED, Some(verdict), None)
     } else if publish.mode == "inbox" {
+        // Drafts, and direct posts an unaudited app had moved to the inbox (§5.1).
         (SEND_TO_USER_INBOX, None, None)
     } else {
         let public =
             publish.privacy_level.as_deref() == Some(PrivacyLevel::PublicToEveryone.as_str());
         (PUBLISH_COMPLETE, None, public.then(new_post_id))
     };
-    publishes::finish(&state.db, &publish.publish_id, status, fail_reason, post_id).await?;
+    publishes::finish(
+        &state.db,
+        &publish.publish_id,
+        status,
+        fail_reason,
+        post_id,
+        reveal_at,
+    )
+    .await?;
     tracing::info!(publish_id = %publish.publish_id, status, ?fail_reason, "sandbox: processing finished");
     // Re-read: a concurrent poll may have finished it first, with its own post id.
     Ok(publishes::by_id(&state.db, &publish.publish_id)
         .await?
         .unwrap_or(publish))
+}
+
+/// `publicaly_available_post_id` as status fetch gives it now: a public post's id only from
+/// `CAST_SANDBOX_POST_ID_AFTER_MS` after `PUBLISH_COMPLETE` (never, with `never`), in the form
+/// `CAST_SANDBOX_POST_ID_FORM` gives (each in turn by default); before that, an empty list or
+/// no field, also in turn. None: leave the field out.
+pub fn status_post_id(state: &SandboxState, publish: &Publish) -> Option<Value> {
+    let shown = publish.post_id.filter(|_| {
+        let after = state.settings.post_id_after.map(|d| {
+            let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2);
+            publish.completed_ms.unwrap_or(0).saturating_add(ms)
+        });
+        after.is_some_and(|at| state.now_ms() >= at)
+    });
+    let Some(id) = shown else {
+        let empty = state.pick(Forms::Rotate, Turn::PostIdPending, &[true, false]);
+        return empty.then(|| json!([]));
+    };
+    let form = state.pick(
+        state.settings.post_id_form,
+        Turn::PostIdForm,
+        &[
+            PostIdForm::List,
+            PostIdForm::String,
+            PostIdForm::Number,
+            PostIdForm::Absent,
+        ],
+    );
+    match form {
+        PostIdForm::List => Some(json!([id])),
+        PostIdForm::String => Some(json!(id.to_string())),
+        PostIdForm::Number => Some(json!(id)),
+        PostIdForm::Absent => None,
+    }
 }
 
 /// The status as TikTok reports it.

@@ -11,7 +11,7 @@ use super::limits::Limit;
 use super::rules::{self, ChunkLayout, Source};
 use super::settings::FaultStep;
 use super::store::publishes::{self, NewPublish};
-use super::{SandboxState, envelope, now_ms, scopes};
+use super::{SandboxState, envelope, scopes};
 use crate::crypto::random_token;
 use crate::tiktok::privacy::PrivacyLevel;
 
@@ -26,6 +26,8 @@ const UNAUDITED_CREATORS: i64 = 5;
 enum Mode {
     Direct,
     Inbox,
+    /// A direct post an unaudited app sent, put in the creator's inbox instead.
+    Downgraded,
 }
 
 pub async fn direct(
@@ -50,18 +52,18 @@ async fn init(
     body: &[u8],
     mode: Mode,
 ) -> Result<HttpResponse, ApiError> {
-    state.faults.check(FaultStep::Init)?;
+    state.faults.check(FaultStep::Init, state.now_ms())?;
     let caller = auth::caller(state, req).await?;
     let (scope, limit) = match mode {
-        Mode::Direct => (scopes::VIDEO_PUBLISH, Limit::DirectInit),
+        Mode::Direct | Mode::Downgraded => (scopes::VIDEO_PUBLISH, Limit::DirectInit),
         Mode::Inbox => (scopes::VIDEO_UPLOAD, Limit::InboxInit),
     };
     caller.require(&[scope])?;
-    state.limits.admit(&caller.open_id, limit)?;
+    state.limits.admit(&caller.open_id, limit, state.now_ms())?;
     require_json(req)?;
     let body = rules::object(body)?;
     let (privacy, post_info) = match mode {
-        Mode::Direct => {
+        Mode::Direct | Mode::Downgraded => {
             let raw = body.get("post_info");
             let info = rules::post_info(raw, &state.settings.privacy_options)?;
             (Some(info.privacy_level), raw.map(Value::to_string))
@@ -79,9 +81,20 @@ async fn init(
         // The sandbox has no verified domains, so every pull is unverified, as for a new TikTok app.
         Source::PullFromUrl(_) => return Err(ApiError::UrlOwnershipUnverified),
     };
-    if state.settings.unaudited && mode == Mode::Direct && privacy != Some(PrivacyLevel::SelfOnly) {
-        return Err(ApiError::UnauditedClient);
+    if state.settings.refuse_multi_chunk && layout.total_chunk_count > 1 {
+        // Since about 2026-08-09 (contract §6, field report), in the report's spelling.
+        return Err(ApiError::InvalidParams("The chunk size is invalid".into()));
     }
+    // An unaudited app posts directly only to a private account, and only as SELF_ONLY (§9).
+    let refused_unaudited = state.settings.unaudited
+        && mode == Mode::Direct
+        && !(state.settings.account_private && privacy == Some(PrivacyLevel::SelfOnly));
+    let mode = match mode {
+        // The field report of §5.1: some unaudited direct posts land in the inbox instead.
+        Mode::Direct if refused_unaudited && state.settings.inbox_downgrade => Mode::Downgraded,
+        Mode::Direct if refused_unaudited => return Err(ApiError::UnauditedClient),
+        other => other,
+    };
     check_caps(state, &caller, mode).await?;
     let created = create(state, &caller, mode, privacy, post_info, layout).await?;
     tracing::info!(publish_id = %created.0, open_id = %caller.open_id, ?mode, "sandbox: upload initialised");
@@ -108,11 +121,11 @@ pub fn require_json(req: &HttpRequest) -> Result<(), ApiError> {
 }
 
 async fn check_caps(state: &SandboxState, caller: &Caller, mode: Mode) -> Result<(), ApiError> {
-    let since = now_ms() - DAY_MS;
+    let since = state.now_ms() - DAY_MS;
     if publishes::count_since(&state.db, &caller.open_id, since).await? >= DAILY_POSTS {
         return Err(ApiError::SpamRiskTooManyPosts);
     }
-    if mode == Mode::Inbox
+    if mode != Mode::Direct
         && publishes::pending_shares(&state.db, &caller.open_id, since).await? >= PENDING_SHARES
     {
         return Err(ApiError::SpamRiskTooManyPendingShare);
@@ -132,7 +145,7 @@ fn publish_id(mode: Mode) -> String {
     let n: u64 = rand::random_range(7_000_000_000_000_000_000..7_400_000_000_000_000_000);
     match mode {
         Mode::Direct => format!("v_pub_file~v2-1.{n}"),
-        Mode::Inbox => format!("v_inbox_file~v2.{n}"),
+        Mode::Inbox | Mode::Downgraded => format!("v_inbox_file~v2.{n}"),
     }
 }
 
@@ -147,7 +160,7 @@ async fn create(
     let id = publish_id(mode);
     let upload_id = hex::encode(crate::crypto::random_bytes(8));
     let upload_token = random_token(24);
-    let now = now_ms();
+    let now = state.now_ms();
     let ttl = i64::try_from(state.settings.upload_url_ttl.as_millis()).unwrap_or(i64::MAX / 2);
     publishes::insert(
         &state.db,
@@ -160,8 +173,12 @@ async fn create(
             } else {
                 "inbox"
             },
+            downgraded: mode == Mode::Downgraded,
             post_info,
-            privacy_level: privacy.map(PrivacyLevel::as_str),
+            // A draft's visibility is chosen in the app, not here.
+            privacy_level: privacy
+                .filter(|_| mode == Mode::Direct)
+                .map(PrivacyLevel::as_str),
             video_size: layout.video_size,
             chunk_size: layout.chunk_size,
             total_chunk_count: layout.total_chunk_count,

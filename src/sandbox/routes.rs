@@ -5,7 +5,7 @@
 
 use actix_web::web;
 
-use super::{SandboxState, consent, creator, oauth, posts, publish, status, upload, user};
+use super::{SandboxState, consent, creator, oauth, posts, publish, status, upload, user, videos};
 
 pub const MOUNT: &str = "/sandbox/tiktok";
 
@@ -36,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<SandboxState>) {
                 "/v2/post/publish/status/fetch/",
                 web::post().to(status::fetch),
             )
+            .route("/v2/video/list/", web::post().to(videos::list))
             // The opaque upload URL that init hands out (open-upload.tiktokapis.com).
             .route("/upload/video/", web::put().to(upload::put_chunk))
             // The owner's view of what the sandbox received.

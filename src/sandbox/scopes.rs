@@ -5,6 +5,7 @@ pub const USER_INFO_PROFILE: &str = "user.info.profile";
 pub const USER_INFO_STATS: &str = "user.info.stats";
 pub const VIDEO_UPLOAD: &str = "video.upload";
 pub const VIDEO_PUBLISH: &str = "video.publish";
+pub const VIDEO_LIST: &str = "video.list";
 
 /// The scopes this client may request, with the sentence TikTok's consent screen shows.
 const KNOWN: [(&str, &str); 6] = [
@@ -17,7 +18,7 @@ const KNOWN: [(&str, &str); 6] = [
         "Read your username, bio and verification status",
     ),
     (USER_INFO_STATS, "Read your follower, like and video counts"),
-    ("video.list", "Read your public videos"),
+    (VIDEO_LIST, "Read your public videos"),
     (
         VIDEO_UPLOAD,
         "Upload content to your TikTok inbox as drafts",

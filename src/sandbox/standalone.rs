@@ -73,6 +73,7 @@ pub async fn start_standalone(
         origin.clone(),
         data_dir.join("sandbox"),
         redirect_uri,
+        crate::clock::Clock::system(),
     ));
     let server = HttpServer::new(move || {
         let data = web::Data::from(state.clone());

@@ -14,10 +14,12 @@ pub async fn fetch(
     state: web::Data<SandboxState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    state.faults.check(FaultStep::Status)?;
+    state.faults.check(FaultStep::Status, state.now_ms())?;
     let caller = auth::caller(&state, &req).await?;
     caller.require(&[scopes::VIDEO_PUBLISH, scopes::VIDEO_UPLOAD])?;
-    state.limits.admit(&caller.open_id, Limit::Status)?;
+    state
+        .limits
+        .admit(&caller.open_id, Limit::Status, state.now_ms())?;
     publish::require_json(&req)?;
     let body = rules::object(&body)?;
     let publish_id = body
@@ -35,11 +37,16 @@ pub async fn fetch(
     let view = processing::view(&current);
     let mut data = json!({
         "status": view.status,
-        "publicaly_available_post_id": view.post_ids,
         "uploaded_bytes": view.uploaded_bytes,
     });
-    if let (Some(reason), Some(map)) = (view.fail_reason, data.as_object_mut()) {
-        map.insert("fail_reason".into(), json!(reason));
+    if let Some(map) = data.as_object_mut() {
+        if let Some(reason) = view.fail_reason {
+            map.insert("fail_reason".into(), json!(reason));
+        }
+        // TikTok's spelling.
+        if let Some(ids) = processing::status_post_id(&state, &current) {
+            map.insert("publicaly_available_post_id".into(), ids);
+        }
     }
     Ok(envelope::ok(data))
 }

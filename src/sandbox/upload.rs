@@ -14,9 +14,9 @@ use tokio::io::{AsyncSeekExt as _, AsyncWriteExt as _};
 
 use super::errors::UploadError;
 use super::rules::ChunkLayout;
-use super::settings::FaultStep;
+use super::settings::{ChunkReply, FaultStep};
 use super::store::publishes::{self, Publish, UPLOADING};
-use super::{SandboxState, envelope, now_ms, processing};
+use super::{SandboxState, Turn, envelope, processing};
 
 const MEDIA_TYPES: [&str; 3] = ["video/mp4", "video/quicktime", "video/webm"];
 /// A refused request's body is read and dropped, so the client sees the status rather than a
@@ -99,7 +99,7 @@ async fn find(req: &HttpRequest, state: &SandboxState) -> Result<Publish, Upload
     if get("upload_id") != Some(publish.upload_id.as_str()) {
         return Err(not_found());
     }
-    if now_ms() >= publish.upload_expires_ms {
+    if state.now_ms() >= publish.upload_expires_ms {
         return Err(UploadError::new(
             StatusCode::FORBIDDEN,
             "the upload URL has expired: call init again",
@@ -113,7 +113,7 @@ async fn receive(
     state: &web::Data<SandboxState>,
     payload: &mut web::Payload,
 ) -> Result<HttpResponse, UploadError> {
-    if let Some(status) = state.faults.take(FaultStep::Chunk) {
+    if let Some(status) = state.faults.take(FaultStep::Chunk, state.now_ms()) {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         return Err(UploadError::new(status, "injected fault"));
     }
@@ -159,7 +159,7 @@ async fn receive(
         last + 1,
         content_type,
         done,
-        now_ms(),
+        state.now_ms(),
     )
     .await?;
     if !stored {
@@ -173,18 +173,26 @@ async fn receive(
         processing::schedule(state, &publish);
         tracing::info!(publish_id = %publish.publish_id, bytes = layout.video_size, "sandbox: upload complete");
     }
-    let status = if done {
-        StatusCode::CREATED
-    } else {
-        StatusCode::PARTIAL_CONTENT
+    // TikTok was seen to answer a stored chunk in several ways (contract §6): each in turn.
+    let reply = state.pick(
+        state.settings.chunk_reply,
+        Turn::ChunkReply,
+        &[ChunkReply::Documented, ChunkReply::Ok, ChunkReply::Bare],
+    );
+    let status = match (reply, done) {
+        (ChunkReply::Ok, _) => StatusCode::OK,
+        (_, true) => StatusCode::CREATED,
+        (_, false) => StatusCode::PARTIAL_CONTENT,
     };
-    Ok(HttpResponse::build(status)
-        .insert_header(("x-tt-logid", envelope::log_id()))
-        .insert_header((
+    let mut res = HttpResponse::build(status);
+    res.insert_header(("x-tt-logid", envelope::log_id()));
+    if reply != ChunkReply::Bare {
+        res.insert_header((
             CONTENT_RANGE,
             format!("bytes 0-{last}/{}", layout.video_size),
-        ))
-        .finish())
+        ));
+    }
+    Ok(res.finish())
 }
 
 fn header(req: &HttpRequest, name: actix_web::http::header::HeaderName) -> Option<&str> {

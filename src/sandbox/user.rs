@@ -14,10 +14,12 @@ pub async fn info(
     req: HttpRequest,
     state: web::Data<SandboxState>,
 ) -> Result<HttpResponse, ApiError> {
-    state.faults.check(FaultStep::UserInfo)?;
+    state.faults.check(FaultStep::UserInfo, state.now_ms())?;
     let caller = auth::caller(&state, &req).await?;
     caller.require(&[scopes::USER_INFO_BASIC])?;
-    state.limits.admit(&caller.open_id, Limit::UserInfo)?;
+    state
+        .limits
+        .admit(&caller.open_id, Limit::UserInfo, state.now_ms())?;
     // Read by hand rather than with `web::Query`, whose refusals are not TikTok's shape.
     let fields = url::form_urlencoded::parse(req.query_string().as_bytes())
         .find(|(k, _)| k == "fields")

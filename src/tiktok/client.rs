@@ -7,6 +7,8 @@ use url::Url;
 use crate::config::{Config, Mode, Secret};
 
 pub const SCOPES: &str = "user.info.basic,video.upload,video.publish";
+/// Asked for too when `TIKTOK_LOOKUP_POST_IDS` is on (§7.1): the app must have it in the portal.
+pub const VIDEO_LIST_SCOPE: &str = "video.list";
 /// The sandbox's built-in app (contract §12): public by design.
 pub const SANDBOX_CLIENT_KEY: &str = "cast-sandbox";
 pub const SANDBOX_CLIENT_SECRET: &str = "cast-sandbox-secret";
@@ -19,6 +21,8 @@ pub struct TikTokClient {
     pub(crate) client_key: String,
     pub(crate) client_secret: Secret,
     pub(crate) redirect_uri: String,
+    /// The comma-separated scopes every authorize request asks for.
+    pub(crate) scopes: String,
 }
 
 impl std::fmt::Debug for TikTokClient {
@@ -38,13 +42,29 @@ impl TikTokClient {
                 Secret::new(SANDBOX_CLIENT_SECRET),
             ),
         };
-        Self::new(
+        let client = Self::new(
             config.tiktok_api_base.clone(),
             config.tiktok_auth_url.clone(),
             key,
             secret,
             config.redirect_uri(),
-        )
+        );
+        client.with_video_list(config.lookup_post_ids)
+    }
+
+    /// Adds `video.list` to the scopes asked for (or not): asking for a scope the app lacks
+    /// breaks TikTok's consent page, so it is the owner's choice.
+    pub fn with_video_list(mut self, on: bool) -> Self {
+        self.scopes = if on {
+            format!("{SCOPES},{VIDEO_LIST_SCOPE}")
+        } else {
+            SCOPES.to_string()
+        };
+        self
+    }
+
+    pub fn asks_for_video_list(&self) -> bool {
+        self.scopes.split(',').any(|s| s == VIDEO_LIST_SCOPE)
     }
 
     pub fn new(
@@ -68,6 +88,7 @@ impl TikTokClient {
             client_key,
             client_secret,
             redirect_uri,
+            scopes: SCOPES.to_string(),
         }
     }
 

@@ -2,6 +2,10 @@
 
 use std::time::Duration;
 
+/// What fixes TikTok's refusal of an unaudited app (contract §9, §11): the *account* must be
+/// private; choosing "Only me" for the post alone does not help.
+pub const UNAUDITED: &str = "Until TikTok audits this app, it accepts direct posts only to a private TikTok account. Make your account private (TikTok app → Settings and privacy → Privacy → Private account) and post as Only me, or send the video to your TikTok inbox and post it from the app. Choosing Only me alone does not fix it.";
+
 /// What Cast should do about a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -122,6 +126,8 @@ fn classify(code: &str, status: Option<u16>) -> ErrorKind {
         | "server_error"
         | "temporarily_unavailable" => ErrorKind::Retryable,
         "scope_not_authorized" | "invalid_grant" | "auth_removed" => ErrorKind::Reconnect,
+        // A sign-in answer without a token is TikTok misbehaving, not a refusal: ask again later.
+        "no_access_token" => ErrorKind::Retryable,
         "spam_risk_too_many_posts"
         | "spam_risk_user_banned_from_posting"
         | "reached_active_user_cap" => ErrorKind::CannotPostNow,
@@ -140,13 +146,21 @@ fn explain(code: &str) -> Option<&'static str> {
         "invalid_grant" => {
             "TikTok no longer accepts this account's sign-in. Reconnect the account."
         }
-        "rate_limit_exceeded" => {
-            "TikTok is limiting how often Cast may ask. Cast will try again shortly."
-        }
+        // What happens next (a retry, or not) is for the caller to say: the worker words it.
+        "rate_limit_exceeded" => "TikTok is limiting how often Cast may ask.",
         "internal_error" | "server_error" | "temporarily_unavailable" => {
-            "TikTok had a problem on its side. Cast will try again shortly."
+            "TikTok had a problem on its side."
         }
-        "network" => "Cast could not reach TikTok. Cast will try again shortly.",
+        "network" => "Cast could not reach TikTok.",
+        "unreadable_response" => "TikTok sent an answer Cast could not read.",
+        "no_access_token" => "TikTok's sign-in answer had no access token.",
+        "invalid_request" => "TikTok refused the sign-in request. Start again from Connect TikTok.",
+        "invalid_client" | "unauthorized_client" => {
+            "TikTok does not accept this app's client key and secret. Check TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET."
+        }
+        "app_version_check_failed" => {
+            "The TikTok app on the phone is too old for this (TikTok wants version 31.8 or later). Update TikTok on your phone, then post again."
+        }
         "spam_risk_too_many_posts" => {
             "This account has reached TikTok's daily limit of posts through apps. Try again tomorrow."
         }
@@ -159,9 +173,7 @@ fn explain(code: &str) -> Option<&'static str> {
         "spam_risk_too_many_pending_share" => {
             "This account already has 5 drafts waiting in the TikTok inbox. Finish or delete some in the TikTok app, then retry."
         }
-        "unaudited_client_can_only_post_to_private_accounts" => {
-            "Your TikTok app has not passed TikTok's audit yet, so TikTok only accepts private posts from it. Post as \"Only me\", or send the video to your TikTok inbox and choose who can see it in the TikTok app."
-        }
+        "unaudited_client_can_only_post_to_private_accounts" => UNAUDITED,
         "privacy_level_option_mismatch" => {
             "TikTok does not offer that privacy choice for this account. Pick another."
         }

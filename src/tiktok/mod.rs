@@ -5,9 +5,13 @@ pub mod client;
 pub mod envelope;
 pub mod error;
 pub mod oauth;
+pub mod pkce;
+pub mod post_id;
 pub mod privacy;
 pub mod publish;
+pub mod token_answer;
 pub mod users;
+pub mod videos;
 
 pub use client::TikTokClient;
 pub use error::{ErrorKind, TikTokError};

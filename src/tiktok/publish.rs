@@ -4,10 +4,12 @@
 //! logged, never put in an error message, and `Debug` on `Init` hides it.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::client::TikTokClient;
 use super::envelope;
 use super::error::TikTokError;
+use super::post_id;
 use super::privacy::PrivacyLevel;
 
 /// `post_info` of a direct post, as TikTok spells it.
@@ -93,40 +95,34 @@ impl Status {
 pub struct PublishStatus {
     pub status: Status,
     pub fail_reason: Option<String>,
-    /// TikTok's ids as strings: they are 19-digit integers, and JSON readers differ on those.
+    /// TikTok's ids as strings of digits, whatever form they came in (see `post_id`).
     pub post_ids: Vec<String>,
     pub uploaded_bytes: Option<u64>,
 }
 
-#[derive(Deserialize)]
-struct RawStatus {
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    fail_reason: Option<String>,
-    // TikTok's spelling.
-    #[serde(default)]
-    publicaly_available_post_id: Vec<serde_json::Value>,
-    #[serde(default)]
-    uploaded_bytes: Option<u64>,
-}
-
-impl From<RawStatus> for PublishStatus {
-    fn from(r: RawStatus) -> Self {
-        let post_ids = r
-            .publicaly_available_post_id
-            .iter()
-            .filter_map(|v| match v {
-                serde_json::Value::Number(n) => Some(n.to_string()),
-                serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
-                _ => None,
-            })
-            .collect();
+impl PublishStatus {
+    /// Reads `data` field by field: a field of an unexpected type is taken as absent rather
+    /// than making the whole answer unreadable (after the last chunk, an answer Cast cannot
+    /// read must never end a job).
+    pub fn from_data(data: &Value) -> Self {
+        let text = |key: &str| {
+            data.get(key)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let uploaded_bytes = match data.get("uploaded_bytes") {
+            Some(Value::Number(n)) => n.as_u64(),
+            Some(Value::String(s)) => s.trim().parse().ok(),
+            _ => None,
+        };
         Self {
-            status: Status::parse(&r.status),
-            fail_reason: r.fail_reason.filter(|s| !s.is_empty()),
-            post_ids,
-            uploaded_bytes: r.uploaded_bytes,
+            status: Status::parse(text("status").as_deref().unwrap_or("")),
+            fail_reason: text("fail_reason"),
+            // TikTok's spelling.
+            post_ids: post_id::parse_ids(data.get("publicaly_available_post_id")),
+            uploaded_bytes,
         }
     }
 }
@@ -197,10 +193,10 @@ impl TikTokClient {
         publish_id: &str,
     ) -> Result<PublishStatus, TikTokError> {
         let body = serde_json::json!({ "publish_id": publish_id });
-        let raw: RawStatus = self
+        let data: Value = self
             .post_json(access_token, "/v2/post/publish/status/fetch/", &body)
             .await?;
-        Ok(raw.into())
+        Ok(PublishStatus::from_data(&data))
     }
 
     async fn post_json<T: serde::de::DeserializeOwned>(
@@ -250,8 +246,11 @@ impl TikTokClient {
             .and_then(|v| v.to_str().ok())
             .and_then(received_from_range);
         match status {
-            201 | 206 => Ok(ChunkAck {
-                received: received.unwrap_or(range.last + 1),
+            // Any 2xx is "stored" (§6: 200 has been seen beside the documented 206 and 201).
+            // TikTok's Content-Range, when sent, is its own count and wins over Cast's; without
+            // one Cast trusts its own. It never counts past what Cast sent.
+            200..=299 => Ok(ChunkAck {
+                received: received.map_or(range.last + 1, |r| r.min(range.last + 1)),
                 complete: status == 201,
             }),
             403 => Err(ChunkError::Expired),
@@ -307,19 +306,29 @@ mod tests {
 
     #[test]
     fn status_is_read_tolerantly() {
-        let raw: RawStatus = serde_json::from_value(serde_json::json!({
-            "status": "PUBLISH_COMPLETE",
-            "publicaly_available_post_id": [7_300_000_000_000_000_001_u64, "73"],
-        }))
-        .expect("parses");
-        let s = PublishStatus::from(raw);
+        let data: Value = serde_json::from_str(
+            r#"{"status": "PUBLISH_COMPLETE", "publicaly_available_post_id": [7300000000000000001, "73"]}"#,
+        )
+        .expect("json");
+        let s = PublishStatus::from_data(&data);
         assert_eq!(s.status, Status::PublishComplete);
         assert_eq!(s.post_ids, vec!["7300000000000000001", "73"]);
-        let odd: RawStatus =
-            serde_json::from_value(serde_json::json!({"status": "NEW_THING"})).expect("parses");
+        let bare = PublishStatus::from_data(&serde_json::json!({
+            "status": "PUBLISH_COMPLETE", "publicaly_available_post_id": "7300000000000000001"
+        }));
+        assert_eq!(bare.post_ids, vec!["7300000000000000001"]);
+        let odd = PublishStatus::from_data(&serde_json::json!({"status": "NEW_THING"}));
+        assert_eq!(odd.status, Status::Other("NEW_THING".into()));
+        // A field of the wrong type is absent, not a reason to drop the answer.
+        let weird = PublishStatus::from_data(&serde_json::json!({
+            "status": "PROCESSING_UPLOAD", "fail_reason": 3, "uploaded_bytes": "1024"
+        }));
+        assert_eq!(weird.status, Status::ProcessingUpload);
+        assert_eq!(weird.fail_reason, None);
+        assert_eq!(weird.uploaded_bytes, Some(1024));
         assert_eq!(
-            PublishStatus::from(odd).status,
-            Status::Other("NEW_THING".into())
+            PublishStatus::from_data(&Value::Null).status,
+            Status::Other(String::new())
         );
     }
 

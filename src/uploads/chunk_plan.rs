@@ -173,6 +173,36 @@ impl ChunkPlan {
     }
 }
 
+/// TikTok's example chunk size, the first fallback when a multi-chunk init is refused (§6).
+pub const EXAMPLE_CHUNK: u64 = 10_000_000;
+
+/// The plans Cast tries, in order, for a video TikTok may refuse to take in several chunks
+/// ("The chunk size is invalid", contract §6): the configured chunk size, then TikTok's example
+/// of 10,000,000 bytes, then the fewest chunks the rules allow (`min(64,000,000, size / 2)`: at
+/// least 2 chunks, the last under 128,000,000 bytes). A size already in the list is skipped, and
+/// so is one that makes no valid plan. A video of at most 64,000,000 bytes has one plan: whole.
+pub fn fallback_plans(video_size: u64, configured_chunk_size: u64) -> Vec<ChunkPlan> {
+    let mut plans: Vec<ChunkPlan> = Vec::new();
+    if video_size <= MAX_CHUNK {
+        return ChunkPlan::new(video_size, configured_chunk_size)
+            .into_iter()
+            .collect();
+    }
+    for chunk_size in [
+        configured_chunk_size,
+        EXAMPLE_CHUNK,
+        MAX_CHUNK.min(video_size / 2),
+    ] {
+        if plans.iter().any(|p| p.chunk_size == chunk_size) {
+            continue;
+        }
+        if let Ok(plan) = ChunkPlan::new(video_size, chunk_size) {
+            plans.push(plan);
+        }
+    }
+    plans
+}
+
 /// TikTok's arithmetic (count = floor(size / chunk), the remainder rides on the last chunk) and
 /// its count and last-chunk limits, apart from the chunk size bounds so tests can reach every
 /// limit.
@@ -260,6 +290,54 @@ mod tests {
             );
             assert!(last.len() >= p.chunk_size() && last.len() <= MAX_LAST_CHUNK);
         }
+    }
+
+    fn sizes(plans: &[ChunkPlan]) -> Vec<(u64, u32)> {
+        plans
+            .iter()
+            .map(|p| (p.chunk_size(), p.total_chunk_count()))
+            .collect()
+    }
+
+    #[test]
+    fn a_whole_file_has_no_other_plan() {
+        for size in [1, 64_000_000] {
+            assert_eq!(sizes(&fallback_plans(size, MIN_CHUNK)), [(size, 1)]);
+        }
+        assert!(fallback_plans(0, MIN_CHUNK).is_empty());
+    }
+
+    #[test]
+    fn fallback_plans_go_configured_then_tiktoks_example_then_fewest_chunks() {
+        let size = 64_000_001;
+        assert_eq!(
+            sizes(&fallback_plans(size, MIN_CHUNK)),
+            [(MIN_CHUNK, 12), (10_000_000, 6), (32_000_000, 2)]
+        );
+        // Half the video passes 64,000,000 from 128,000,002 bytes on: the largest chunk then.
+        assert_eq!(
+            sizes(&fallback_plans(128_000_001, MIN_CHUNK)),
+            [(MIN_CHUNK, 24), (10_000_000, 12), (64_000_000, 2)]
+        );
+        assert_eq!(
+            sizes(&fallback_plans(MAX_VIDEO, MIN_CHUNK)),
+            [(MIN_CHUNK, 762), (10_000_000, 400), (64_000_000, 62)]
+        );
+        for p in fallback_plans(128_000_001, MIN_CHUNK) {
+            assert_follows_tiktoks_rules(&p);
+        }
+    }
+
+    #[test]
+    fn a_size_already_tried_is_skipped() {
+        assert_eq!(
+            sizes(&fallback_plans(64_000_001, 10_000_000)),
+            [(10_000_000, 6), (32_000_000, 2)]
+        );
+        assert_eq!(
+            sizes(&fallback_plans(200_000_000, MAX_CHUNK)),
+            [(MAX_CHUNK, 3), (10_000_000, 20)]
+        );
     }
 
     #[test]

@@ -2,8 +2,6 @@
 
 use sqlx::SqliteExecutor;
 
-use crate::db::now;
-
 /// TikTok answered `unaudited_client_can_only_post_to_private_accounts` for this client key.
 fn unaudited_name(client_key: &str) -> String {
     format!("tiktok_unaudited:{client_key}")
@@ -23,13 +21,14 @@ pub async fn is_unaudited(
 pub async fn remember_unaudited(
     db: impl SqliteExecutor<'_>,
     client_key: &str,
+    now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO app_flags (name, value, updated_at) VALUES (?, '1', ?)
          ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at",
     )
     .bind(unaudited_name(client_key))
-    .bind(now())
+    .bind(now)
     .execute(db)
     .await?;
     Ok(())

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::lifecycle::{self, Action};
 use super::post::{Mode, PostOptions};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -87,6 +88,13 @@ pub struct JobRow {
     pub spool_deleted: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    pub init_started_at: Option<i64>,
+    pub orphaned_inits: i64,
+    pub initiated_at: Option<i64>,
+    pub refused_chunk_sizes: String,
+    pub link_wait_until: Option<i64>,
+    pub post_id_source: Option<String>,
+    pub note: Option<String>,
 }
 
 /// A job, parsed. `upload_url` is a credential: `Debug` leaves it out.
@@ -118,6 +126,29 @@ pub struct Job {
     pub spool_deleted: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Set while an init is in flight: found set at the next step, that init's answer was lost.
+    pub init_started_at: Option<i64>,
+    /// Inits whose answer was lost: each may be an upload at TikTok that never gets its file.
+    pub orphaned_inits: u32,
+    /// When TikTok's init answered (the video list only matches videos created after it).
+    pub initiated_at: Option<i64>,
+    /// Chunk sizes TikTok refused at init ("The chunk size is invalid"), each tried once.
+    pub refused_chunk_sizes: Vec<u64>,
+    /// A published public post's link is asked for until then.
+    pub link_wait_until: Option<i64>,
+    pub post_id_source: Option<String>,
+    pub note: Option<String>,
+}
+
+impl Job {
+    /// TikTok acknowledged the whole file of the current upload (see `lifecycle`).
+    pub fn delivered(&self) -> bool {
+        self.processing_started_at.is_some()
+    }
+
+    pub fn actions(&self) -> Vec<Action> {
+        lifecycle::allowed(self.state, self.delivered())
+    }
 }
 
 impl std::fmt::Debug for Job {
@@ -152,6 +183,8 @@ impl TryFrom<JobRow> for Job {
         let options: PostOptions =
             serde_json::from_str(&r.post_options).map_err(|_| corrupt("post_options"))?;
         let post_ids: Vec<String> = serde_json::from_str(&r.post_ids).unwrap_or_default();
+        let refused_chunk_sizes: Vec<u64> =
+            serde_json::from_str(&r.refused_chunk_sizes).unwrap_or_default();
         Ok(Job {
             mode,
             options,
@@ -179,6 +212,13 @@ impl TryFrom<JobRow> for Job {
             finished_at: r.finished_at,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            init_started_at: r.init_started_at,
+            orphaned_inits: r.orphaned_inits.max(0) as u32,
+            initiated_at: r.initiated_at,
+            refused_chunk_sizes,
+            link_wait_until: r.link_wait_until,
+            post_id_source: r.post_id_source,
+            note: r.note,
         })
     }
 }
@@ -204,6 +244,18 @@ pub struct UploadView {
     pub next_attempt_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// TikTok acknowledged the whole file: sending it again may post it twice.
+    pub delivered: bool,
+    /// What the owner may do now (`lifecycle`): cancel, retry, check_again, send_again.
+    pub actions: Vec<Action>,
+    /// Published, and Cast is still asking TikTok for the post's link.
+    pub awaiting_link: bool,
+    /// Where the post id came from: `status`, or `caption` (found in the video list).
+    pub post_id_source: Option<String>,
+    /// How a successful job ended, when there is more to say (e.g. moved to the inbox).
+    pub note: Option<String>,
+    /// Starts of this upload whose answer from TikTok was lost (Cast stopped mid-init).
+    pub orphaned_inits: u32,
 }
 
 impl From<&Job> for UploadView {
@@ -227,6 +279,12 @@ impl From<&Job> for UploadView {
             next_attempt_at: (!j.state.is_final()).then_some(j.run_at),
             created_at: j.created_at,
             updated_at: j.updated_at,
+            delivered: j.delivered(),
+            actions: j.actions(),
+            awaiting_link: j.state == JobState::Published && j.link_wait_until.is_some(),
+            post_id_source: j.post_id_source.clone(),
+            note: j.note.clone(),
+            orphaned_inits: j.orphaned_inits,
         }
     }
 }

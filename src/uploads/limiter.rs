@@ -1,17 +1,19 @@
 //! TikTok's per-user rate limits (contract §1), respected across every job of an account: a
 //! one-minute sliding window per (account, endpoint), in memory (one Cast process per database).
+//! Times are the app clock's milliseconds, so a test that moves the clock frees the slots.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const WINDOW: Duration = Duration::from_secs(60);
+const WINDOW_MS: i64 = 60_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Endpoint {
     CreatorInfo,
     Init,
     Status,
+    VideoList,
 }
 
 impl Endpoint {
@@ -20,35 +22,34 @@ impl Endpoint {
             Self::CreatorInfo => 20,
             Self::Init => 6,
             Self::Status => 30,
+            Self::VideoList => 600,
         }
     }
 }
 
 #[derive(Default)]
 pub struct RateLimiter {
-    calls: Mutex<HashMap<(String, Endpoint), VecDeque<Instant>>>,
+    calls: Mutex<HashMap<(String, Endpoint), VecDeque<i64>>>,
 }
 
 impl RateLimiter {
-    /// Takes a slot now, or says how long until one frees up.
-    pub fn acquire(&self, open_id: &str, endpoint: Endpoint) -> Result<(), Duration> {
-        self.acquire_at(open_id, endpoint, Instant::now())
-    }
-
-    fn acquire_at(&self, open_id: &str, endpoint: Endpoint, now: Instant) -> Result<(), Duration> {
+    /// Takes a slot at `now_ms`, or says how long until one frees up.
+    pub fn acquire(&self, open_id: &str, endpoint: Endpoint, now_ms: i64) -> Result<(), Duration> {
         let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
         let window = calls.entry((open_id.to_string(), endpoint)).or_default();
+        // A clock set back (a test, or the system's) must not hold slots for ever.
         while window
             .front()
-            .is_some_and(|t| now.duration_since(*t) >= WINDOW)
+            .is_some_and(|t| now_ms - *t >= WINDOW_MS || *t > now_ms)
         {
             window.pop_front();
         }
         if window.len() >= endpoint.per_minute() {
-            let oldest = window.front().copied().unwrap_or(now);
-            return Err(WINDOW.saturating_sub(now.duration_since(oldest)));
+            let oldest = window.front().copied().unwrap_or(now_ms);
+            let wait = (WINDOW_MS - (now_ms - oldest)).max(0);
+            return Err(Duration::from_millis(wait as u64));
         }
-        window.push_back(now);
+        window.push_back(now_ms);
         Ok(())
     }
 }
@@ -60,16 +61,16 @@ mod tests {
     #[test]
     fn the_seventh_init_in_a_minute_waits_and_other_accounts_do_not() {
         let limiter = RateLimiter::default();
-        let t0 = Instant::now();
+        let t0 = 1_000_000;
         for _ in 0..6 {
-            assert!(limiter.acquire_at("a", Endpoint::Init, t0).is_ok());
+            assert!(limiter.acquire("a", Endpoint::Init, t0).is_ok());
         }
         let wait = limiter
-            .acquire_at("a", Endpoint::Init, t0 + Duration::from_secs(10))
+            .acquire("a", Endpoint::Init, t0 + 10_000)
             .expect_err("limited");
         assert_eq!(wait, Duration::from_secs(50));
-        assert!(limiter.acquire_at("b", Endpoint::Init, t0).is_ok());
-        assert!(limiter.acquire_at("a", Endpoint::Status, t0).is_ok());
-        assert!(limiter.acquire_at("a", Endpoint::Init, t0 + WINDOW).is_ok());
+        assert!(limiter.acquire("b", Endpoint::Init, t0).is_ok());
+        assert!(limiter.acquire("a", Endpoint::Status, t0).is_ok());
+        assert!(limiter.acquire("a", Endpoint::Init, t0 + WINDOW_MS).is_ok());
     }
 }

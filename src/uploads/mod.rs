@@ -6,8 +6,11 @@
 pub mod backoff;
 pub mod chunk_plan;
 pub mod flags;
+mod init;
 pub mod job;
+pub mod lifecycle;
 pub mod limiter;
+mod link;
 mod poll;
 pub mod post;
 pub mod repository;
@@ -18,6 +21,7 @@ mod transfer;
 pub mod worker;
 
 pub use job::{Job, JobState, UploadView};
+pub use lifecycle::Action;
 pub use service::{UploadSettings, Uploads};
 pub use worker::ExecutionOutcome;
 

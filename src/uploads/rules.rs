@@ -6,8 +6,9 @@ use super::post::{Mode, PostRequest};
 use crate::tiktok::privacy::PrivacyLevel;
 use crate::tiktok::users::CreatorInfo;
 
-/// The explanation given whenever TikTok's unaudited-app limit decides a post (contract §9, §11).
-pub const UNAUDITED_EXPLANATION: &str = "Your TikTok app has not passed TikTok's audit yet, so TikTok only accepts private posts from it. Post as \"Only me\" (SELF_ONLY), or send the video to your TikTok inbox (mode=inbox) and choose who can see it in the TikTok app.";
+/// The explanation given whenever TikTok's unaudited-app limit decides a post (contract §9,
+/// §11): the TikTok *account* must be private; "Only me" alone does not fix it.
+pub const UNAUDITED_EXPLANATION: &str = crate::tiktok::error::UNAUDITED;
 
 /// Every rule this request breaks for this creator; empty when TikTok should take it.
 /// `unaudited`: TikTok has already said this app may only post privately.

@@ -8,13 +8,15 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 use tokio::sync::Notify;
 
+use super::lifecycle::Action;
 use super::limiter::RateLimiter;
 use super::post::{PostRequest, RawPost};
+use super::repository::RetryFrom;
 use super::spool::{self, SpoolWriter, SpooledFile};
-use super::{JobState, Problem, UploadError, UploadView, flags, repository, rules};
+use super::{Problem, UploadError, UploadView, flags, repository, rules};
 use crate::accounts::{AccountError, Accounts};
+use crate::clock::Clock;
 use crate::config::Config;
-use crate::db::now;
 use crate::media;
 use crate::tiktok::ErrorKind;
 
@@ -51,16 +53,18 @@ pub struct Uploads {
     pub(super) settings: Arc<UploadSettings>,
     pub(super) wake: Arc<Notify>,
     pub(super) limiter: Arc<RateLimiter>,
+    pub(super) clock: Clock,
 }
 
 impl Uploads {
-    pub fn new(db: SqlitePool, accounts: Accounts, settings: UploadSettings) -> Self {
+    pub fn new(db: SqlitePool, accounts: Accounts, settings: UploadSettings, clock: Clock) -> Self {
         Self {
             db,
             accounts,
             settings: Arc::new(settings),
             wake: Arc::default(),
             limiter: Arc::default(),
+            clock,
         }
     }
 
@@ -112,7 +116,7 @@ impl Uploads {
         file: &SpooledFile,
         key: Option<&str>,
     ) -> Result<(UploadView, bool), UploadError> {
-        let now = now();
+        let now = self.clock.now();
         let request = PostRequest::parse(raw, now).map_err(UploadError::Rejected)?;
         let account = self.accounts.resolve(request.open_id.as_deref()).await?;
         let creator = match self.accounts.creator_info(&account.open_id).await {
@@ -187,12 +191,12 @@ impl Uploads {
         Ok(jobs.iter().map(UploadView::from).collect())
     }
 
-    /// Cancels a job TikTok has not been sent anything for (scheduled, queued), or a failed one.
+    /// Cancels a job where `lifecycle` allows it.
     pub async fn cancel(&self, id: &str) -> Result<UploadView, UploadError> {
         let job = repository::find(&self.db, id)
             .await?
             .ok_or(UploadError::NotFound)?;
-        if !repository::cancel(&self.db, id, now()).await? {
+        if !repository::cancel(&self.db, id, self.clock.now()).await? {
             return Err(UploadError::Conflict {
                 code: "cannot_cancel",
                 message: format!(
@@ -206,42 +210,80 @@ impl Uploads {
         self.get(id).await
     }
 
-    /// Sends a failed job again: resuming TikTok's upload while its URL is valid, else from init.
-    pub async fn retry(&self, id: &str) -> Result<UploadView, UploadError> {
+    /// The owner's Retry. Where TikTok does not have the whole file, it sends it (resuming
+    /// TikTok's upload while its URL is valid, else from init). Where TikTok acknowledged the
+    /// whole file, it only asks TikTok again ("Check again"), unless `resend` is the owner's
+    /// explicit "Send again (this may post it twice)".
+    pub async fn retry(&self, id: &str, resend: bool) -> Result<UploadView, UploadError> {
         let job = repository::find(&self.db, id)
             .await?
             .ok_or(UploadError::NotFound)?;
-        if job.state != JobState::Failed {
-            return Err(UploadError::Conflict {
-                code: "cannot_retry",
-                message: format!(
-                    "This upload is {}: only a failed upload can be retried.",
-                    job.state.as_str()
-                ),
-            });
-        }
-        if job.spool_deleted || !tokio::fs::try_exists(&job.file_path).await.unwrap_or(false) {
+        let actions = job.actions();
+        let action = [Action::Retry, Action::CheckAgain, Action::SendAgain]
+            .into_iter()
+            .filter(|a| actions.contains(a))
+            .find(|a| match a {
+                Action::CheckAgain => !resend,
+                Action::SendAgain => resend,
+                _ => true,
+            })
+            .ok_or_else(|| cannot_retry(&job))?;
+        if action.resends() && !self.file_kept(&job).await {
             return Err(UploadError::Conflict {
                 code: "file_gone",
                 message: "The video is no longer on the server. Upload it again.".into(),
             });
         }
-        let now = now();
-        let resume = job.upload_url.is_some()
-            && job.processing_started_at.is_none()
-            && job.bytes_sent < job.size
-            && job
-                .upload_url_expires_at
-                .is_some_and(|t| t > now + RESUME_MARGIN_SECS);
-        if !repository::retry(&self.db, id, resume, now).await? {
+        let now = self.clock.now();
+        let changed = match action {
+            Action::Retry => {
+                let from = if job.upload_url.is_some()
+                    && job.bytes_sent < job.size
+                    && job
+                        .upload_url_expires_at
+                        .is_some_and(|t| t > now + RESUME_MARGIN_SECS)
+                {
+                    RetryFrom::Resume
+                } else if job.publish_id.is_some() {
+                    RetryFrom::CheckThenRestart
+                } else {
+                    RetryFrom::StartOver
+                };
+                repository::retry(&self.db, id, from, now).await?
+            }
+            Action::CheckAgain => repository::check_again(&self.db, id, now).await?,
+            Action::SendAgain => repository::send_again(&self.db, id, now).await?,
+            Action::Cancel => false,
+        };
+        if !changed {
             return Err(UploadError::Conflict {
                 code: "cannot_retry",
                 message: "This upload changed meanwhile; reload it.".into(),
             });
         }
-        tracing::info!(upload_id = id, resume, "upload retried");
+        tracing::info!(upload_id = id, action = action.as_str(), "upload retried");
         self.wake.notify_one();
         self.get(id).await
+    }
+
+    async fn file_kept(&self, job: &super::Job) -> bool {
+        !job.spool_deleted && tokio::fs::try_exists(&job.file_path).await.unwrap_or(false)
+    }
+}
+
+/// Why Retry is refused here, in the owner's words (every failed job allows one of them).
+fn cannot_retry(job: &super::Job) -> UploadError {
+    let message = if job.delivered() && !job.state.is_final() {
+        "TikTok has the whole video and is processing it: Cast is following it, so there is nothing to retry.".to_string()
+    } else {
+        format!(
+            "This upload is {}: only a failed upload can be retried.",
+            job.state.as_str()
+        )
+    };
+    UploadError::Conflict {
+        code: "cannot_retry",
+        message,
     }
 }
 

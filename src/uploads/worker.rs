@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use tracing::Instrument as _;
 
-use super::backoff::{self, MAX_ATTEMPTS};
+use super::backoff::{self, MAX_ATTEMPTS, SCHEDULE_TEXT};
+use super::repository::Outcome;
 use super::service::remove_spool;
-use super::{Job, JobState, UploadError, Uploads, poll, repository, spool, transfer};
+use super::{Job, JobState, UploadError, Uploads, link, poll, repository, spool, transfer};
 use crate::accounts::AccountError;
-use crate::db::now;
 use crate::tiktok::{ErrorKind, TikTokError};
 
 /// A claimed job is this long the worker's; every acknowledged chunk extends it.
@@ -30,21 +30,34 @@ pub enum ExecutionOutcome {
 /// Why a step stopped short, and so what happens to the job next.
 #[derive(Debug)]
 pub(super) enum StepError {
-    /// Worth trying again later: counts an attempt.
+    /// Temporary trouble (429, 5xx, network): tried again on the schedule of `backoff`, and the
+    /// job fails once it has lasted about an hour.
     Retry {
         code: String,
         message: String,
         after: Option<Duration>,
     },
-    /// TikTok's upload is unusable (URL expired, TikTok's `internal` failure): init again.
+    /// TikTok's upload is unusable (URL expired, or TikTok said the upload FAILED with its own
+    /// `internal`): init again. Counts like a Retry.
     Restart {
         code: String,
         message: String,
+        /// TikTok said FAILED: a delivered job may start over too (`lifecycle`).
+        tiktok_said_failed: bool,
     },
     /// Retrying cannot help.
     Fail {
         code: String,
         message: String,
+        /// TikTok said this upload FAILED: it is no longer delivered, so Retry may resend.
+        tiktok_said_failed: bool,
+    },
+    /// Trouble while following TikTok's processing: never a failure before the processing bound
+    /// (the video is at TikTok and may be published), so no attempt is counted.
+    Follow {
+        code: String,
+        message: String,
+        after: Duration,
     },
     /// Not a failure: a rate limit's slot or the next status poll is this far off.
     Wait(Duration),
@@ -58,6 +71,15 @@ impl StepError {
         Self::Fail {
             code: code.to_string(),
             message: message.into(),
+            tiktok_said_failed: false,
+        }
+    }
+
+    pub(super) fn restart(code: &str, message: impl Into<String>) -> Self {
+        Self::Restart {
+            code: code.to_string(),
+            message: message.into(),
+            tiktok_said_failed: false,
         }
     }
 }
@@ -71,7 +93,7 @@ impl From<TikTokError> for StepError {
                 message,
                 after: e.retry_after,
             },
-            _ => Self::Fail { code, message },
+            _ => Self::fail(&code, message),
         }
     }
 }
@@ -102,10 +124,25 @@ impl From<UploadError> for StepError {
     }
 }
 
+/// The one message a job shows while Cast waits out trouble…
+fn retrying(message: &str, attempts: u32, delay: Duration) -> String {
+    format!(
+        "{message} Cast will try again in {} (attempt {attempts} of {MAX_ATTEMPTS}; it keeps trying {SCHEDULE_TEXT}).",
+        backoff::words(delay)
+    )
+}
+
+/// …and the one it shows when it stopped.
+fn gave_up(message: &str, attempts: u32) -> String {
+    format!(
+        "{message} Cast tried {attempts} times over about an hour ({SCHEDULE_TEXT}) and stopped. Press Retry to try again."
+    )
+}
+
 impl Uploads {
     /// Claims the job due first and moves it one step on.
     pub async fn try_execute_job(&self) -> Result<ExecutionOutcome, UploadError> {
-        let now = now();
+        let now = self.clock.now();
         let Some(job) = repository::claim(&self.db, now, now + LEASE_SECS).await? else {
             return Ok(ExecutionOutcome::EmptyQueue);
         };
@@ -114,11 +151,17 @@ impl Uploads {
         Ok(ExecutionOutcome::TaskCompleted)
     }
 
+    /// When the next job falls due (Unix seconds of the app clock), if any has work left.
+    pub async fn next_due(&self) -> Result<Option<i64>, UploadError> {
+        repository::next_due(&self.db).await
+    }
+
     async fn execute(&self, mut job: Job) -> Result<(), UploadError> {
         let step = match job.state {
             JobState::Scheduled | JobState::Queued => transfer::start(self, &mut job).await,
             JobState::Uploading => transfer::resume(self, &mut job).await,
             JobState::Processing => poll::poll(self, &mut job).await,
+            JobState::Published => link::follow(self, &job).await,
             _ => Ok(()),
         };
         match step {
@@ -129,36 +172,30 @@ impl Uploads {
 
     /// Records what a failed or paused step means for the job.
     async fn settle(&self, job: &Job, e: StepError) -> Result<(), UploadError> {
-        let now = now();
         let attempts = job.attempts + 1;
         match e {
-            StepError::Wait(d) => {
-                repository::reschedule(
-                    &self.db,
-                    job,
-                    now + backoff::secs_ceil(d),
-                    job.attempts,
-                    None,
-                    now,
-                )
-                .await?;
+            StepError::Wait(d) => self.later(job, d, job.attempts, None).await,
+            StepError::Follow {
+                code,
+                message,
+                after,
+            } => {
+                tracing::info!(
+                    code,
+                    "status fetch failed while TikTok processes; asking again"
+                );
+                let message = format!(
+                    "{message} TikTok has the whole video, so Cast keeps asking how it is doing."
+                );
+                self.later(job, after, job.attempts, Some((&code, &message)))
+                    .await
             }
-            StepError::Retry { code, message, .. } | StepError::Restart { code, message }
+            StepError::Retry { code, message, .. } | StepError::Restart { code, message, .. }
                 if attempts >= MAX_ATTEMPTS =>
             {
-                tracing::warn!(attempts, code, "upload failed after repeated errors");
-                let message = format!(
-                    "{message} Cast tried {attempts} times and stopped; press Retry to try again."
-                );
-                repository::finish(
-                    &self.db,
-                    job,
-                    JobState::Failed,
-                    &[],
-                    Some((&code, &message)),
-                    now,
-                )
-                .await?;
+                tracing::warn!(attempts, code, "upload failed after an hour of errors");
+                let message = gave_up(&message, attempts);
+                self.end(job, &Outcome::failed(&code, &message)).await
             }
             StepError::Retry {
                 code,
@@ -172,52 +209,90 @@ impl Uploads {
                     delay_secs = delay.as_secs(),
                     "upload step failed; will retry"
                 );
-                repository::reschedule(
-                    &self.db,
-                    job,
-                    now + backoff::secs_ceil(delay),
-                    attempts,
-                    Some((&code, &message)),
-                    now,
-                )
-                .await?;
+                let message = retrying(&message, attempts, delay);
+                self.later(job, delay, attempts, Some((&code, &message)))
+                    .await
             }
-            StepError::Restart { code, message } => {
-                tracing::info!(
-                    attempts,
-                    code,
-                    "TikTok's upload is unusable; starting it again"
-                );
-                // The first restart (an expired URL) can go at once; repeated ones back off.
-                let delay = if attempts > 1 {
-                    backoff::retry_delay(attempts - 1, None)
-                } else {
-                    Duration::ZERO
-                };
-                repository::restart_upload(
-                    &self.db,
-                    job,
-                    now + backoff::secs_ceil(delay),
-                    attempts,
-                    (&code, &message),
-                    now,
-                )
-                .await?;
+            StepError::Restart {
+                code,
+                message,
+                tiktok_said_failed,
+            } => {
+                self.restart(job, attempts, (&code, &message), tiktok_said_failed)
+                    .await
             }
-            StepError::Fail { code, message } => {
+            StepError::Fail {
+                code,
+                message,
+                tiktok_said_failed,
+            } => {
                 tracing::warn!(code, "upload failed");
-                repository::finish(
-                    &self.db,
-                    job,
-                    JobState::Failed,
-                    &[],
-                    Some((&code, &message)),
-                    now,
-                )
-                .await?;
+                let outcome = Outcome {
+                    tiktok_said_failed,
+                    ..Outcome::failed(&code, &message)
+                };
+                self.end(job, &outcome).await
             }
-            StepError::Gone => tracing::info!("upload changed meanwhile; left as it is"),
-            StepError::Store(e) => return Err(e),
+            StepError::Gone => {
+                tracing::info!("upload changed meanwhile; left as it is");
+                Ok(())
+            }
+            StepError::Store(e) => Err(e),
+        }
+    }
+
+    /// The same state again after `delay`, with the failures in a row and the message to show.
+    async fn later(
+        &self,
+        job: &Job,
+        delay: Duration,
+        attempts: u32,
+        error: Option<(&str, &str)>,
+    ) -> Result<(), UploadError> {
+        let now = self.clock.now();
+        let run_at = now + backoff::secs_ceil(delay);
+        repository::reschedule(&self.db, job, run_at, attempts, error, now).await?;
+        Ok(())
+    }
+
+    async fn end(&self, job: &Job, outcome: &Outcome<'_>) -> Result<(), UploadError> {
+        repository::finish(&self.db, job, outcome, job.run_at, self.clock.now()).await?;
+        Ok(())
+    }
+
+    /// A new init for a job whose TikTok upload is unusable. The first restart (an expired
+    /// link) goes at once; repeated ones back off like any failure.
+    async fn restart(
+        &self,
+        job: &Job,
+        attempts: u32,
+        error: (&str, &str),
+        tiktok_said_failed: bool,
+    ) -> Result<(), UploadError> {
+        tracing::info!(
+            attempts,
+            code = error.0,
+            "TikTok's upload is unusable; starting it again"
+        );
+        let delay = if attempts > 1 {
+            backoff::retry_delay(attempts - 1, None)
+        } else {
+            Duration::ZERO
+        };
+        let now = self.clock.now();
+        let run_at = now + backoff::secs_ceil(delay);
+        let restarted = repository::restart_upload(
+            &self.db,
+            job,
+            tiktok_said_failed,
+            run_at,
+            attempts,
+            error,
+            now,
+        )
+        .await?;
+        if !restarted {
+            tracing::info!("upload changed meanwhile, or is delivered; not restarted");
         }
         Ok(())
     }
@@ -252,9 +327,9 @@ impl Uploads {
 
     async fn idle(&self) {
         let wait = match repository::next_due(&self.db).await {
-            Ok(Some(at)) => {
-                Duration::from_secs((at - now()).clamp(0, IDLE_MAX.as_secs() as i64) as u64)
-            }
+            Ok(Some(at)) => Duration::from_secs(
+                (at - self.clock.now()).clamp(0, IDLE_MAX.as_secs() as i64) as u64,
+            ),
             _ => IDLE_MAX,
         };
         // run_at has whole seconds: never spin on a job due "now" but still leased.
@@ -267,7 +342,7 @@ impl Uploads {
 
     /// Published videos kept for `spool_retention` are deleted once it has passed.
     async fn delete_expired_spools(&self) {
-        let before = now() - self.settings.spool_retention.as_secs() as i64;
+        let before = self.clock.now() - self.settings.spool_retention.as_secs() as i64;
         match repository::spools_to_delete(&self.db, before).await {
             Ok(due) => {
                 for (id, path) in due {

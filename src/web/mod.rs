@@ -97,7 +97,13 @@ impl Application {
         let db = db::connect(&config.db_path()).await?;
         let setup_token = setup::issue_if_needed(&db).await?;
         let sandbox = match &config.mode {
-            Mode::Sandbox(settings) => Some(Sandbox::new(settings.clone(), db.clone(), &config)),
+            // The sandbox reads the same clock as Cast: a test that moves it moves both.
+            Mode::Sandbox(settings) => Some(Sandbox::new(
+                settings.clone(),
+                db.clone(),
+                &config,
+                runtime.clock.clone(),
+            )),
             Mode::TikTok(_) => None,
         };
         let session_key = Key::from(&keys.derive("session-cookie"));
@@ -106,8 +112,18 @@ impl Application {
             actix_web::cookie::time::Duration::seconds(config.session_ttl.as_secs() as i64);
         let client = crate::tiktok::TikTokClient::from_config(&config);
         let upload_settings = UploadSettings::from_config(&config, client.client_key());
-        let accounts = Accounts::new(db.clone(), keys.sealer("tiktok-tokens"), client);
-        let uploads = Uploads::new(db.clone(), accounts.clone(), upload_settings);
+        let accounts = Accounts::new(
+            db.clone(),
+            keys.sealer("tiktok-tokens"),
+            client,
+            runtime.clock.clone(),
+        );
+        let uploads = Uploads::new(
+            db.clone(),
+            accounts.clone(),
+            upload_settings,
+            runtime.clock.clone(),
+        );
         let state = web::Data::new(AppState {
             config,
             clock: runtime.clock.clone(),

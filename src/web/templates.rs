@@ -113,7 +113,10 @@ pub struct UploadCard {
     pub percent: u64,
     pub post_url: Option<String>,
     pub is_final: bool,
+    /// The buttons `uploads::lifecycle` allows.
     pub can_retry: bool,
+    pub can_check_again: bool,
+    pub can_send_again: bool,
     pub can_cancel: bool,
 }
 

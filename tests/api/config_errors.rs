@@ -12,6 +12,18 @@ fn each_bad_setting_gives_one_line_naming_it() {
         ("TIKTOK_CHUNK_SIZE", "100"),
         ("CAST_SANDBOX_FAULTS", "init:429"),
         ("CAST_SANDBOX_MAX_DURATION_SEC", "forever"),
+        ("TIKTOK_LOOKUP_POST_IDS", "yes"),
+        ("CAST_SANDBOX_PKCE", "off"),
+        ("CAST_SANDBOX_POST_ID_FORM", "float"),
+        ("CAST_SANDBOX_POST_ID_AFTER_MS", "later"),
+        ("CAST_SANDBOX_CHUNK_REPLY", "418"),
+        ("CAST_SANDBOX_OAUTH_ERROR_STATUS", "500"),
+        ("CAST_SANDBOX_TOKEN_TYPE", "sometimes"),
+        ("CAST_SANDBOX_REFRESH_TTL", "0"),
+        ("CAST_SANDBOX_ACCOUNT_PRIVATE", "yes"),
+        ("CAST_SANDBOX_INBOX_DOWNGRADE", "yes"),
+        ("CAST_SANDBOX_REFUSE_MULTI_CHUNK", "yes"),
+        ("CAST_SANDBOX_FAULTS", "video_list:503:a while"),
     ];
     for (name, value) in cases {
         let dir = tempfile::tempdir().expect("dir");

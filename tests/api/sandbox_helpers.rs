@@ -4,16 +4,42 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, location, spawn_app_with};
+use crate::helpers::{TestApp, location, spawn_app_with, spawn_manual_app_with};
 
 pub const API: &str = "/sandbox/tiktok";
 pub const REDIRECT_PATH: &str = "/auth/tiktok/callback";
 pub const ALL_SCOPES: [&str; 3] = ["user.info.basic", "video.upload", "video.publish"];
 pub const MIB5: u64 = 5_242_880;
+/// A PKCE verifier (43–128 unreserved characters) and TikTok's hex S256 challenge of it.
+pub const VERIFIER: &str = "cast-test-verifier-0123456789_abcdefghijklmnop~";
 
-/// Cast in sandbox mode with the owner logged in.
+pub fn challenge() -> String {
+    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(VERIFIER.as_bytes()))
+}
+
+/// Cast in sandbox mode with the owner logged in. Answers TikTok gives in several forms are
+/// pinned to the documented one here (each test of a form sets its knob itself).
 pub async fn sandbox_app(settings: &[(&str, &str)]) -> TestApp {
-    let app = spawn_app_with(settings).await;
+    let mut all = vec![
+        ("CAST_SANDBOX_OAUTH_ERROR_STATUS", "documented"),
+        ("CAST_SANDBOX_TOKEN_TYPE", "present"),
+        ("CAST_SANDBOX_CHUNK_REPLY", "documented"),
+    ];
+    all.extend_from_slice(settings);
+    let app = spawn_app_with(&all).await;
+    app.logged_in().await;
+    app
+}
+
+/// The same on a manual clock: the test moves TikTok's time with `app.advance`.
+pub async fn sandbox_manual_app(settings: &[(&str, &str)]) -> TestApp {
+    let mut all = vec![
+        ("CAST_SANDBOX_OAUTH_ERROR_STATUS", "documented"),
+        ("CAST_SANDBOX_TOKEN_TYPE", "present"),
+        ("CAST_SANDBOX_CHUNK_REPLY", "documented"),
+    ];
+    all.extend_from_slice(settings);
+    let app = spawn_manual_app_with(&all).await;
     app.logged_in().await;
     app
 }
@@ -34,6 +60,8 @@ pub fn authorize_query(app: &TestApp, scope: &str, state: &str) -> String {
         .append_pair("response_type", "code")
         .append_pair("redirect_uri", &redirect_uri(app))
         .append_pair("state", state)
+        .append_pair("code_challenge", &challenge())
+        .append_pair("code_challenge_method", "S256")
         .finish()
 }
 
@@ -47,6 +75,7 @@ pub async fn answer(
 ) -> reqwest::Response {
     let csrf = app.csrf_token().await;
     let redirect = redirect_uri(app);
+    let challenge = challenge();
     let mut form: Vec<(&str, &str)> = vec![
         ("csrf_token", &csrf),
         ("client_key", "cast-sandbox"),
@@ -54,6 +83,8 @@ pub async fn answer(
         ("redirect_uri", &redirect),
         ("scope", requested),
         ("state", "st-123"),
+        ("code_challenge", &challenge),
+        ("code_challenge_method", "S256"),
         ("username", username),
         ("decision", decision),
     ];
@@ -99,6 +130,7 @@ pub async fn exchange(app: &TestApp, code: &str) -> reqwest::Response {
             ("code", code),
             ("grant_type", "authorization_code"),
             ("redirect_uri", &redirect),
+            ("code_verifier", VERIFIER),
         ],
     )
     .await

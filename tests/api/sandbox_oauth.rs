@@ -56,8 +56,9 @@ async fn the_code_exchange_answers_tiktoks_seven_flat_fields() {
             .as_str()
             .is_some_and(|t| t.starts_with("rft."))
     );
-    assert_eq!(body["expires_in"], 7200);
-    assert_eq!(body["refresh_expires_in"], 15_552_000);
+    // The lifetimes seen in real answers (contract §2.2).
+    assert_eq!(body["expires_in"], 86_400);
+    assert_eq!(body["refresh_expires_in"], 31_536_000);
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["scope"], "user.info.basic,video.upload,video.publish");
 }

@@ -217,10 +217,33 @@ async fn pull_from_url_is_refused_as_an_unverified_url() {
 }
 
 #[tokio::test]
-async fn an_unaudited_client_may_only_post_self_only() {
+async fn an_unaudited_client_may_post_to_a_public_account_only_through_the_inbox() {
     let app = sandbox_app(&[("CAST_SANDBOX_UNAUDITED", "1")]).await;
     let c = connect(&app, "maria").await;
-    for level in ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS"] {
+    // The refusal is about the account, not the post: even "Only me" is refused (§9).
+    for level in ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"] {
+        let (status, body) =
+            init_direct(&app, &c.access_token, level, file_source(1000, 1000, 1)).await;
+        assert_api_error(
+            status,
+            &body,
+            403,
+            "unaudited_client_can_only_post_to_private_accounts",
+        );
+    }
+    let (status, body) = init_inbox(&app, &c.access_token, file_source(1000, 1000, 1)).await;
+    assert_ok(status, &body);
+}
+
+#[tokio::test]
+async fn an_unaudited_client_may_post_to_a_private_account_only_as_self_only() {
+    let app = sandbox_app(&[
+        ("CAST_SANDBOX_UNAUDITED", "1"),
+        ("CAST_SANDBOX_ACCOUNT_PRIVATE", "1"),
+    ])
+    .await;
+    let c = connect(&app, "maria").await;
+    for level in ["FOLLOWER_OF_CREATOR", "MUTUAL_FOLLOW_FRIENDS"] {
         let (status, body) =
             init_direct(&app, &c.access_token, level, file_source(1000, 1000, 1)).await;
         assert_api_error(
@@ -245,7 +268,11 @@ async fn an_unaudited_client_may_only_post_self_only() {
 
 #[tokio::test]
 async fn an_unaudited_client_lets_at_most_five_creators_post_a_day() {
-    let app = sandbox_app(&[("CAST_SANDBOX_UNAUDITED", "1")]).await;
+    let app = sandbox_app(&[
+        ("CAST_SANDBOX_UNAUDITED", "1"),
+        ("CAST_SANDBOX_ACCOUNT_PRIVATE", "1"),
+    ])
+    .await;
     for i in 0..5 {
         let c = connect(&app, &format!("creator{i}")).await;
         let (status, body) = init_direct(

@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use cast::sandbox::settings::SandboxSettings;
+use cast::tiktok::pkce::Verifier;
 
 #[tokio::test]
 async fn the_standalone_sandbox_serves_oauth_and_posting_without_a_cast_login() {
@@ -22,7 +23,9 @@ async fn the_standalone_sandbox_serves_oauth_and_posting_without_a_cast_login() 
         .build()
         .expect("client");
 
-    let page = client.get(format!("{}?client_key=cast-sandbox&scope=video.publish&response_type=code&redirect_uri={}&state=s", sandbox.auth_url(), url::form_urlencoded::byte_serialize(redirect.as_bytes()).collect::<String>()))
+    let verifier = Verifier::random();
+    let challenge = verifier.challenge();
+    let page = client.get(format!("{}?client_key=cast-sandbox&scope=video.publish&response_type=code&redirect_uri={}&state=s&code_challenge={challenge}&code_challenge_method=S256", sandbox.auth_url(), url::form_urlencoded::byte_serialize(redirect.as_bytes()).collect::<String>()))
         .send()
         .await
         .expect("consent");
@@ -36,6 +39,8 @@ async fn the_standalone_sandbox_serves_oauth_and_posting_without_a_cast_login() 
             ("redirect_uri", redirect.as_str()),
             ("scope", "user.info.basic,video.publish"),
             ("state", "s"),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
             ("username", "standalone"),
             ("scopes", "user.info.basic"),
             ("scopes", "video.publish"),
@@ -66,6 +71,7 @@ async fn the_standalone_sandbox_serves_oauth_and_posting_without_a_cast_login() 
             ("code", code.as_str()),
             ("grant_type", "authorization_code"),
             ("redirect_uri", redirect.as_str()),
+            ("code_verifier", verifier.secret()),
         ])
         .send()
         .await

@@ -55,7 +55,8 @@ async fn the_whole_flow_oauth_direct_post_chunks_status_and_checksum() {
     assert_eq!(post["size"], size);
     assert_eq!(post["status"], "PUBLISH_COMPLETE");
     assert_eq!(post["fail_reason"], Value::Null);
-    assert_eq!(post["post_ids"], json!(ids));
+    let as_strings: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+    assert_eq!(post["post_ids"], json!(as_strings));
     assert_eq!(post["post_info"]["privacy_level"], "PUBLIC_TO_EVERYONE");
     assert_eq!(post["post_info"]["title"], "Hello #cast");
     assert!(
@@ -72,7 +73,9 @@ async fn a_private_post_completes_without_a_post_id() {
     let publish_id = post_whole(&app, &c.access_token, "SELF_ONLY", fixture("ok.mp4")).await;
     let data = wait_final(&app, &c.access_token, &publish_id).await;
     assert_eq!(data["status"], "PUBLISH_COMPLETE");
-    assert_eq!(data["publicaly_available_post_id"], json!([]));
+    // An empty list or no field at all (the sandbox gives both in turn).
+    let ids = data.get("publicaly_available_post_id");
+    assert!(ids.is_none() || ids == Some(&json!([])), "{data}");
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use futures_util::StreamExt as _;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::helpers::{TestApp, spawn_app_with, spawn_manual_app_with};
 
 const BOUNDARY: &str = "cast-test-boundary-5f1c2a";
 
@@ -19,6 +19,81 @@ pub async fn app_with_account(settings: &[(&str, &str)]) -> (TestApp, String) {
     let res = app.connect_account("alice").await;
     assert_eq!(res.status().as_u16(), 303, "connect");
     (app, csrf)
+}
+
+/// The same on a manual clock with a manual worker: the test steps the queue and moves time.
+pub async fn manual_app_with_account(settings: &[(&str, &str)]) -> (TestApp, String) {
+    let app = spawn_manual_app_with(settings).await;
+    let csrf = app.logged_in().await;
+    let res = app.connect_account("alice").await;
+    assert_eq!(res.status().as_u16(), 303, "connect");
+    (app, csrf)
+}
+
+/// Steps a manual app's worker until job `id` is in one of `states`, moving the clock to the
+/// next due job whenever nothing is due now. Panics (with the job) if the queue runs dry or
+/// more than `within` of app time passes first.
+pub async fn step_until(app: &TestApp, id: &str, states: &[&str], within: Duration) -> Value {
+    step_until_with(app, id, |j| states.iter().any(|s| j["state"] == *s), within).await
+}
+
+/// `step_until` for any condition on the job (e.g. a published post's link arriving).
+pub async fn step_until_with(
+    app: &TestApp,
+    id: &str,
+    done: impl Fn(&Value) -> bool,
+    within: Duration,
+) -> Value {
+    let deadline = app.clock.now_ms() + within.as_millis() as i64;
+    for _ in 0..20_000 {
+        let j = job(app, id).await;
+        if done(&j) {
+            return j;
+        }
+        if app.step().await {
+            continue;
+        }
+        let now = app.clock.now_ms();
+        let next = app
+            .uploads
+            .next_due()
+            .await
+            .expect("next due")
+            .unwrap_or_else(|| panic!("the queue is idle before {id} got there: {j}"));
+        // Due now but leased, or due within the second: let a second pass.
+        let to = (next * 1000).max(now + 1000);
+        assert!(
+            to <= deadline,
+            "{id} did not get there within {within:?} of app time: {j}"
+        );
+        app.clock.set_ms(to);
+        // Background work of the sandbox (its media check) runs in real time meanwhile.
+        tokio::task::yield_now().await;
+    }
+    panic!("{id} never got there");
+}
+
+/// Steps until nothing is due within `within` of app time; returns how much app time passed.
+pub async fn run_until_idle(app: &TestApp, within: Duration) -> Duration {
+    let start = app.clock.now_ms();
+    let deadline = start + within.as_millis() as i64;
+    for _ in 0..20_000 {
+        if app.step().await {
+            continue;
+        }
+        if app.clock.now_ms() >= deadline {
+            break;
+        }
+        match app.uploads.next_due().await.expect("next due") {
+            Some(next) if next * 1000 <= deadline => {
+                let to = (next * 1000).max(app.clock.now_ms() + 1000);
+                app.clock.set_ms(to.min(deadline));
+                tokio::task::yield_now().await;
+            }
+            _ => break,
+        }
+    }
+    Duration::from_millis((app.clock.now_ms() - start).max(0) as u64)
 }
 
 /// A port free right now, so a restarted Cast can listen where the first one did (the sandbox's

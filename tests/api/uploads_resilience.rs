@@ -4,33 +4,13 @@ use std::time::Duration;
 
 use crate::uploads_helpers::*;
 
+const HOUR: Duration = Duration::from_secs(3600);
+
 #[tokio::test]
 async fn temporary_tiktok_errors_are_retried_until_published() {
     let (app, csrf) =
-        app_with_account(&[("CAST_SANDBOX_FAULTS", "init:429:1,chunk:500:1,status:500:1")]).await;
-    let queued = accepted(
-        &app,
-        &csrf,
-        &fixture("ok.mp4"),
-        &[("privacy_level", "SELF_ONLY")],
-    )
-    .await;
-    let done = wait_for(
-        &app,
-        queued["id"].as_str().expect("id"),
-        &["published", "failed"],
-        60,
-    )
-    .await;
-    assert_eq!(done["state"], "published", "{done}");
-    let posts = sandbox_posts(&app).await;
-    assert_eq!(posts.len(), 1, "one init got through");
-    assert_eq!(posts[0]["sha256"], sha256_file(&fixture("ok.mp4")));
-}
-
-#[tokio::test]
-async fn a_permanent_refusal_fails_with_its_reason_and_retry_then_publishes() {
-    let (app, csrf) = app_with_account(&[("CAST_SANDBOX_FAULTS", "init:400:1")]).await;
+        manual_app_with_account(&[("CAST_SANDBOX_FAULTS", "init:429:1,chunk:500:1,status:500:1")])
+            .await;
     let queued = accepted(
         &app,
         &csrf,
@@ -39,7 +19,25 @@ async fn a_permanent_refusal_fails_with_its_reason_and_retry_then_publishes() {
     )
     .await;
     let id = queued["id"].as_str().expect("id");
-    let failed = wait_for(&app, id, &["failed", "published"], 30).await;
+    let done = step_until(&app, id, &["published", "failed"], HOUR).await;
+    assert_eq!(done["state"], "published", "{done}");
+    let posts = sandbox_posts(&app).await;
+    assert_eq!(posts.len(), 1, "one init got through");
+    assert_eq!(posts[0]["sha256"], sha256_file(&fixture("ok.mp4")));
+}
+
+#[tokio::test]
+async fn a_permanent_refusal_fails_with_its_reason_and_retry_then_publishes() {
+    let (app, csrf) = manual_app_with_account(&[("CAST_SANDBOX_FAULTS", "init:400:1")]).await;
+    let queued = accepted(
+        &app,
+        &csrf,
+        &fixture("ok.mp4"),
+        &[("privacy_level", "SELF_ONLY")],
+    )
+    .await;
+    let id = queued["id"].as_str().expect("id");
+    let failed = step_until(&app, id, &["failed", "published"], HOUR).await;
     assert_eq!(failed["state"], "failed");
     assert_eq!(failed["error_code"], "invalid_param");
     let reason = failed["last_error"].as_str().expect("reason");
@@ -47,17 +45,18 @@ async fn a_permanent_refusal_fails_with_its_reason_and_retry_then_publishes() {
     // An init refused for its chunking shows the plan Cast declared.
     assert!(reason.contains("chunk_size"), "{reason}");
     assert_eq!(spool_files(&app).len(), 1, "the video is kept for Retry");
+    assert_eq!(failed["actions"], serde_json::json!(["retry", "cancel"]));
 
     let res = post_json(&app, &csrf, &format!("/api/uploads/{id}/retry")).await;
     assert_eq!(res.status().as_u16(), 202);
-    let done = wait_for(&app, id, &["published", "failed"], 30).await;
+    let done = step_until(&app, id, &["published", "failed"], HOUR).await;
     assert_eq!(done["state"], "published", "{done}");
     assert_eq!(done["last_error"], serde_json::Value::Null);
 }
 
 #[tokio::test]
 async fn cancel_works_before_sending_and_not_after_publishing() {
-    let (app, csrf) = app_with_account(&[]).await;
+    let (app, csrf) = manual_app_with_account(&[]).await;
     let later = accepted(
         &app,
         &csrf,
@@ -85,7 +84,7 @@ async fn cancel_works_before_sending_and_not_after_publishing() {
     )
     .await;
     let now_id = now["id"].as_str().expect("id");
-    wait_for(&app, now_id, &["published"], 30).await;
+    step_until(&app, now_id, &["published"], HOUR).await;
     let res = post_json(&app, &csrf, &format!("/api/uploads/{now_id}/cancel")).await;
     assert_eq!(res.status().as_u16(), 409);
     let res = post_json(&app, &csrf, &format!("/api/uploads/{now_id}/retry")).await;
@@ -95,20 +94,21 @@ async fn cancel_works_before_sending_and_not_after_publishing() {
 }
 
 #[tokio::test]
-async fn an_unaudited_app_fails_public_posts_then_refuses_them_up_front() {
-    let (app, csrf) = app_with_account(&[("CAST_SANDBOX_UNAUDITED", "1")]).await;
+async fn an_unaudited_refusal_says_to_make_the_account_private() {
+    let (app, csrf) = manual_app_with_account(&[("CAST_SANDBOX_UNAUDITED", "1")]).await;
+    // A public account: TikTok refuses even "Only me" (contract §9).
     let first = accepted(
         &app,
         &csrf,
         &fixture("ok.mp4"),
-        &[("privacy_level", "PUBLIC_TO_EVERYONE")],
+        &[("privacy_level", "SELF_ONLY")],
     )
     .await;
-    let failed = wait_for(
+    let failed = step_until(
         &app,
         first["id"].as_str().expect("id"),
         &["failed", "published"],
-        30,
+        HOUR,
     )
     .await;
     assert_eq!(failed["state"], "failed");
@@ -117,12 +117,22 @@ async fn an_unaudited_app_fails_public_posts_then_refuses_them_up_front() {
         "unaudited_client_can_only_post_to_private_accounts"
     );
     let reason = failed["last_error"].as_str().expect("reason");
-    assert!(
-        reason.contains("audit") && reason.contains("inbox"),
-        "{reason}"
-    );
+    for words in [
+        "private TikTok account",
+        "Settings and privacy → Privacy → Private account",
+        "inbox",
+        "Only me alone does not fix it",
+    ] {
+        assert!(reason.contains(words), "{words:?} in {reason}");
+    }
 
-    // Cast remembers: the next public direct post is refused before anything is queued.
+    // Cast remembers: the posting screen says what fixes it, and a public post is refused up front.
+    let form = app.get_text("/post/form").await;
+    assert!(form.contains("id=\"unaudited-note\""), "{form}");
+    assert!(
+        form.contains("private TikTok account") && form.contains("alone does not fix it"),
+        "{form}"
+    );
     let codes = refused(
         &app,
         &csrf,
@@ -131,7 +141,25 @@ async fn an_unaudited_app_fails_public_posts_then_refuses_them_up_front() {
     )
     .await;
     assert_eq!(codes, ["unaudited_app"]);
-    // Both ways forward still work.
+    // The inbox still works from an unaudited app, also for a public account.
+    let inbox = accepted(&app, &csrf, &fixture("ok.mp4"), &[("mode", "inbox")]).await;
+    let inbox = step_until(
+        &app,
+        inbox["id"].as_str().expect("id"),
+        &["in_inbox", "failed"],
+        HOUR,
+    )
+    .await;
+    assert_eq!(inbox["state"], "in_inbox", "{inbox}");
+}
+
+#[tokio::test]
+async fn an_unaudited_app_posts_only_me_to_a_private_account() {
+    let (app, csrf) = manual_app_with_account(&[
+        ("CAST_SANDBOX_UNAUDITED", "1"),
+        ("CAST_SANDBOX_ACCOUNT_PRIVATE", "1"),
+    ])
+    .await;
     let private = accepted(
         &app,
         &csrf,
@@ -139,29 +167,20 @@ async fn an_unaudited_app_fails_public_posts_then_refuses_them_up_front() {
         &[("privacy_level", "SELF_ONLY")],
     )
     .await;
-    let inbox = accepted(&app, &csrf, &fixture("ok.mp4"), &[("mode", "inbox")]).await;
-    let private = wait_for(
+    let done = step_until(
         &app,
         private["id"].as_str().expect("id"),
         &["published", "failed"],
-        30,
+        HOUR,
     )
     .await;
-    assert_eq!(private["state"], "published", "{private}");
-    let inbox = wait_for(
-        &app,
-        inbox["id"].as_str().expect("id"),
-        &["in_inbox", "failed"],
-        30,
-    )
-    .await;
-    assert_eq!(inbox["state"], "in_inbox", "{inbox}");
+    assert_eq!(done["state"], "published", "{done}");
 }
 
 #[tokio::test]
 async fn an_expired_upload_link_is_initialised_again() {
-    // The first chunk fails; by the retry (≥ 2 s later) the 1-second link has expired.
-    let (app, csrf) = app_with_account(&[
+    // The first chunk fails; by the retry (15 s later on the schedule) the 1-second link has expired.
+    let (app, csrf) = manual_app_with_account(&[
         ("CAST_SANDBOX_UPLOAD_URL_TTL", "1"),
         ("CAST_SANDBOX_FAULTS", "chunk:500:1"),
     ])
@@ -173,11 +192,11 @@ async fn an_expired_upload_link_is_initialised_again() {
         &[("privacy_level", "SELF_ONLY")],
     )
     .await;
-    let done = wait_for(
+    let done = step_until(
         &app,
         queued["id"].as_str().expect("id"),
         &["published", "failed"],
-        60,
+        HOUR,
     )
     .await;
     assert_eq!(done["state"], "published", "{done}");
@@ -189,8 +208,15 @@ async fn an_expired_upload_link_is_initialised_again() {
         .collect();
     assert_eq!(published.len(), 1);
     assert_eq!(published[0]["sha256"], sha256_file(&fixture("ok.mp4")));
+    // The first init never got its file: it is not a post.
+    assert!(
+        posts
+            .iter()
+            .all(|p| p["publish_id"] == done["publish_id"] || p["status"] == "PROCESSING_UPLOAD")
+    );
 }
 
+/// The real worker on the real clock: Cast is stopped while chunks are going out.
 #[tokio::test]
 async fn a_restart_mid_upload_resumes_and_sends_identical_bytes() {
     let port = free_port().to_string();

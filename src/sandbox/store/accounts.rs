@@ -59,17 +59,20 @@ pub struct NewCode<'a> {
     pub scopes: &'a str,
     pub redirect_uri: &'a str,
     pub expires_ms: i64,
+    pub code_challenge: Option<&'a str>,
 }
 
 pub async fn insert_code(db: &SqlitePool, code: &NewCode<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO sandbox_auth_codes (code_hash, open_id, scopes, redirect_uri, expires_ms) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO sandbox_auth_codes (code_hash, open_id, scopes, redirect_uri, expires_ms, code_challenge)
+         VALUES (?, ?, ?, ?, ?, ?)",
     )
     .bind(hash_token(code.code))
     .bind(code.open_id)
     .bind(code.scopes)
     .bind(code.redirect_uri)
     .bind(code.expires_ms)
+    .bind(code.code_challenge)
     .execute(db)
     .await?;
     Ok(())
@@ -81,6 +84,7 @@ pub struct Code {
     pub scopes: String,
     pub redirect_uri: String,
     pub expires_ms: i64,
+    pub code_challenge: Option<String>,
 }
 
 pub enum CodeUse {
@@ -96,7 +100,7 @@ pub async fn spend_code(db: &SqlitePool, code: &str, now_ms: i64) -> Result<Code
     let hash = hash_token(code);
     let first: Option<Code> = sqlx::query_as(
         "UPDATE sandbox_auth_codes SET used_ms = ? WHERE code_hash = ? AND used_ms IS NULL
-         RETURNING open_id, scopes, redirect_uri, expires_ms",
+         RETURNING open_id, scopes, redirect_uri, expires_ms, code_challenge",
     )
     .bind(now_ms)
     .bind(&hash)

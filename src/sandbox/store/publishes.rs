@@ -17,6 +17,7 @@ pub struct NewPublish<'a> {
     pub open_id: &'a str,
     pub grant_id: i64,
     pub mode: &'a str,
+    pub downgraded: bool,
     pub post_info: Option<String>,
     pub privacy_level: Option<&'a str>,
     pub video_size: u64,
@@ -31,8 +32,9 @@ pub struct NewPublish<'a> {
 pub async fn insert(db: &SqlitePool, p: &NewPublish<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO sandbox_publishes (publish_id, open_id, grant_id, mode, post_info, privacy_level, video_size,
-            chunk_size, total_chunk_count, upload_id, upload_token_hash, upload_expires_ms, state, created_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            chunk_size, total_chunk_count, upload_id, upload_token_hash, upload_expires_ms, state, created_ms,
+            downgraded)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(p.publish_id)
     .bind(p.open_id)
@@ -48,6 +50,7 @@ pub async fn insert(db: &SqlitePool, p: &NewPublish<'_>) -> Result<(), sqlx::Err
     .bind(p.upload_expires_ms)
     .bind(UPLOADING)
     .bind(p.created_ms)
+    .bind(p.downgraded)
     .execute(db)
     .await?;
     Ok(())
@@ -76,6 +79,8 @@ pub struct Publish {
     pub post_id: Option<i64>,
     pub created_ms: i64,
     pub grant_revoked_ms: Option<i64>,
+    pub completed_ms: Option<i64>,
+    pub downgraded: bool,
 }
 
 macro_rules! select_publish {
@@ -84,7 +89,7 @@ macro_rules! select_publish {
             "SELECT p.publish_id, p.open_id, c.username, p.mode, p.post_info, p.privacy_level, p.video_size,
                 p.chunk_size, p.total_chunk_count, p.upload_id, p.upload_expires_ms, p.content_type,
                 p.received_bytes, p.received_ms, p.sha256, p.verdict, p.state, p.fail_reason, p.post_id,
-                p.created_ms, g.revoked_ms AS grant_revoked_ms
+                p.created_ms, g.revoked_ms AS grant_revoked_ms, p.completed_ms, p.downgraded
              FROM sandbox_publishes p
              JOIN sandbox_creators c ON c.open_id = p.open_id
              JOIN sandbox_grants g ON g.id = p.grant_id ",
@@ -210,19 +215,23 @@ pub async fn set_verdict(
 }
 
 /// Moves a processed row to its final status, once: a racing second call changes nothing.
+/// `completed_ms`: when processing ended (a public post's id shows a while after).
 pub async fn finish(
     db: &SqlitePool,
     publish_id: &str,
     status: &str,
     fail_reason: Option<&str>,
     post_id: Option<i64>,
+    completed_ms: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE sandbox_publishes SET state = ?, fail_reason = ?, post_id = ? WHERE publish_id = ? AND state = 'processing'",
+        "UPDATE sandbox_publishes SET state = ?, fail_reason = ?, post_id = ?, completed_ms = ?
+         WHERE publish_id = ? AND state = 'processing'",
     )
     .bind(status)
     .bind(fail_reason)
     .bind(post_id)
+    .bind(completed_ms)
     .bind(publish_id)
     .execute(db)
     .await?;
@@ -234,15 +243,49 @@ pub async fn post_draft(
     db: &SqlitePool,
     publish_id: &str,
     post_id: i64,
+    now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
     let n = sqlx::query(
-        "UPDATE sandbox_publishes SET state = 'PUBLISH_COMPLETE', post_id = ?
+        "UPDATE sandbox_publishes SET state = 'PUBLISH_COMPLETE', post_id = ?, completed_ms = ?
          WHERE publish_id = ? AND mode = 'inbox' AND state = 'SEND_TO_USER_INBOX'",
     )
     .bind(post_id)
+    .bind(now_ms)
     .bind(publish_id)
     .execute(db)
     .await?
     .rows_affected();
     Ok(n == 1)
+}
+
+/// The creator's public posts, newest first, created before `before_ms`: what the video list
+/// shows (contract §7.1). Direct posts as `PUBLIC_TO_EVERYONE`, and inbox drafts the creator
+/// posted from the app (where the sandbox takes them as public).
+pub async fn public_posts(
+    db: &SqlitePool,
+    open_id: &str,
+    before_ms: i64,
+    limit: u32,
+) -> Result<Vec<Publish>, sqlx::Error> {
+    sqlx::query_as(select_publish!(
+        "WHERE p.open_id = ? AND p.state = 'PUBLISH_COMPLETE' AND p.post_id IS NOT NULL
+           AND (p.privacy_level = 'PUBLIC_TO_EVERYONE' OR p.mode = 'inbox')
+           AND p.completed_ms < ?
+         ORDER BY p.completed_ms DESC, p.publish_id LIMIT ?"
+    ))
+    .bind(open_id)
+    .bind(before_ms)
+    .bind(i64::from(limit))
+    .fetch_all(db)
+    .await
+}
+
+/// This creator's publishes still processing: brought up to date before a video list.
+pub async fn processing_of(db: &SqlitePool, open_id: &str) -> Result<Vec<Publish>, sqlx::Error> {
+    sqlx::query_as(select_publish!(
+        "WHERE p.open_id = ? AND p.state = 'processing'"
+    ))
+    .bind(open_id)
+    .fetch_all(db)
+    .await
 }

@@ -37,10 +37,12 @@ pub async fn auth_url_show(
     state: web::Data<AppState>,
     session: TypedSession,
 ) -> Result<HttpResponse, AppError> {
-    let oauth_state =
-        crate::accounts::oauth_state::issue(&state.db, &binding(&req, &session)).await?;
-    let url = state.accounts.client().authorize_url(&oauth_state)?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"url": url, "state": oauth_state})))
+    let start = state
+        .accounts
+        .start_connect(&binding(&req, &session))
+        .await?;
+    // The PKCE verifier stays on the server with the state; only its challenge is in the URL.
+    Ok(HttpResponse::Ok().json(serde_json::json!({"url": start.url, "state": start.state})))
 }
 
 #[derive(Deserialize)]
@@ -58,7 +60,7 @@ pub async fn login_submit(
     body: web::Json<LoginBody>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
-    check_state(&state, body.state.as_deref(), &binding(&req, &session)).await?;
+    let verifier = check_state(&state, body.state.as_deref(), &binding(&req, &session)).await?;
     if let Some(error) = body.error.as_deref() {
         return Err(refusal(error, body.error_description.as_deref()));
     }
@@ -66,7 +68,7 @@ pub async fn login_submit(
         .code
         .filter(|c| !c.is_empty())
         .ok_or_else(|| AppError::bad_request("missing_code", "Send the `code` TikTok returned."))?;
-    let account = state.accounts.connect(&code).await?;
+    let account = state.accounts.connect(&code, &verifier).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"account": account_json(&account)})))
 }
 

@@ -179,11 +179,33 @@ pub async fn uploads_list(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "uploads": uploads, "next_before": next })))
 }
 
+/// The optional body of `POST /api/uploads/{id}/retry`.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RetryBody {
+    /// Send the file again even though TikTok acknowledged it (may post it twice).
+    #[serde(default)]
+    resend: bool,
+}
+
+/// `POST /api/uploads/{id}/retry`, with no body or `{"resend": true}`. Without `resend`, a job
+/// whose video TikTok already has is only checked again; it is never sent a second time.
 pub async fn upload_retry(
     state: web::Data<AppState>,
     id: web::Path<String>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let view = state.uploads.retry(&id).await?;
+    let body: RetryBody = if body.iter().all(u8::is_ascii_whitespace) {
+        RetryBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            AppError::bad_request(
+                "bad_retry_body",
+                format!("Send no body, or {{\"resend\": true}} to send the video again: {e}"),
+            )
+        })?
+    };
+    let view = state.uploads.retry(&id, body.resend).await?;
     Ok(upload_json(actix_web::http::StatusCode::ACCEPTED, &view))
 }
 

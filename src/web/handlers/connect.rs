@@ -3,7 +3,8 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::accounts::oauth_state::{self, StateError};
+use crate::accounts::oauth_state::StateError;
+use crate::tiktok::pkce::Verifier;
 use crate::web::error::AppError;
 use crate::web::handlers::see_other;
 use crate::web::session::TypedSession;
@@ -13,9 +14,8 @@ pub async fn connect_start(
     state: web::Data<AppState>,
     session: TypedSession,
 ) -> Result<HttpResponse, AppError> {
-    let oauth_state = oauth_state::issue(&state.db, &session.id()).await?;
-    let url = state.accounts.client().authorize_url(&oauth_state)?;
-    Ok(see_other(&url))
+    let start = state.accounts.start_connect(&session.id()).await?;
+    Ok(see_other(&start.url))
 }
 
 #[derive(Deserialize)]
@@ -33,7 +33,7 @@ pub async fn connect_callback(
     query: web::Query<CallbackQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
-    check_state(&state, q.state.as_deref(), &session.id()).await?;
+    let verifier = check_state(&state, q.state.as_deref(), &session.id()).await?;
     if let Some(error) = q.error.as_deref() {
         return Err(refusal(error, q.error_description.as_deref()));
     }
@@ -43,7 +43,7 @@ pub async fn connect_callback(
             "TikTok came back without an authorization code. Start again from Connect TikTok.",
         )
     })?;
-    let account = state.accounts.connect(&code).await?;
+    let account = state.accounts.connect(&code, &verifier).await?;
     let missing = account.missing_scopes();
     if missing.is_empty() {
         session.flash("ok", &format!("Connected {}.", account.handle()));
@@ -56,12 +56,15 @@ pub async fn connect_callback(
     Ok(see_other("/"))
 }
 
+/// Consumes the attempt the callback names; gives its PKCE verifier for the token exchange.
 pub async fn check_state(
     state: &AppState,
     value: Option<&str>,
     binding: &str,
-) -> Result<(), AppError> {
-    oauth_state::consume(&state.db, value, binding)
+) -> Result<Verifier, AppError> {
+    state
+        .accounts
+        .take_attempt(value, binding)
         .await?
         .map_err(|e| {
             let code = match e {

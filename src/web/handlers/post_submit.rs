@@ -171,6 +171,17 @@ pub async fn post_submit(
         .as_deref()
         .filter(|s| !s.is_empty())
         .unwrap_or_default();
+    // Keyed by the browser upload: a repeated Publish (a late double click, a form sent again
+    // after a lost answer) finds the job it made. Looked up before the browser upload, which
+    // is deleted once it became a job, so "pick a video" never invites posting it twice.
+    let key = format!("tus:{upload_id}");
+    if !upload_id.is_empty()
+        && let Some(view) = state.uploads.by_idempotency_key(&key).await?
+    {
+        return Ok(HttpResponse::Ok()
+            .insert_header(("HX-Redirect", format!("/uploads/{}", view.id)))
+            .finish());
+    }
     let Some(file) = crate::tus::store::finished(&state.db, &state.config.data_dir, upload_id)
         .await
         .map_err(AppError::internal)?
@@ -181,8 +192,6 @@ pub async fn post_submit(
         )]);
     };
     let spooled = link_into_spool(&state, &file.path, file.size).await?;
-    // Keyed by the browser upload: a double-clicked Publish finds the first job instead of making a second.
-    let key = format!("tus:{upload_id}");
     match state.uploads.submit(&raw, spooled, Some(&key)).await {
         Ok((view, _)) => {
             // The job has its own copy now; the browser upload is done with.

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template as _;
 use serde::Deserialize;
 
-use crate::uploads::{JobState, UploadView};
+use crate::uploads::{Action, JobState, UploadView};
 use crate::web::error::AppError;
 use crate::web::handlers::{layout, see_other};
 use crate::web::middleware::is_htmx;
@@ -62,7 +62,7 @@ async fn status_fragment(
     view: UploadView,
 ) -> Result<HttpResponse, AppError> {
     let card = card(state, view).await;
-    let status = if card.is_final {
+    let status = if card.poll_every().is_none() {
         StatusCode::from_u16(STOP_POLLING).unwrap_or(StatusCode::OK)
     } else {
         StatusCode::OK
@@ -93,13 +93,16 @@ async fn after_action(
     Ok(see_other(&format!("/uploads/{}", view.id)))
 }
 
+/// Retry, Check again, or (with the form's `resend=1`, behind its own button) Send again.
 pub async fn upload_retry(
     req: HttpRequest,
     state: web::Data<AppState>,
     session: TypedSession,
     path: web::Path<String>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let view = state.uploads.retry(&path.into_inner()).await?;
+    let resend = url::form_urlencoded::parse(&body).any(|(k, v)| k == "resend" && v == "1");
+    let view = state.uploads.retry(&path.into_inner(), resend).await?;
     after_action(&req, &state, &session, view).await
 }
 
@@ -154,20 +157,14 @@ impl UploadCard {
             .checked_div(view.size)
             .unwrap_or(0)
             .min(100);
-        let post_url = view.post_ids.first().map(|id| {
-            if sandbox {
-                "/sandbox/tiktok/_/".to_string()
-            } else {
-                format!("https://www.tiktok.com/@{username}/video/{id}")
-            }
-        });
+        let post_url = post_url(&view, &username, sandbox);
+        let can = |a: Action| view.actions.contains(&a);
         Self {
             is_final: view.state.is_final(),
-            can_retry: view.state == JobState::Failed,
-            can_cancel: matches!(
-                view.state,
-                JobState::Scheduled | JobState::Queued | JobState::Failed
-            ),
+            can_retry: can(Action::Retry),
+            can_check_again: can(Action::CheckAgain),
+            can_send_again: can(Action::SendAgain),
+            can_cancel: can(Action::Cancel),
             percent,
             post_url,
             handle,
@@ -183,6 +180,9 @@ impl UploadCard {
             JobState::Uploading => format!("Uploading to TikTok {}%", self.percent),
             JobState::Processing => {
                 "TikTok is processing the video (this can take a few minutes)".into()
+            }
+            JobState::Published if self.view.awaiting_link => {
+                "Published; TikTok has not given the link yet".into()
             }
             JobState::Published => "Published".into(),
             JobState::InInbox => "In your TikTok inbox".into(),
@@ -200,4 +200,32 @@ impl UploadCard {
             JobState::Published | JobState::InInbox | JobState::Failed => 3,
         }
     }
+
+    /// Whether the page keeps asking for news: while the job moves, and (slowly) while a
+    /// published post's link is awaited.
+    pub fn poll_every(&self) -> Option<&'static str> {
+        if !self.is_final {
+            Some("every 2s")
+        } else if self.view.awaiting_link {
+            Some("every 30s")
+        } else {
+            None
+        }
+    }
+}
+
+/// The post's link: the video once TikTok gave its id, else the creator's profile (a post
+/// without an id, a private one, or one whose id TikTok never gave).
+fn post_url(view: &UploadView, username: &str, sandbox: bool) -> Option<String> {
+    if !matches!(view.state, JobState::Published) {
+        return None;
+    }
+    if sandbox {
+        return Some("/sandbox/tiktok/_/".to_string());
+    }
+    Some(match view.post_ids.first() {
+        // Ids are digit strings (`tiktok::post_id`), safe in a path.
+        Some(id) => format!("https://www.tiktok.com/@{username}/video/{id}"),
+        None => format!("https://www.tiktok.com/@{username}"),
+    })
 }

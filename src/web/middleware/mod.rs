@@ -8,10 +8,11 @@ pub mod headers;
 /// Paths that TikTok's servers (or scripts acting as TikTok's client) call: in sandbox mode they
 /// carry TikTok bearer tokens, not the owner's session, so neither Cast's login nor CSRF applies.
 pub fn is_sandbox_api(path: &str) -> bool {
-    const API: [&str; 4] = [
+    const API: [&str; 5] = [
         "/sandbox/tiktok/v2/oauth/",
         "/sandbox/tiktok/v2/user/",
         "/sandbox/tiktok/v2/post/",
+        "/sandbox/tiktok/v2/video/",
         "/sandbox/tiktok/upload/",
     ];
     API.iter().any(|p| path.starts_with(p))

@@ -1,0 +1,378 @@
+//! An accepted post is published exactly once: once TikTok acknowledged the whole file, Retry
+//! only asks again, and sending the file anew is the owner's explicit "Send again".
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::uploads_helpers::*;
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// Posts ok.mp4 publicly and steps until TikTok has acknowledged the last chunk.
+async fn delivered_job(app: &TestApp, csrf: &str) -> String {
+    let queued = accepted(
+        app,
+        csrf,
+        &fixture("ok.mp4"),
+        &[("privacy_level", "PUBLIC_TO_EVERYONE"), ("title", "Once")],
+    )
+    .await;
+    let id = queued["id"].as_str().expect("id").to_string();
+    let j = step_until(app, &id, &["processing", "published", "failed"], HOUR).await;
+    assert_eq!(j["state"], "processing", "{j}");
+    assert_eq!(j["delivered"], true);
+    id
+}
+
+fn published_posts(posts: &[Value]) -> usize {
+    posts
+        .iter()
+        .filter(|p| p["status"] == "PUBLISH_COMPLETE")
+        .count()
+}
+
+async fn retry_with(app: &TestApp, csrf: &str, id: &str, body: Option<Value>) -> reqwest::Response {
+    let mut req = app
+        .client
+        .post(app.url(&format!("/api/uploads/{id}/retry")))
+        .header("X-CSRF-Token", csrf);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    req.send().await.expect("retry")
+}
+
+#[tokio::test]
+async fn a_lost_status_answer_after_the_last_chunk_then_retry_leaves_exactly_one_post() {
+    // Six status fetches in a row fail, while TikTok publishes the video.
+    let (app, csrf) = manual_app_with_account(&[("CAST_SANDBOX_FAULTS", "status:500:6")]).await;
+    let id = delivered_job(&app, &csrf).await;
+    for _ in 0..6 {
+        let j = job(&app, &id).await;
+        assert_eq!(
+            j["state"], "processing",
+            "errors while following are no failure: {j}"
+        );
+        app.advance(Duration::from_secs(60));
+        app.step().await;
+    }
+    let j = job(&app, &id).await;
+    assert_eq!(j["state"], "processing", "{j}");
+    assert!(
+        j["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("keeps asking")),
+        "{j}"
+    );
+    // The owner presses Retry meanwhile: nothing is sent again, with or without resend.
+    assert_eq!(
+        retry_with(&app, &csrf, &id, None).await.status().as_u16(),
+        409
+    );
+    let res = retry_with(&app, &csrf, &id, Some(json!({"resend": true}))).await;
+    assert_eq!(res.status().as_u16(), 409);
+    let done = step_until(&app, &id, &["published", "failed"], HOUR).await;
+    assert_eq!(done["state"], "published", "{done}");
+    let posts = sandbox_posts(&app).await;
+    assert_eq!(posts.len(), 1, "one init: {posts:?}");
+    assert_eq!(published_posts(&posts), 1);
+}
+
+#[tokio::test]
+async fn retry_after_the_last_chunk_checks_again_instead_of_posting_twice() {
+    // Status fetch fails for over an hour: Cast stops following, TikTok published meanwhile.
+    let (app, csrf) = manual_app_with_account(&[("CAST_SANDBOX_FAULTS", "status:500:4000s")]).await;
+    let id = delivered_job(&app, &csrf).await;
+    let publish_id = job(&app, &id).await["publish_id"].clone();
+    let failed = step_until(&app, &id, &["failed", "published"], 2 * HOUR).await;
+    assert_eq!(failed["state"], "failed");
+    assert_eq!(failed["error_code"], "not_confirmed");
+    assert_eq!(failed["delivered"], true);
+    assert_eq!(
+        failed["actions"],
+        json!(["check_again", "send_again", "cancel"])
+    );
+    assert_eq!(
+        published_posts(&sandbox_posts(&app).await),
+        1,
+        "TikTok has it"
+    );
+    // Retry (no body) is "Check again": the same upload, asked about again.
+    app.advance(Duration::from_secs(600));
+    let res = retry_with(&app, &csrf, &id, None).await;
+    assert_eq!(res.status().as_u16(), 202);
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["upload"]["state"], "processing");
+    assert_eq!(body["upload"]["publish_id"], publish_id);
+    let done = step_until(&app, &id, &["published", "failed"], HOUR).await;
+    assert_eq!(done["state"], "published", "{done}");
+    assert_eq!(done["publish_id"], publish_id);
+    let posts = sandbox_posts(&app).await;
+    assert_eq!(posts.len(), 1, "never sent twice: {posts:?}");
+    assert_eq!(published_posts(&posts), 1);
+}
+
+#[tokio::test]
+async fn send_again_is_explicit_and_says_it_may_post_twice() {
+    let (app, csrf) = manual_app_with_account(&[("CAST_SANDBOX_FAULTS", "status:500:4000s")]).await;
+    let id = delivered_job(&app, &csrf).await;
+    step_until(&app, &id, &["failed"], 2 * HOUR).await;
+    let page = app.get_text(&format!("/uploads/{id}")).await;
+    assert!(page.contains("id=\"check-again\""), "{page}");
+    assert!(
+        page.contains("Send again (this may post it twice)"),
+        "{page}"
+    );
+    assert!(!page.contains("id=\"retry\""), "no plain Retry: {page}");
+    assert!(page.contains("may have posted it"), "{page}");
+
+    // The browser's "Send again" carries resend=1 (behind its confirm).
+    app.advance(Duration::from_secs(600));
+    let res = app
+        .post_form(
+            &format!("/uploads/{id}/retry"),
+            &[("csrf_token", &csrf), ("resend", "1")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let requeued = job(&app, &id).await;
+    assert_eq!(requeued["state"], "queued", "{requeued}");
+    assert_eq!(requeued["publish_id"], Value::Null, "a new upload");
+    let done = step_until(&app, &id, &["published", "failed"], HOUR).await;
+    assert_eq!(done["state"], "published", "{done}");
+    assert_eq!(
+        published_posts(&sandbox_posts(&app).await),
+        2,
+        "as the button warned"
+    );
+
+    // Over the API, sending again needs {"resend": true}; a published job refuses both.
+    assert_eq!(
+        retry_with(&app, &csrf, &id, None).await.status().as_u16(),
+        409
+    );
+    let res = retry_with(&app, &csrf, &id, Some(json!({"resend": "yes"}))).await;
+    assert_eq!(res.status().as_u16(), 400, "a malformed body is refused");
+}
+
+#[tokio::test]
+async fn resend_over_the_api_sends_a_delivered_video_again_only_when_asked() {
+    let (app, csrf) = manual_app_with_account(&[("CAST_SANDBOX_FAULTS", "status:500:4000s")]).await;
+    let id = delivered_job(&app, &csrf).await;
+    step_until(&app, &id, &["failed"], 2 * HOUR).await;
+    app.advance(Duration::from_secs(600));
+    let res = retry_with(&app, &csrf, &id, Some(json!({"resend": true}))).await;
+    assert_eq!(res.status().as_u16(), 202);
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["upload"]["state"], "queued");
+    let done = step_until(&app, &id, &["published", "failed"], HOUR).await;
+    assert_eq!(done["state"], "published");
+    assert_eq!(sandbox_posts(&app).await.len(), 2);
+}
+
+async fn tus_upload(app: &TestApp, csrf: &str, bytes: &[u8]) -> String {
+    let res = app
+        .client
+        .post(app.url("/uploads/tus/"))
+        .header("Tus-Resumable", "1.0.0")
+        .header("X-CSRF-Token", csrf)
+        .header("Upload-Length", bytes.len().to_string())
+        .header(
+            "Upload-Metadata",
+            "filename dmlkZW8ubXA0,filetype dmlkZW8vbXA0",
+        )
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(res.status().as_u16(), 201);
+    let url = crate::helpers::location(&res);
+    let res = app
+        .client
+        .patch(app.url(&url))
+        .header("Tus-Resumable", "1.0.0")
+        .header("X-CSRF-Token", csrf)
+        .header("Content-Type", "application/offset+octet-stream")
+        .header("Upload-Offset", "0")
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(res.status().as_u16(), 204);
+    url.rsplit('/').next().expect("id").to_string()
+}
+
+#[tokio::test]
+async fn a_repeated_publish_of_the_same_browser_upload_finds_its_job() {
+    let (app, csrf) = manual_app_with_account(&[]).await;
+    let upload_id = tus_upload(
+        &app,
+        &csrf,
+        &std::fs::read(fixture("ok.mp4")).expect("fixture"),
+    )
+    .await;
+    let open_id: String = sqlx::query_scalar("SELECT open_id FROM accounts")
+        .fetch_one(&app.db)
+        .await
+        .expect("account");
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("open_id", open_id.as_str()),
+        ("upload_id", upload_id.as_str()),
+        ("title", "Twice?"),
+        ("privacy_level", "SELF_ONLY"),
+        ("mode", "now"),
+    ];
+    let first = app.post_form("/post", &form).await;
+    assert_eq!(first.status().as_u16(), 200);
+    let to = first
+        .headers()
+        .get("HX-Redirect")
+        .and_then(|v| v.to_str().ok())
+        .expect("redirect to the job")
+        .to_string();
+    // The same Publish again, after the job was made (a late double click, a re-sent form).
+    let again = app.post_form("/post", &form).await;
+    assert_eq!(again.status().as_u16(), 200, "not 'pick a video'");
+    assert_eq!(
+        again
+            .headers()
+            .get("HX-Redirect")
+            .and_then(|v| v.to_str().ok()),
+        Some(to.as_str())
+    );
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM uploads")
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(n, 1, "one job");
+    let id = to.trim_start_matches("/uploads/");
+    step_until(&app, id, &["published"], HOUR).await;
+    assert_eq!(sandbox_posts(&app).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_kill_between_init_and_recording_it_does_not_cost_a_post() {
+    let (app, csrf) = manual_app_with_account(&[]).await;
+    let queued = accepted(
+        &app,
+        &csrf,
+        &fixture("ok.mp4"),
+        &[("privacy_level", "SELF_ONLY"), ("title", "Kill me")],
+    )
+    .await;
+    let id = queued["id"].as_str().expect("id").to_string();
+    let size = queued["size"].as_u64().expect("size");
+    // What a worker killed mid-init leaves behind: its claim and its "initiating" marker
+    // committed, and TikTok holding an upload whose answer never got recorded.
+    let now = app.clock.now();
+    sqlx::query("UPDATE uploads SET init_started_at = ?, lease_until = ? WHERE id = ?")
+        .bind(now)
+        .bind(now + 600)
+        .bind(&id)
+        .execute(&app.db)
+        .await
+        .expect("marker");
+    let token = app.accounts_access_token("alice").await;
+    let init: Value = reqwest::Client::new()
+        .post(app.url("/sandbox/tiktok/v2/post/publish/video/init/"))
+        .bearer_auth(&token)
+        .json(&json!({
+            "post_info": {"privacy_level": "SELF_ONLY", "title": "Kill me", "brand_content_toggle": false},
+            "source_info": {"source": "FILE_UPLOAD", "video_size": size, "chunk_size": size, "total_chunk_count": 1}
+        }))
+        .send()
+        .await
+        .expect("init")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(init["error"]["code"], "ok", "{init}");
+    let orphan = init["data"]["publish_id"].clone();
+
+    let app = app.restart().await;
+    let done = step_until(&app, &id, &["published", "failed"], HOUR).await;
+    assert_eq!(done["state"], "published", "{done}");
+    assert_ne!(
+        done["publish_id"], orphan,
+        "the orphan was never Cast's to send to"
+    );
+    assert_eq!(done["orphaned_inits"], 1, "{done}");
+    let posts = sandbox_posts(&app).await;
+    assert_eq!(published_posts(&posts), 1, "exactly one post: {posts:?}");
+    let left = posts
+        .iter()
+        .find(|p| p["publish_id"] == orphan)
+        .expect("the orphan");
+    assert_eq!(
+        left["size"], 0,
+        "it never received a byte, so it cannot become a post"
+    );
+    assert_eq!(left["status"], "PROCESSING_UPLOAD");
+    let page = app.get_text(&format!("/uploads/{id}")).await;
+    assert!(
+        page.contains("id=\"orphaned-note\""),
+        "the owner is told: {page}"
+    );
+
+    // A later init that TikTok answers clears the marker: nothing more is counted.
+    let n: Option<i64> = sqlx::query_scalar("SELECT init_started_at FROM uploads WHERE id = ?")
+        .bind(&id)
+        .fetch_one(&app.db)
+        .await
+        .expect("row");
+    assert_eq!(n, None);
+}
+
+#[tokio::test]
+async fn a_final_job_forgets_its_upload_url() {
+    let (app, csrf) = manual_app_with_account(&[]).await;
+    let queued = accepted(
+        &app,
+        &csrf,
+        &fixture("ok.mp4"),
+        &[("privacy_level", "SELF_ONLY")],
+    )
+    .await;
+    let id = queued["id"].as_str().expect("id");
+    step_until(&app, id, &["published"], HOUR).await;
+    let url: Option<String> = sqlx::query_scalar("SELECT upload_url FROM uploads WHERE id = ?")
+        .bind(id)
+        .fetch_one(&app.db)
+        .await
+        .expect("row");
+    assert_eq!(url, None, "the upload URL is a credential");
+}
+
+#[tokio::test]
+async fn an_upload_whose_last_answer_was_lost_is_followed_not_sent_again() {
+    let (app, csrf) = manual_app_with_account(&[]).await;
+    let queued = accepted(
+        &app,
+        &csrf,
+        &fixture("ok.mp4"),
+        &[("privacy_level", "SELF_ONLY")],
+    )
+    .await;
+    let id = queued["id"].as_str().expect("id").to_string();
+    assert!(app.step().await, "init and the one chunk");
+    // As if TikTok's 201 to the last chunk had been lost, and the link expired meanwhile.
+    sqlx::query(
+        "UPDATE uploads SET state = 'uploading', bytes_sent = 0, processing_started_at = NULL,
+             upload_url = 'https://gone.invalid/', upload_url_expires_at = 0, run_at = 0
+         WHERE id = ?",
+    )
+    .bind(&id)
+    .execute(&app.db)
+    .await
+    .expect("lose the answer");
+    let done = step_until(&app, &id, &["published", "failed"], HOUR).await;
+    assert_eq!(done["state"], "published", "{done}");
+    let posts = sandbox_posts(&app).await;
+    assert_eq!(
+        posts.len(),
+        1,
+        "TikTok was asked first, not sent the video again"
+    );
+}
