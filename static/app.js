@@ -73,6 +73,15 @@
   });
 })();
 
+// Installable on the phone, and the share target: the service worker lives at /sw.js (scope /).
+// A browser that refuses it (private mode, no support) simply goes without.
+(function () {
+  if (!("serviceWorker" in navigator)) return;
+  window.addEventListener("load", function () {
+    navigator.serviceWorker.register("/sw.js").catch(function () {});
+  });
+})();
+
 // Times are sent in UTC; show them in the owner's own time zone.
 (function () {
   function localize(root) {

@@ -55,7 +55,8 @@
       (speed > 0 ? " · " + fmtBytes(speed) + "/s · " + fmtTime(left) + " left" : "");
   }
 
-  function startUpload(form, file) {
+  // `uploaded` (optional) runs once Cast has the whole file.
+  function startUpload(form, file, uploaded) {
     if (current) { current.abort(); current = null; }
     $("upload-id").value = "";
     $("video-check").innerHTML = "";
@@ -77,6 +78,7 @@
       },
       onSuccess: function () {
         var id = upload.url.split("/").filter(Boolean).pop();
+        if (uploaded) uploaded();
         $("upload-id").value = id;
         $("upload-text").textContent = "Uploaded to Cast. Checking the video against TikTok's rules…";
         htmx.ajax("GET", "/post/check?upload_id=" + encodeURIComponent(id) + "&open_id=" +
@@ -92,6 +94,70 @@
     });
   }
 
+  // A video shared from the phone's gallery: the service worker (sw.js) kept it in the Cache API
+  // and sent the phone here with ?shared=N; take it and upload it like a picked file.
+  var SHARE_CACHE = "cast-share-v1";
+  function shared() { return new URLSearchParams(location.search).get("shared"); }
+
+  function shareNote(message) {
+    var note = $("share-note");
+    if (!note) {
+      note = document.createElement("article");
+      note.id = "share-note";
+      note.className = "notice warn";
+      note.setAttribute("role", "status");
+      var main = document.querySelector("main");
+      if (main) main.insertBefore(note, main.firstChild);
+    }
+    note.textContent = message;
+  }
+
+  function forgetShare() {
+    if (window.caches) caches.delete(SHARE_CACHE).catch(function () {});
+    if (history.replaceState) history.replaceState(null, "", location.pathname);
+  }
+
+  function takeShared(form) {
+    if (!window.caches) return;
+    caches.open(SHARE_CACHE).then(function (cache) {
+      return cache.match("/share/meta").then(function (res) {
+        if (!res) { shareNote("The shared video is no longer here. Pick it below."); return null; }
+        return res.json().then(function (meta) {
+          var title = $("title");
+          var words = [meta.title, meta.text, meta.url].filter(Boolean).join(" ");
+          if (title && !title.value && words) title.value = words.slice(0, 2200);
+          var files = meta.files || [];
+          var pick = files.filter(function (f) { return f.type.indexOf("video/") === 0; })[0] || files[0];
+          if (!pick) { shareNote("The share brought no file. Pick the video below."); refresh(form); return null; }
+          if (files.length > 1) shareNote("Cast took " + pick.name + "; the other " + (files.length - 1) + " shared file(s) were left out. Share them one at a time.");
+          return cache.match(pick.key).then(function (fileRes) { return fileRes ? fileRes.blob() : null; }).then(function (blob) {
+            if (!blob) { shareNote("The shared video is no longer here. Pick it below."); return; }
+            // The same name, type and date each time, so a reload resumes the upload (tus fingerprint).
+            var file = new File([blob], pick.name, { type: pick.type || blob.type, lastModified: pick.lastModified || 0 });
+            try { var dt = new DataTransfer(); dt.items.add(file); $("video").files = dt.files; } catch (e) { /* the upload goes on without it */ }
+            startUpload(form, file, forgetShare);
+            refresh(form);
+          });
+        });
+      });
+    }).catch(function () { shareNote("The shared video could not be read. Pick it below."); });
+  }
+
+  // Said once per page, before any form exists (a share that reached the server, or no account).
+  function shareNotes() {
+    var s = shared();
+    // A share left behind (its upload never finished) cannot be picked up any more: free the room.
+    if (s === null) { if (window.caches) caches.delete(SHARE_CACHE).catch(function () {}); return; }
+    if (s === "missed" || s === "failed") {
+      shareNote(s === "missed"
+        ? "The share reached Cast before Cast was set up on this phone. Pick the video below; sharing to Cast works straight away from now on."
+        : "The shared video could not be kept on this phone (full storage?). Pick it below.");
+      if (history.replaceState) history.replaceState(null, "", location.pathname);
+    } else if (!$("post-form-area")) {
+      shareNote("Connect an account first; then share the video to Cast again.");
+    }
+  }
+
   function bind(form) {
     if (!form || form.dataset.bound) return;
     form.dataset.bound = "1";
@@ -103,9 +169,11 @@
     form.addEventListener("input", function () { refresh(form); });
     form.addEventListener("submit", function (e) { if ($("publish").disabled) e.preventDefault(); });
     refresh(form);
+    if (/^\d+$/.test(shared() || "")) takeShared(form);
   }
 
   function init() { bind($("post-form")); }
+  document.addEventListener("DOMContentLoaded", shareNotes);
   document.addEventListener("DOMContentLoaded", init);
   document.addEventListener("htmx:afterSettle", init);
 })();

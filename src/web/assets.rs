@@ -34,6 +34,9 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         asset!("tus.min.js", "text/javascript; charset=utf-8"),
         asset!("post.js", "text/javascript; charset=utf-8"),
         asset!("favicon.svg", "image/svg+xml"),
+        asset!("icon-192.png", "image/png"),
+        asset!("icon-512.png", "image/png"),
+        asset!("icon-maskable-512.png", "image/png"),
     ]
     .into_iter()
     .map(|(name, content_type, bytes)| Asset {
@@ -74,5 +77,12 @@ pub async fn serve(path: web::Path<(String, String)>) -> Result<HttpResponse, Ap
 pub async fn favicon() -> HttpResponse {
     HttpResponse::MovedPermanently()
         .insert_header((header::LOCATION, url("favicon.svg")))
+        .finish()
+}
+
+/// iOS asks for this fixed path when the page is added to the home screen.
+pub async fn touch_icon() -> HttpResponse {
+    HttpResponse::MovedPermanently()
+        .insert_header((header::LOCATION, url("icon-192.png")))
         .finish()
 }

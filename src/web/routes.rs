@@ -5,13 +5,18 @@ use actix_web::web;
 use crate::web::assets;
 use crate::web::handlers::{
     accounts, api_me, api_tiktok, api_uploads, connect, dashboard, health, login, post_form,
-    post_submit, setup, tus, upload_pages,
+    post_submit, pwa, setup, tus, upload_pages,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::health_check))
         .route("/favicon.ico", web::get().to(assets::favicon))
         .route("/static/{fingerprint}/{name}", web::get().to(assets::serve))
+        .route("/apple-touch-icon.png", web::get().to(assets::touch_icon))
+        .route("/manifest.webmanifest", web::get().to(pwa::manifest_show))
+        .route("/sw.js", web::get().to(pwa::service_worker_show))
+        .route("/share", web::get().to(pwa::share_show))
+        .route("/share", web::post().to(pwa::share_receive))
         .route("/setup", web::get().to(setup::setup_show))
         .route("/setup", web::post().to(setup::setup_submit))
         .route("/login", web::get().to(login::login_show))

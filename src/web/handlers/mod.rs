@@ -10,6 +10,7 @@ pub mod health;
 pub mod login;
 pub mod post_form;
 pub mod post_submit;
+pub mod pwa;
 pub mod setup;
 pub mod tus;
 pub mod upload_pages;

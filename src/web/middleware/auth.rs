@@ -23,7 +23,15 @@ pub enum Auth {
 fn is_public(path: &str) -> bool {
     matches!(
         path,
-        "/login" | "/setup" | "/healthz" | "/auth/tiktok/callback" | "/favicon.ico"
+        "/login"
+            | "/setup"
+            | "/healthz"
+            | "/auth/tiktok/callback"
+            | "/favicon.ico"
+            // Fetched by the browser without cookies; they hold nothing private.
+            | "/manifest.webmanifest"
+            | "/sw.js"
+            | "/apple-touch-icon.png"
     ) || path.starts_with("/static/")
         || is_sandbox_api(path)
 }

@@ -266,6 +266,15 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
+    /// Runs `script` in the page and waits for it to call its last argument (the callback)
+    /// with the result, e.g. when a promise settles.
+    pub async fn execute_async(&self, script: &str) -> serde_json::Value {
+        self.client
+            .execute_async(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
     pub async fn set_window_size(&self, width: u32, height: u32) {
         self.client
             .set_window_size(width, height)

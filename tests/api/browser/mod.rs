@@ -3,5 +3,6 @@
 mod connect;
 mod harness;
 mod login;
+mod phone;
 mod posting;
 mod tunnel;

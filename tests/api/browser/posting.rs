@@ -5,7 +5,7 @@ use std::path::Path;
 use super::harness::{Browser, browser, set_up_and_log_in};
 use crate::helpers::{TestApp, spawn_app_with};
 
-fn fixture(name: &str) -> String {
+pub(super) fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
@@ -14,7 +14,7 @@ fn fixture(name: &str) -> String {
 }
 
 /// Logs in, connects a sandbox creator through the consent page and waits for the posting form.
-async fn ready_to_post(b: &Browser, app: &TestApp) {
+pub(super) async fn ready_to_post(b: &Browser, app: &TestApp) {
     set_up_and_log_in(b, app).await;
     b.click("#connect-tiktok").await;
     b.wait_for("#sandbox-consent").await;
@@ -29,7 +29,7 @@ async fn pick_video(b: &Browser, name: &str) {
     input.send_keys(&fixture(name)).await.expect("pick file");
 }
 
-async fn wait_for_text(b: &Browser, css: &str, needle: &str) -> String {
+pub(super) async fn wait_for_text(b: &Browser, css: &str, needle: &str) -> String {
     let script = format!(
         "var e = document.querySelector({}); return e ? e.textContent : '';",
         serde_json::json!(css)
@@ -244,7 +244,7 @@ async fn the_posting_screen_fits_a_phone() {
     b.close().await;
 }
 
-fn hex_sha256(bytes: &[u8]) -> String {
+pub(super) fn hex_sha256(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     hex::encode(sha2::Sha256::digest(bytes))
 }
