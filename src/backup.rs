@@ -169,7 +169,10 @@ fn move_aside(dir: &Path, with_key: bool) -> Result<Option<PathBuf>, BackupError
     if !dir.join(DB_FILE).exists() {
         return Ok(None);
     }
-    let aside = dir.join(format!("before-restore-{}", db::now()));
+    let aside = dir.join(format!(
+        "before-restore-{}",
+        crate::clock::Clock::system().now()
+    ));
     crate::data_dir::create(&aside)?;
     for name in names {
         let from = dir.join(&name);

@@ -4,8 +4,9 @@ use std::io::{IsTerminal as _, Read as _};
 
 use clap::{Parser, Subcommand};
 
+use crate::clock::Clock;
 use crate::config::Config;
-use crate::owner::{api_tokens, password};
+use crate::owner::{Owner, password};
 
 #[derive(Parser)]
 #[command(name = "cast", version, about = "A self-hosted publisher for TikTok", long_about = None)]
@@ -134,7 +135,11 @@ async fn serve(config: Config) -> Result<(), CliError> {
         .map_err(CliError::from)?;
     let cfg = app.config();
     tracing::info!(
-        mode = cfg.mode.name(),
+        tiktok = if cfg.tiktok.is_emulated() {
+            "sandbox"
+        } else {
+            "tiktok"
+        },
         "Cast is listening on {} (open {})",
         cfg.listen,
         cfg.base_url
@@ -169,11 +174,13 @@ async fn doctor(config: Config) -> Result<(), CliError> {
     Ok(())
 }
 
-async fn open_db(config: &Config) -> Result<sqlx::SqlitePool, CliError> {
+/// The owner's records on this data folder, for the commands that change them.
+async fn open_owner(config: &Config) -> Result<Owner, CliError> {
     crate::data_dir::create(&config.data_dir).map_err(CliError::from)?;
-    crate::db::connect(&config.db_path())
+    let db = crate::db::connect(&config.db_path())
         .await
-        .map_err(CliError::from)
+        .map_err(CliError::from)?;
+    Ok(Owner::new(db, Clock::system()))
 }
 
 async fn set_password(config: Config) -> Result<(), CliError> {
@@ -194,14 +201,10 @@ async fn set_password(config: Config) -> Result<(), CliError> {
         buf.lines().next().unwrap_or_default().to_string()
     };
     let new = password::NewPassword::parse(&raw).map_err(CliError)?;
-    let db = open_db(&config).await?;
-    let phc = tokio::task::spawn_blocking(move || password::hash(&new))
-        .await
-        .map_err(CliError::from)?
-        .map_err(CliError::from)?;
+    let owner = open_owner(&config).await?;
     // A reset also ends every existing login; a running Cast notices the new hash at the next
     // login and clears its wrong-password counts, so the owner gets in at once.
-    password::reset(&db, &phc).await.map_err(CliError::from)?;
+    owner.reset_password(new).await.map_err(CliError::from)?;
     println!(
         "The owner password is set. Existing logins were ended, and wrong-password delays are cleared."
     );
@@ -209,12 +212,10 @@ async fn set_password(config: Config) -> Result<(), CliError> {
 }
 
 async fn token(config: Config, action: TokenAction) -> Result<(), CliError> {
-    let db = open_db(&config).await?;
+    let owner = open_owner(&config).await?;
     match action {
         TokenAction::Create { name } => {
-            let token = api_tokens::create(&db, &name)
-                .await
-                .map_err(CliError::from)?;
+            let token = owner.create_token(&name).await.map_err(CliError::from)?;
             println!(
                 "Created API token '{}'. It is shown only now; send it as 'Authorization: Bearer <token>':",
                 name.trim()
@@ -222,7 +223,7 @@ async fn token(config: Config, action: TokenAction) -> Result<(), CliError> {
             println!("{token}");
         }
         TokenAction::List => {
-            let tokens = api_tokens::list(&db).await.map_err(CliError::from)?;
+            let tokens = owner.list_tokens().await.map_err(CliError::from)?;
             if tokens.is_empty() {
                 println!("No API tokens. Create one with: cast token create --name NAME");
             }
@@ -234,9 +235,7 @@ async fn token(config: Config, action: TokenAction) -> Result<(), CliError> {
             }
         }
         TokenAction::Revoke { name } => {
-            api_tokens::revoke(&db, &name)
-                .await
-                .map_err(CliError::from)?;
+            owner.revoke_token(&name).await.map_err(CliError::from)?;
             println!("Revoked API token '{}'.", name.trim());
         }
     }

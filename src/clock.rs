@@ -13,8 +13,9 @@ pub struct Clock(Arc<Source>);
 #[derive(Debug)]
 enum Source {
     System,
-    /// Milliseconds since the Unix epoch, moved only by `advance` and `set`.
-    Manual(AtomicI64),
+    /// Milliseconds since the Unix epoch, moved only by `advance` and `set`; every move wakes
+    /// whoever sleeps on this clock.
+    Manual(AtomicI64, tokio::sync::Notify),
 }
 
 impl Default for Clock {
@@ -30,7 +31,10 @@ impl Clock {
 
     /// A clock that stands still at `start_ms` until the test moves it.
     pub fn manual(start_ms: i64) -> Self {
-        Self(Arc::new(Source::Manual(AtomicI64::new(start_ms))))
+        Self(Arc::new(Source::Manual(
+            AtomicI64::new(start_ms),
+            tokio::sync::Notify::new(),
+        )))
     }
 
     /// A manual clock starting at the system's present time.
@@ -39,14 +43,14 @@ impl Clock {
     }
 
     pub fn is_manual(&self) -> bool {
-        matches!(*self.0, Source::Manual(_))
+        matches!(*self.0, Source::Manual(..))
     }
 
     /// Milliseconds since the Unix epoch.
     pub fn now_ms(&self) -> i64 {
         match &*self.0 {
             Source::System => system_ms(),
-            Source::Manual(ms) => ms.load(Ordering::SeqCst),
+            Source::Manual(ms, _) => ms.load(Ordering::SeqCst),
         }
     }
 
@@ -59,9 +63,10 @@ impl Clock {
     pub fn advance(&self, by: Duration) -> bool {
         match &*self.0 {
             Source::System => false,
-            Source::Manual(ms) => {
+            Source::Manual(ms, moved) => {
                 let by = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
                 ms.fetch_add(by, Ordering::SeqCst);
+                moved.notify_waiters();
                 true
             }
         }
@@ -71,11 +76,40 @@ impl Clock {
     pub fn set_ms(&self, to: i64) -> bool {
         match &*self.0 {
             Source::System => false,
-            Source::Manual(ms) => {
+            Source::Manual(ms, moved) => {
                 ms.store(to, Ordering::SeqCst);
+                moved.notify_waiters();
                 true
             }
         }
+    }
+
+    /// Waits until this clock reads `deadline_ms` or later: real time for the system's clock;
+    /// for a manual one, until a test moves it that far. Deadlines judged this way (a worker
+    /// step's, an idle worker's wake-up) pass in tests without waiting.
+    pub async fn sleep_until_ms(&self, deadline_ms: i64) {
+        match &*self.0 {
+            Source::System => {
+                let left = deadline_ms.saturating_sub(system_ms()).max(0);
+                tokio::time::sleep(Duration::from_millis(left as u64)).await;
+            }
+            Source::Manual(ms, moved) => loop {
+                // Registered before the check, so a move between the two is not missed.
+                let notified = moved.notified();
+                tokio::pin!(notified);
+                notified.as_mut().enable();
+                if ms.load(Ordering::SeqCst) >= deadline_ms {
+                    return;
+                }
+                notified.await;
+            },
+        }
+    }
+
+    /// `sleep_until_ms(now + by)`.
+    pub async fn sleep(&self, by: Duration) {
+        let by = i64::try_from(by.as_millis()).unwrap_or(i64::MAX / 2);
+        self.sleep_until_ms(self.now_ms().saturating_add(by)).await;
     }
 }
 
@@ -99,6 +133,24 @@ mod tests {
         assert_eq!(clock.now(), 1_090);
         assert!(clock.set_ms(5_000));
         assert_eq!(clock.now_ms(), 5_000);
+    }
+
+    #[tokio::test]
+    async fn a_sleep_on_a_manual_clock_ends_when_the_clock_is_moved_past_it() {
+        let clock = Clock::manual(1_000_000);
+        let sleeper = tokio::spawn({
+            let clock = clock.clone();
+            async move { clock.sleep(Duration::from_secs(60)).await }
+        });
+        tokio::task::yield_now().await;
+        clock.advance(Duration::from_secs(30));
+        tokio::task::yield_now().await;
+        assert!(!sleeper.is_finished(), "half way is not there");
+        clock.advance(Duration::from_secs(30));
+        tokio::time::timeout(Duration::from_secs(5), sleeper)
+            .await
+            .expect("woken by the move")
+            .expect("no panic");
     }
 
     #[test]

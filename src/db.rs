@@ -108,6 +108,20 @@ pub async fn ping(pool: &SqlitePool) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
 }
 
+/// What `/healthz` asks: does the database answer.
+#[derive(Clone)]
+pub struct Health(SqlitePool);
+
+impl Health {
+    pub fn new(pool: SqlitePool) -> Self {
+        Self(pool)
+    }
+
+    pub async fn check(&self) -> Result<(), sqlx::Error> {
+        ping(&self.0).await
+    }
+}
+
 /// `PRAGMA quick_check`'s verdict: "ok", or what is damaged.
 pub async fn quick_check(pool: &SqlitePool) -> Result<String, sqlx::Error> {
     sqlx::query_scalar("PRAGMA quick_check")
@@ -149,14 +163,6 @@ pub async fn check_file(path: &Path) -> Result<String, DbError> {
     .await;
     pool.close().await;
     result
-}
-
-/// Seconds since the Unix epoch: how every timestamp is stored.
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

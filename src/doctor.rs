@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::config::{Config, Mode, TrustedProxy};
+use crate::config::{Config, PlatformMode, TrustedProxy};
 use crate::tiktok::client::SCOPES;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,11 +57,11 @@ pub async fn run(config: &Config) -> Vec<Check> {
 }
 
 fn mode(config: &Config) -> Check {
-    match &config.mode {
-        Mode::Sandbox(_) => warn(
+    match &config.tiktok.mode {
+        PlatformMode::Emulated(_) => warn(
             "No TikTok credentials: Cast runs against its built-in sandbox. Set TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET to publish to TikTok.",
         ),
-        Mode::TikTok(c) => ok(format!("TikTok app client key: {}", c.client_key)),
+        PlatformMode::Real(c) => ok(format!("TikTok app client key: {}", c.client_key)),
     }
 }
 
@@ -73,15 +73,15 @@ fn base_url(config: &Config) -> Vec<Check> {
         || host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified());
-    match (&config.mode, url.scheme() == "https", local) {
-        (Mode::TikTok(_), _, true) => vec![fail(format!(
+    match (&config.tiktok.mode, url.scheme() == "https", local) {
+        (PlatformMode::Real(_), _, true) => vec![fail(format!(
             "BASE_URL is {url}: TikTok refuses redirects to localhost. Start a tunnel (see the README) and set BASE_URL to its https address."
         ))],
-        (Mode::TikTok(_), false, _) => vec![fail(format!(
+        (PlatformMode::Real(_), false, _) => vec![fail(format!(
             "BASE_URL is {url}: TikTok needs an https redirect URI. Use your tunnel's https address."
         ))],
-        (Mode::TikTok(_), true, false) => vec![ok(format!("BASE_URL {url} is public https"))],
-        (Mode::Sandbox(_), _, _) => vec![ok(format!(
+        (PlatformMode::Real(_), true, false) => vec![ok(format!("BASE_URL {url} is public https"))],
+        (PlatformMode::Emulated(_), _, _) => vec![ok(format!(
             "BASE_URL {url} (the sandbox accepts any address)"
         ))],
     }
@@ -170,7 +170,7 @@ async fn database(config: &Config) -> Check {
 async fn reachable(config: &Config) -> Check {
     let endpoint = format!(
         "{}/v2/oauth/token/",
-        config.tiktok_api_base.as_str().trim_end_matches('/')
+        config.tiktok.api_base.as_str().trim_end_matches('/')
     );
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -187,7 +187,7 @@ async fn reachable(config: &Config) -> Check {
             "TikTok's token endpoint answers ({} from {endpoint})",
             res.status().as_u16()
         )),
-        Err(_) if config.mode.is_sandbox() => warn(format!(
+        Err(_) if config.tiktok.is_emulated() => warn(format!(
             "The sandbox at {endpoint} does not answer: is `cast serve` running? (It is part of the server.)"
         )),
         Err(e) => fail(format!("TikTok at {endpoint} cannot be reached: {e}")),

@@ -12,8 +12,8 @@ use actix_session::storage::{
 use actix_web::cookie::time::Duration;
 use sqlx::{SqliteExecutor, SqlitePool};
 
+use crate::clock::Clock;
 use crate::crypto::hash_token;
-use crate::db::now;
 
 /// The key `TypedSession::log_in` sets; its JSON value for the owner.
 const OWNER_KEY: &str = "owner";
@@ -40,17 +40,23 @@ pub async fn count(db: impl SqliteExecutor<'_>) -> Result<i64, sqlx::Error> {
 #[derive(Clone)]
 pub struct SqliteSessionStore {
     db: SqlitePool,
+    /// Expiries are judged on the app's clock, so a test can let a session lapse.
+    clock: Clock,
 }
 
 impl SqliteSessionStore {
-    pub fn new(db: SqlitePool) -> Self {
-        Self { db }
+    pub fn new(db: SqlitePool, clock: Clock) -> Self {
+        Self { db, clock }
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now()
     }
 
     /// Deletes expired rows; run now and then so the table stays small.
     pub async fn purge_expired(&self) -> Result<u64, sqlx::Error> {
         Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
-            .bind(now())
+            .bind(self.now())
             .execute(&self.db)
             .await?
             .rows_affected())
@@ -72,7 +78,7 @@ impl SqliteSessionStore {
         )
         .bind(hash_token(key.as_ref()))
         .bind(json)
-        .bind(now() + ttl.whole_seconds())
+        .bind(self.now() + ttl.whole_seconds())
         .execute(&self.db)
         .await?;
         Ok(())
@@ -84,7 +90,7 @@ impl SessionStore for SqliteSessionStore {
         let row: Option<String> =
             sqlx::query_scalar("SELECT state FROM sessions WHERE key_hash = ? AND expires_at > ?")
                 .bind(hash_token(key.as_ref()))
-                .bind(now())
+                .bind(self.now())
                 .fetch_optional(&self.db)
                 .await
                 .map_err(|e| LoadError::Other(e.into()))?;
@@ -115,7 +121,7 @@ impl SessionStore for SqliteSessionStore {
         let exists: Option<i64> =
             sqlx::query_scalar("SELECT 1 FROM sessions WHERE key_hash = ? AND expires_at > ?")
                 .bind(hash_token(key.as_ref()))
-                .bind(now())
+                .bind(self.now())
                 .fetch_optional(&self.db)
                 .await
                 .map_err(|e| UpdateError::Other(e.into()))?;
@@ -134,7 +140,7 @@ impl SessionStore for SqliteSessionStore {
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
         sqlx::query("UPDATE sessions SET expires_at = ? WHERE key_hash = ?")
-            .bind(now() + ttl.whole_seconds())
+            .bind(self.now() + ttl.whole_seconds())
             .bind(hash_token(key.as_ref()))
             .execute(&self.db)
             .await?;

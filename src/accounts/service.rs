@@ -80,6 +80,11 @@ impl Accounts {
         Ok(oauth_state::consume(&self.db, &self.sealer, state, binding, self.now()).await?)
     }
 
+    /// The account, connected or not (a disconnected one keeps its name for the history).
+    pub async fn find(&self, open_id: &str) -> Result<Option<Account>, AccountError> {
+        Ok(repository::find(&self.db, open_id).await?)
+    }
+
     pub async fn list(&self) -> Result<Vec<Account>, AccountError> {
         Ok(repository::list_connected(&self.db).await?)
     }

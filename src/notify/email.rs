@@ -7,10 +7,10 @@ use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
 
+use crate::config::notify::EmailSettings;
+use crate::config::notify::smtp_url::SmtpSecurity;
 use crate::notify::error::SendError;
 use crate::notify::event::Payload;
-use crate::notify::settings::EmailSettings;
-use crate::notify::smtp_url::SmtpSecurity;
 
 /// Per SMTP command (connect, greeting, each reply).
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(15);

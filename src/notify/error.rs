@@ -1,6 +1,6 @@
 //! The notifier's errors: the outbox's database, and a delivery that did not go through.
 
-use crate::notify::channel::Channel;
+use crate::config::notify::Channel;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {

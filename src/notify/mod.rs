@@ -6,7 +6,6 @@
 //! what went through and what did not, and `send_test` backs the settings page's "send a test".
 
 pub mod backoff;
-pub mod channel;
 pub mod email;
 pub mod error;
 pub mod event;
@@ -14,12 +13,9 @@ pub mod http;
 pub mod notifier;
 pub mod ntfy;
 pub mod outbox;
-pub mod settings;
-pub mod smtp_url;
 pub mod webhook;
 
-pub use channel::Channel;
+pub use crate::config::notify::{Channel, NotifySettings};
 pub use error::{NotifyError, SendError};
 pub use event::{Event, EventKind, Payload, Target};
 pub use notifier::{ChannelStatus, Notifier};
-pub use settings::NotifySettings;

@@ -9,13 +9,13 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 
 use crate::clock::Clock;
+use crate::config::notify::Channel;
+use crate::config::notify::NotifySettings;
 use crate::notify::backoff;
-use crate::notify::channel::Channel;
 use crate::notify::email::Mailer;
 use crate::notify::error::{NotifyError, Scrubber, SendError};
 use crate::notify::event::{Event, EventKind, Payload};
 use crate::notify::outbox::{self, Delivery};
-use crate::notify::settings::NotifySettings;
 use crate::notify::{http, ntfy, webhook};
 
 /// Deliveries claimed per step.

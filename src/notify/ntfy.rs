@@ -4,10 +4,10 @@
 use base64::Engine as _;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 
+use crate::config::notify::{NtfyAuth, NtfySettings};
 use crate::notify::error::SendError;
 use crate::notify::event::{EventKind, Payload};
 use crate::notify::http;
-use crate::notify::settings::{NtfyAuth, NtfySettings};
 
 pub async fn send(
     client: &reqwest::Client,

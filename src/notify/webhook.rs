@@ -7,9 +7,9 @@ use reqwest::header::CONTENT_TYPE;
 use sha2::Sha256;
 
 use crate::config::Secret;
+use crate::config::notify::WebhookSettings;
 use crate::notify::error::SendError;
 use crate::notify::http;
-use crate::notify::settings::WebhookSettings;
 
 pub const SIGNATURE_HEADER: &str = "Cast-Signature";
 /// The event name, so a receiver can route without parsing the body.

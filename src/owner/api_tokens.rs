@@ -51,14 +51,14 @@ fn check_name(name: &str) -> Result<&str, TokenError> {
 }
 
 /// Creates a token and returns its value, which is shown once and never stored.
-pub async fn create(db: &SqlitePool, name: &str) -> Result<String, TokenError> {
+pub async fn create(db: &SqlitePool, name: &str, now: i64) -> Result<String, TokenError> {
     let name = check_name(name)?;
     let token = format!("{PREFIX}{}", crypto::random_token(32));
     let result =
         sqlx::query("INSERT INTO api_tokens (name, token_hash, created_at) VALUES (?, ?, ?)")
             .bind(name)
             .bind(crypto::hash_token(&token))
-            .bind(crate::db::now())
+            .bind(now)
             .execute(db)
             .await;
     match result {
@@ -97,7 +97,7 @@ const USE_RECORD_EVERY_SECS: i64 = 60;
 
 /// True when `token` is a live API token. Its use is recorded on the side: a request that only
 /// reads must not fail because that write did (a full disk, a busy database).
-pub async fn authenticate(db: &SqlitePool, token: &str) -> Result<bool, OwnerError> {
+pub async fn authenticate(db: &SqlitePool, token: &str, now: i64) -> Result<bool, OwnerError> {
     if !token.starts_with(PREFIX) || token.len() > 128 {
         return Ok(false);
     }
@@ -110,7 +110,6 @@ pub async fn authenticate(db: &SqlitePool, token: &str) -> Result<bool, OwnerErr
     let Some((id, last_used_at)) = row else {
         return Ok(false);
     };
-    let now = crate::db::now();
     if last_used_at.is_none_or(|t| now - t >= USE_RECORD_EVERY_SECS) {
         let recorded = sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
             .bind(now)
@@ -133,7 +132,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("cast.db");
         let db = crate::db::connect(&path).await.expect("db");
-        let token = create(&db, "script").await.expect("token");
+        let token = create(&db, "script", 1_800_000_000).await.expect("token");
         db.close().await;
         // A read-only database refuses every write, as a full disk does.
         let options = sqlx::sqlite::SqliteConnectOptions::new()
@@ -142,7 +141,15 @@ mod tests {
         let ro = SqlitePool::connect_with(options)
             .await
             .expect("read-only db");
-        assert!(authenticate(&ro, &token).await.expect("no error"));
-        assert!(!authenticate(&ro, "cast_wrong").await.expect("no error"));
+        assert!(
+            authenticate(&ro, &token, 1_800_000_100)
+                .await
+                .expect("no error")
+        );
+        assert!(
+            !authenticate(&ro, "cast_wrong", 1_800_000_100)
+                .await
+                .expect("no error")
+        );
     }
 }

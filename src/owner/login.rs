@@ -79,14 +79,16 @@ pub struct Login {
     checker: PasswordChecker,
     devices: Devices,
     clock: Clock,
+    db: SqlitePool,
     /// The stored hash the throttle's records were made against: a new one (`cast set-password`
     /// in another process) wipes them, so the owner gets in at once with the new password.
     seen_hash: Mutex<Option<String>>,
 }
 
 impl Login {
-    pub fn new(devices: Devices, clock: Clock) -> Self {
+    pub fn new(db: SqlitePool, devices: Devices, clock: Clock) -> Self {
         Self {
+            db,
             throttle: Throttle::default(),
             checker: PasswordChecker::new(),
             devices,
@@ -98,12 +100,11 @@ impl Login {
     /// Tries `candidate` for the client at `ip`, who may carry a device token from an earlier login.
     pub async fn attempt(
         &self,
-        db: &SqlitePool,
         ip: IpAddr,
         device: Option<&str>,
         candidate: String,
     ) -> Result<Outcome, OwnerError> {
-        let Some(phc) = password::stored_hash(db).await? else {
+        let Some(phc) = password::stored_hash(&self.db).await? else {
             return Ok(Outcome::Wrong);
         };
         self.forget_if_changed(&phc);

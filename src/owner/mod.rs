@@ -5,8 +5,11 @@ pub mod checker;
 pub mod device;
 pub mod login;
 pub mod password;
+mod service;
 pub mod setup;
 pub mod throttle;
+
+pub use service::Owner;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OwnerError {

@@ -100,22 +100,22 @@ pub async fn is_set(db: impl SqliteExecutor<'_>) -> Result<bool, OwnerError> {
     Ok(stored_hash(db).await?.is_some())
 }
 
-pub async fn store(db: impl SqliteExecutor<'_>, phc: &str) -> Result<(), OwnerError> {
+pub async fn store(db: impl SqliteExecutor<'_>, phc: &str, now: i64) -> Result<(), OwnerError> {
     sqlx::query(
         "INSERT INTO owner (id, password_hash, updated_at) VALUES (1, ?, ?)
          ON CONFLICT (id) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at",
     )
     .bind(phc)
-    .bind(crate::db::now())
+    .bind(now)
     .execute(db)
     .await?;
     Ok(())
 }
 
 /// `cast set-password`: the new hash, every existing login ended, any setup link burned, at once.
-pub async fn reset(db: &sqlx::SqlitePool, phc: &str) -> Result<(), OwnerError> {
+pub async fn reset(db: &sqlx::SqlitePool, phc: &str, now: i64) -> Result<(), OwnerError> {
     let mut tx = db.begin().await?;
-    store(&mut *tx, phc).await?;
+    store(&mut *tx, phc, now).await?;
     crate::session_store::delete_all(&mut *tx).await?;
     super::setup::clear(&mut *tx).await?;
     tx.commit().await?;

@@ -7,7 +7,7 @@ use crate::crypto;
 
 /// Makes a fresh setup token when no password is set yet; returns it so it can be printed once.
 /// Each start replaces the previous one, since only its hash is kept.
-pub async fn issue_if_needed(db: &SqlitePool) -> Result<Option<String>, OwnerError> {
+pub async fn issue_if_needed(db: &SqlitePool, now: i64) -> Result<Option<String>, OwnerError> {
     if password::is_set(db).await? {
         clear(db).await?;
         return Ok(None);
@@ -18,7 +18,7 @@ pub async fn issue_if_needed(db: &SqlitePool) -> Result<Option<String>, OwnerErr
          ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at",
     )
     .bind(crypto::hash_token(&token))
-    .bind(crate::db::now())
+    .bind(now)
     .execute(db)
     .await?;
     Ok(Some(token))
@@ -40,7 +40,12 @@ pub async fn is_valid(db: &SqlitePool, token: &str) -> Result<bool, OwnerError> 
 
 /// Sets the first password and burns the token in one transaction, so the link works once only.
 /// Returns false when the token was not (or no longer) valid.
-pub async fn complete(db: &SqlitePool, token: &str, phc: &str) -> Result<bool, OwnerError> {
+pub async fn complete(
+    db: &SqlitePool,
+    token: &str,
+    phc: &str,
+    now: i64,
+) -> Result<bool, OwnerError> {
     let mut tx = db.begin().await?;
     let burned = sqlx::query("DELETE FROM setup_token WHERE id = 1 AND token_hash = ?")
         .bind(crypto::hash_token(token))
@@ -50,7 +55,7 @@ pub async fn complete(db: &SqlitePool, token: &str, phc: &str) -> Result<bool, O
     if burned == 0 || password::is_set(&mut *tx).await? {
         return Ok(false);
     }
-    password::store(&mut *tx, phc).await?;
+    password::store(&mut *tx, phc, now).await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -7,10 +7,9 @@ use serde_json::json;
 use super::errors::ApiError;
 use super::limits::Limit;
 use super::publish::{DAILY_POSTS, DAY_MS};
-use super::settings::FaultStep;
 use super::store::{accounts, publishes};
 use super::{SandboxState, auth, envelope, scopes, user};
-use crate::tiktok::privacy::PrivacyLevel;
+use crate::config::tiktok_sandbox::FaultStep;
 
 pub async fn query(
     req: HttpRequest,
@@ -36,11 +35,7 @@ pub async fn query(
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("grant without a creator")))?;
     let s = &state.settings;
-    let options: Vec<&str> = s
-        .privacy_options
-        .iter()
-        .map(|p| PrivacyLevel::as_str(*p))
-        .collect();
+    let options = &s.privacy_options;
     Ok(envelope::ok(json!({
         "creator_avatar_url": user::avatar_url(&state, &creator.open_id),
         "creator_username": creator.username,

@@ -4,7 +4,7 @@
 use std::sync::Mutex;
 
 use super::errors::ApiError;
-use super::settings::{Fault, FaultSpan, FaultStep};
+use crate::config::tiktok_sandbox::{Fault, FaultAction, FaultSpan, FaultStep};
 
 pub struct Faults {
     remaining: Mutex<Vec<Fault>>,
@@ -20,9 +20,9 @@ impl Faults {
         }
     }
 
-    /// The status this call of `step` must answer at `now_ms`, if a fault is still armed for it.
+    /// What this call of `step` must do at `now_ms`, if a fault is still armed for it.
     /// Several faults for one step fire one after another, in the order configured.
-    pub fn take(&self, step: FaultStep, now_ms: i64) -> Option<u16> {
+    pub fn take(&self, step: FaultStep, now_ms: i64) -> Option<FaultAction> {
         let mut remaining = self.remaining.lock().unwrap_or_else(|e| e.into_inner());
         let elapsed = now_ms - self.start_ms;
         let fault = remaining.iter_mut().find(|f| {
@@ -35,13 +35,22 @@ impl Faults {
         if let FaultSpan::Calls(n) = &mut fault.span {
             *n -= 1;
         }
-        tracing::info!(?step, status = fault.status, span = ?fault.span, "sandbox: injected fault");
-        Some(fault.status)
+        tracing::info!(?step, action = ?fault.action, span = ?fault.span, "sandbox: injected fault");
+        Some(fault.action)
+    }
+
+    /// The status this call of `step` must answer, for steps whose faults are statuses only.
+    pub fn take_status(&self, step: FaultStep, now_ms: i64) -> Option<u16> {
+        match self.take(step, now_ms)? {
+            FaultAction::Status(status) => Some(status),
+            // Only chunk PUTs stall (the knob refuses it elsewhere); anything else answers 500.
+            FaultAction::Stall => Some(500),
+        }
     }
 
     /// For the v2 API steps: the fault as TikTok's matching envelope error.
     pub fn check(&self, step: FaultStep, now_ms: i64) -> Result<(), ApiError> {
-        match self.take(step, now_ms) {
+        match self.take_status(step, now_ms) {
             None => Ok(()),
             Some(status) => Err(ApiError::Fault {
                 status,
@@ -86,17 +95,17 @@ mod tests {
             &[
                 Fault {
                     step: FaultStep::Init,
-                    status: 429,
+                    action: FaultAction::Status(429),
                     span: FaultSpan::Calls(1),
                 },
                 Fault {
                     step: FaultStep::Init,
-                    status: 500,
+                    action: FaultAction::Status(500),
                     span: FaultSpan::Calls(1),
                 },
                 Fault {
                     step: FaultStep::Chunk,
-                    status: 503,
+                    action: FaultAction::Status(503),
                     span: FaultSpan::Calls(0),
                 },
             ],
@@ -104,8 +113,14 @@ mod tests {
         );
         assert_eq!(faults.take(FaultStep::Status, 0), None);
         assert_eq!(faults.take(FaultStep::Chunk, 0), None);
-        assert_eq!(faults.take(FaultStep::Init, 0), Some(429));
-        assert_eq!(faults.take(FaultStep::Init, 0), Some(500));
+        assert_eq!(
+            faults.take(FaultStep::Init, 0),
+            Some(FaultAction::Status(429))
+        );
+        assert_eq!(
+            faults.take(FaultStep::Init, 0),
+            Some(FaultAction::Status(500))
+        );
         assert_eq!(faults.take(FaultStep::Init, 0), None);
     }
 
@@ -114,13 +129,16 @@ mod tests {
         let faults = Faults::new(
             &[Fault {
                 step: FaultStep::Status,
-                status: 503,
+                action: FaultAction::Status(503),
                 span: FaultSpan::Millis(60_000),
             }],
             1_000_000,
         );
         for _ in 0..100 {
-            assert_eq!(faults.take(FaultStep::Status, 1_059_999), Some(503));
+            assert_eq!(
+                faults.take(FaultStep::Status, 1_059_999),
+                Some(FaultAction::Status(503))
+            );
         }
         assert_eq!(faults.take(FaultStep::Status, 1_060_000), None);
     }

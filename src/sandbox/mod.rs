@@ -16,13 +16,13 @@ mod limits;
 mod oauth;
 mod pages;
 mod posts;
+mod privacy;
 mod processing;
 mod publish;
 mod routes;
 mod rules;
 mod scopes;
-pub mod settings;
-mod standalone;
+pub mod standalone;
 mod status;
 mod store;
 mod upload;
@@ -39,7 +39,7 @@ use sqlx::SqlitePool;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use settings::{Forms, SandboxSettings};
+use crate::config::tiktok_sandbox::{Forms, TikTokSandboxSettings as SandboxSettings};
 pub use standalone::{StandaloneSandbox, start_standalone};
 
 /// The sandbox's one built-in client (contract section 12): public by design, since the consent
@@ -78,6 +78,8 @@ impl Sandbox {
 /// What every sandbox handler reaches: settings, its tables, and the in-memory counters.
 pub(crate) struct SandboxState {
     settings: SandboxSettings,
+    /// `settings.privacy_options`, as the sandbox's own type.
+    privacy_options: Vec<privacy::PrivacyLevel>,
     db: SqlitePool,
     /// Cast's origin (or the standalone server's), without a trailing slash.
     origin: String,
@@ -114,8 +116,14 @@ impl SandboxState {
         clock: Clock,
     ) -> Self {
         let faults = faults::Faults::new(&settings.faults, clock.now_ms());
+        let privacy_options = settings
+            .privacy_options
+            .iter()
+            .filter_map(|p| privacy::PrivacyLevel::parse(p))
+            .collect();
         Self {
             settings,
+            privacy_options,
             db,
             origin: origin.trim_end_matches('/').to_string(),
             files_dir,

@@ -7,9 +7,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
 use super::errors::OAuthError;
-use super::settings::{FaultStep, OAuthErrorStatus, TokenType};
 use super::store::accounts::{self, CodeUse, IssuedTokens, Lifetimes};
 use super::{CLIENT_KEY, CLIENT_SECRET, SandboxState, Turn, envelope};
+use crate::config::tiktok_sandbox::{FaultStep, OAuthErrorStatus, TokenType};
 use crate::crypto::constant_time_eq;
 use crate::tiktok::pkce::{self, Verifier};
 
@@ -139,7 +139,7 @@ async fn token_grant(
     state: &SandboxState,
     body: &[u8],
 ) -> Result<HttpResponse, OAuthError> {
-    if let Some(status) = state.faults.take(FaultStep::Token, state.now_ms()) {
+    if let Some(status) = state.faults.take_status(FaultStep::Token, state.now_ms()) {
         return Err(OAuthError::fault(status));
     }
     let params = Params::parse(req, body)?;

@@ -13,13 +13,13 @@ use std::sync::Mutex;
 use actix_web::web;
 use sha2::{Digest as _, Sha256};
 
-use super::settings::{Forms, PostIdForm};
+use super::privacy::PrivacyLevel;
 use super::store::publishes::{
     self, FAILED, PROCESSING, PUBLISH_COMPLETE, Publish, SEND_TO_USER_INBOX, UPLOADING,
 };
 use super::{SandboxState, Turn};
+use crate::config::tiktok_sandbox::{Forms, PostIdForm};
 use crate::media::probe::ProbeError;
-use crate::tiktok::privacy::PrivacyLevel;
 use serde_json::{Value, json};
 
 /// The publishes whose check is running now, so a status poll does not start a second one.

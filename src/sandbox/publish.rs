@@ -8,12 +8,12 @@ use serde_json::{Value, json};
 use super::auth::{self, Caller};
 use super::errors::ApiError;
 use super::limits::Limit;
+use super::privacy::PrivacyLevel;
 use super::rules::{self, ChunkLayout, Source};
-use super::settings::FaultStep;
 use super::store::publishes::{self, NewPublish};
 use super::{SandboxState, envelope, scopes};
+use crate::config::tiktok_sandbox::FaultStep;
 use crate::crypto::random_token;
-use crate::tiktok::privacy::PrivacyLevel;
 
 pub const DAY_MS: i64 = 86_400_000;
 /// The per-creator daily cap via the API: "about 15", shared by every app.
@@ -65,7 +65,7 @@ async fn init(
     let (privacy, post_info) = match mode {
         Mode::Direct | Mode::Downgraded => {
             let raw = body.get("post_info");
-            let info = rules::post_info(raw, &state.settings.privacy_options)?;
+            let info = rules::post_info(raw, &state.privacy_options)?;
             (Some(info.privacy_level), raw.map(Value::to_string))
         }
         Mode::Inbox if body.contains_key("post_info") => {

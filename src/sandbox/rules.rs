@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::errors::ApiError;
-use crate::tiktok::privacy::PrivacyLevel;
+use super::privacy::PrivacyLevel;
 
 /// Section 6's table, the stricter bound each time ("MB" read as MiB or 10^6, whichever refuses more).
 pub const MIN_CHUNK: u64 = 5_242_880;

@@ -8,8 +8,8 @@ use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, web};
 use sqlx::SqlitePool;
 
-use super::settings::SandboxSettings;
 use super::{SandboxState, routes};
+use crate::config::TikTokSandboxSettings as SandboxSettings;
 
 /// A running standalone sandbox.
 ///

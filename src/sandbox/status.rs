@@ -5,9 +5,9 @@ use serde_json::{Value, json};
 
 use super::errors::ApiError;
 use super::limits::Limit;
-use super::settings::FaultStep;
 use super::store::publishes;
 use super::{SandboxState, auth, envelope, processing, publish, rules, scopes};
+use crate::config::tiktok_sandbox::FaultStep;
 
 pub async fn fetch(
     req: HttpRequest,

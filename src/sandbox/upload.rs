@@ -14,9 +14,9 @@ use tokio::io::{AsyncSeekExt as _, AsyncWriteExt as _};
 
 use super::errors::UploadError;
 use super::rules::ChunkLayout;
-use super::settings::{ChunkReply, FaultStep};
 use super::store::publishes::{self, Publish, UPLOADING};
 use super::{SandboxState, Turn, envelope, processing};
+use crate::config::tiktok_sandbox::{ChunkReply, FaultAction, FaultStep};
 
 const MEDIA_TYPES: [&str; 3] = ["video/mp4", "video/quicktime", "video/webm"];
 /// A refused request's body is read and dropped, so the client sees the status rather than a
@@ -70,6 +70,20 @@ pub async fn put_chunk(
     }
 }
 
+/// `chunk:stall`: the whole chunk is read and dropped (nothing is stored), and no answer ever
+/// comes, as when a tunnel or TikTok's edge swallows a response. The client must time out; when
+/// it gives up the connection closes and this handler is dropped with it. Bounded all the same,
+/// so a client that never gives up cannot hold a server that is stopping.
+async fn stall(payload: &mut web::Payload) -> Result<HttpResponse, UploadError> {
+    drain(payload).await;
+    tracing::info!("sandbox: chunk read, answer withheld (CAST_SANDBOX_FAULTS stall)");
+    tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+    Err(UploadError::new(
+        StatusCode::GATEWAY_TIMEOUT,
+        "stalled chunk never answered",
+    ))
+}
+
 async fn drain(payload: &mut web::Payload) {
     let mut seen = 0u64;
     while let Some(Ok(bytes)) = payload.next().await {
@@ -113,9 +127,13 @@ async fn receive(
     state: &web::Data<SandboxState>,
     payload: &mut web::Payload,
 ) -> Result<HttpResponse, UploadError> {
-    if let Some(status) = state.faults.take(FaultStep::Chunk, state.now_ms()) {
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        return Err(UploadError::new(status, "injected fault"));
+    match state.faults.take(FaultStep::Chunk, state.now_ms()) {
+        None => {}
+        Some(FaultAction::Status(status)) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return Err(UploadError::new(status, "injected fault"));
+        }
+        Some(FaultAction::Stall) => return stall(payload).await,
     }
     let seen = find(req, state).await?;
     let layout = ChunkLayout {

@@ -6,9 +6,9 @@ use sha2::{Digest as _, Sha256};
 
 use super::errors::ApiError;
 use super::limits::Limit;
-use super::settings::FaultStep;
 use super::store::accounts::{self, Creator};
 use super::{SandboxState, auth, envelope, scopes};
+use crate::config::tiktok_sandbox::FaultStep;
 
 pub async fn info(
     req: HttpRequest,

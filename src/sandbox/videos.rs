@@ -7,9 +7,9 @@ use serde_json::{Map, Value, json};
 
 use super::errors::ApiError;
 use super::limits::Limit;
-use super::settings::FaultStep;
 use super::store::publishes::{self, Publish};
 use super::{SandboxState, auth, envelope, processing, publish, rules, scopes};
+use crate::config::tiktok_sandbox::FaultStep;
 
 /// The video object's fields (`tiktok-api-v2-video-object`).
 const FIELDS: [&str; 15] = [

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::config::{Config, Mode, Secret};
+use crate::config::{Config, PlatformMode, Secret};
 
 pub const SCOPES: &str = "user.info.basic,video.upload,video.publish";
 /// Asked for too when `TIKTOK_LOOKUP_POST_IDS` is on (§7.1): the app must have it in the portal.
@@ -35,21 +35,21 @@ impl std::fmt::Debug for TikTokClient {
 
 impl TikTokClient {
     pub fn from_config(config: &Config) -> Self {
-        let (key, secret) = match &config.mode {
-            Mode::TikTok(c) => (c.client_key.clone(), c.client_secret.clone()),
-            Mode::Sandbox(_) => (
+        let (key, secret) = match &config.tiktok.mode {
+            PlatformMode::Real(c) => (c.client_key.clone(), c.client_secret.clone()),
+            PlatformMode::Emulated(_) => (
                 SANDBOX_CLIENT_KEY.to_string(),
                 Secret::new(SANDBOX_CLIENT_SECRET),
             ),
         };
         let client = Self::new(
-            config.tiktok_api_base.clone(),
-            config.tiktok_auth_url.clone(),
+            config.tiktok.api_base.clone(),
+            config.tiktok.auth_url.clone(),
             key,
             secret,
             config.redirect_uri(),
         );
-        client.with_video_list(config.lookup_post_ids)
+        client.with_video_list(config.tiktok.lookup_post_ids)
     }
 
     /// Adds `video.list` to the scopes asked for (or not): asking for a scope the app lacks

@@ -15,19 +15,19 @@
 //!   `!Send` payload into its `Send` body stream, http 0.2 ↔ 1 header maps both ways, and either
 //!   JSON state files beside SQLite or an `async_trait` `StateStore` over `tus_uploads`.
 //!
-//! This module knows nothing of actix: `store` owns the table and the files, and the rules below
-//! turn header values into typed inputs. `web::handlers::tus` is the one small adapter.
+//! This module knows nothing of actix: `store` owns the table and the files, `BrowserUploads` is
+//! what the rest of Cast calls, and the rules below turn header values into typed inputs.
+//! `web::handlers::tus` is the one small adapter.
 
+mod browser_uploads;
 pub mod store;
 
 use std::collections::HashMap;
-use std::path::Path;
 
-use sqlx::SqlitePool;
-
-use crate::config::Limits;
-use crate::disk::{DiskFull, DiskSpace};
+use crate::disk::DiskFull;
 use crate::slow_body::{BodyError, Stalled};
+
+pub use browser_uploads::BrowserUploads;
 
 pub const VERSION: &str = "1.0.0";
 pub const EXTENSIONS: &str = "creation,termination,expiration";
@@ -100,35 +100,6 @@ pub fn upload_length(header: Option<&str>, max: u64) -> Result<u64, TusError> {
         return Err(TusError::BadRequest("The video is empty.".into()));
     }
     Ok(length)
-}
-
-/// Whether a new upload of `length` bytes may start: within the caps on unfinished uploads (how
-/// many, how many bytes together) and with room left on the disk for it and for what the other
-/// unfinished uploads still have to send, plus the reserve.
-pub async fn admit(
-    db: &SqlitePool,
-    data_dir: &Path,
-    length: u64,
-    limits: &Limits,
-    disk: &DiskSpace,
-) -> Result<(), TusError> {
-    let open = store::unfinished(db).await?;
-    if open.count >= u64::from(limits.max_unfinished_uploads) {
-        return Err(TusError::TooManyUnfinished {
-            max: limits.max_unfinished_uploads,
-        });
-    }
-    if open.declared.saturating_add(length) > limits.max_unfinished_bytes {
-        return Err(TusError::UnfinishedTooLarge {
-            max_mb: limits.max_unfinished_bytes / 1_000_000,
-        });
-    }
-    disk.ensure_room(
-        &store::dir(data_dir),
-        length.saturating_add(open.missing),
-        limits.disk_reserve_bytes,
-    )?;
-    Ok(())
 }
 
 /// A PATCH body stopping halfway is the client's problem to resume; a stalled one was cut off.

@@ -2,12 +2,9 @@
 //! function of the file's size and the configured chunk size, so init, every PUT and a resume
 //! after a restart all agree on the same byte ranges.
 
-/// Bounds that hold under both readings of TikTok's "MB" (10^6 or 2^20 bytes).
-pub const MIN_CHUNK: u64 = 5_242_880;
-pub const MAX_CHUNK: u64 = 64_000_000;
-pub const MAX_LAST_CHUNK: u64 = 128_000_000;
-pub const MAX_VIDEO: u64 = 4_000_000_000;
-pub const MAX_CHUNKS: u32 = 1000;
+/// Bounds that hold under both readings of TikTok's "MB" (10^6 or 2^20 bytes): settings check
+/// `TIKTOK_CHUNK_SIZE` against the same ones.
+pub use crate::config::tiktok::{MAX_CHUNK, MAX_CHUNKS, MAX_LAST_CHUNK, MAX_VIDEO, MIN_CHUNK};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChunkPlanError {

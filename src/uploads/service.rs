@@ -38,7 +38,7 @@ impl UploadSettings {
     pub fn from_config(config: &Config, client_key: &str) -> Self {
         Self {
             spool_dir: config.data_dir.join("spool"),
-            chunk_size: config.chunk_size,
+            chunk_size: config.tiktok.chunk_size,
             max_upload_bytes: config.max_upload_bytes,
             spool_retention: config.spool_retention,
             client_key: client_key.to_string(),
@@ -70,6 +70,11 @@ impl Uploads {
 
     pub fn settings(&self) -> &UploadSettings {
         &self.settings
+    }
+
+    /// TikTok has said this app is unaudited (direct posts private only).
+    pub async fn is_unaudited(&self) -> Result<bool, UploadError> {
+        Ok(flags::is_unaudited(&self.db, &self.settings.client_key).await?)
     }
 
     /// A new file to receive a video into, under a fresh random id (which becomes the job's id).

@@ -26,14 +26,14 @@ use tracing_actix_web::TracingLogger;
 
 use crate::accounts::Accounts;
 use crate::clock::Clock;
-use crate::config::{Config, Mode};
+use crate::config::{Config, PlatformMode};
 use crate::crypto::{CryptoError, Keys};
 use crate::data_dir::{DataDirError, DataDirLock};
 use crate::db::{self, DbError};
 use crate::disk::DiskSpace;
 use crate::owner::device::Devices;
 use crate::owner::login::Login;
-use crate::owner::{OwnerError, setup};
+use crate::owner::{Owner, OwnerError};
 use crate::sandbox::Sandbox;
 use crate::session_store::SqliteSessionStore;
 use crate::uploads::{UploadSettings, Uploads};
@@ -76,6 +76,7 @@ pub struct Application {
     state: web::Data<AppState>,
     setup_token: Option<String>,
     runtime: Runtime,
+    db: sqlx::SqlitePool,
     /// Held for as long as the app runs: no second Cast can start on this data folder.
     _lock: DataDirLock,
 }
@@ -106,16 +107,15 @@ impl Application {
         config.resolve_port(port);
         let keys = Keys::load(config.secret_key.as_ref(), &config.data_dir)?;
         let db = db::connect(&config.db_path()).await?;
-        let setup_token = setup::issue_if_needed(&db).await?;
-        let sandbox = match &config.mode {
+        let sandbox = match &config.tiktok.mode {
             // The sandbox reads the same clock as Cast: a test that moves it moves both.
-            Mode::Sandbox(settings) => Some(Sandbox::new(
+            PlatformMode::Emulated(settings) => Some(Sandbox::new(
                 settings.clone(),
                 db.clone(),
                 &config,
                 runtime.clock.clone(),
             )),
-            Mode::TikTok(_) => None,
+            PlatformMode::Real(_) => None,
         };
         let session_key = Key::from(&keys.derive("session-cookie"));
         let secure = config.cookies_secure();
@@ -136,27 +136,42 @@ impl Application {
             runtime.clock.clone(),
         );
         let login = Arc::new(Login::new(
+            db.clone(),
             Devices::new(keys.signer("known-browser")),
             runtime.clock.clone(),
         ));
+        let owner = Owner::new(db.clone(), runtime.clock.clone());
+        let setup_token = owner.issue_setup_link().await?;
+        let disk = DiskSpace::default();
+        let tus = crate::tus::BrowserUploads::new(
+            db.clone(),
+            runtime.clock.clone(),
+            config.data_dir.clone(),
+            config.partial_upload_ttl,
+            config.max_upload_bytes,
+            config.limits.clone(),
+            disk.clone(),
+        );
         let form_tokens = form_token::FormTokens::new(keys.signer("visitor-form"), secure);
         let stalled_client = config.limits.stalled_client;
         let state = web::Data::new(AppState {
             config,
             clock: runtime.clock.clone(),
-            db: db.clone(),
-            keys,
+            owner,
             login,
             form_tokens,
-            disk: DiskSpace::default(),
+            disk,
+            health: crate::db::Health::new(db.clone()),
+            tus,
             accounts,
             uploads,
         });
         let app_state = state.clone();
-        let tus_writers = web::Data::new(crate::tus::store::Writers::default());
+        let clock = runtime.clock.clone();
+        let session_db = db.clone();
         let server = HttpServer::new(move || {
             let session = SessionMiddleware::builder(
-                SqliteSessionStore::new(db.clone()),
+                SqliteSessionStore::new(session_db.clone(), clock.clone()),
                 session_key.clone(),
             )
             .cookie_name("cast_session".into())
@@ -169,7 +184,6 @@ impl Application {
             let sandbox = sandbox.clone();
             App::new()
                 .app_data(app_state.clone())
-                .app_data(tus_writers.clone())
                 .app_data(web::FormConfig::default().limit(64 * 1024))
                 .app_data(web::JsonConfig::default().limit(256 * 1024))
                 .configure(routes::configure)
@@ -199,6 +213,7 @@ impl Application {
             state,
             setup_token,
             runtime,
+            db,
             _lock: lock,
         })
     }
@@ -226,8 +241,14 @@ impl Application {
         &self.state.config
     }
 
+    /// The database, for tests that inspect what is stored (that tokens are sealed, say).
     pub fn db(&self) -> &sqlx::SqlitePool {
-        &self.state.db
+        &self.db
+    }
+
+    /// Browser uploads over tus; tests run their cleanup directly.
+    pub fn browser_uploads(&self) -> &crate::tus::BrowserUploads {
+        &self.state.tus
     }
 
     /// The one-time setup token, when no password is set yet.
@@ -254,8 +275,8 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let refresher = tokio::spawn(self.state.accounts.clone().run_refresher());
         let housekeeping = tokio::spawn(housekeeping(
-            self.state.db.clone(),
-            self.state.config.data_dir.clone(),
+            self.state.tus.clone(),
+            SqliteSessionStore::new(self.db.clone(), self.state.clock.clone()),
         ));
         let uploader = (!self.runtime.manual_worker)
             .then(|| tokio::spawn(self.state.uploads.clone().run_worker()));
@@ -271,14 +292,13 @@ impl Application {
 }
 
 /// Every ten minutes: forget expired sessions and delete abandoned browser uploads.
-async fn housekeeping(db: sqlx::SqlitePool, data_dir: std::path::PathBuf) {
-    let store = SqliteSessionStore::new(db.clone());
+async fn housekeeping(tus: crate::tus::BrowserUploads, store: SqliteSessionStore) {
     // The first pass waits a full period: nothing has had time to expire right after start-up.
     let period = std::time::Duration::from_secs(600);
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     loop {
         tick.tick().await;
-        match crate::tus::store::delete_expired(&db, &data_dir).await {
+        match tus.delete_expired().await {
             Ok(n) if n > 0 => tracing::info!(uploads = n, "abandoned browser uploads deleted"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not delete abandoned browser uploads"),

@@ -23,6 +23,8 @@ pub struct TestApp {
     /// The free-space figure Cast judges uploads by: a test sets it to fill the disk.
     pub disk: cast::disk::DiskSpace,
     pub clock: cast::clock::Clock,
+    /// Browser uploads over tus (their cleanup runs here when a test asks).
+    pub tus: cast::tus::BrowserUploads,
     env: HashMap<String, String>,
     handle: actix_web::dev::ServerHandle,
     /// The running app; awaited on stop, so its data-folder lock is released before a restart.
@@ -116,6 +118,7 @@ async fn start(
     let login = app.login();
     let disk = app.disk_space().clone();
     let clock = app.clock().clone();
+    let tus = app.browser_uploads().clone();
     let handle = app.handle();
     let task = tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -129,6 +132,7 @@ async fn start(
         login_checks: login,
         disk,
         clock,
+        tus,
         env,
         handle,
         task,

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use cast::sandbox::settings::SandboxSettings;
+use cast::config::TikTokSandboxSettings as SandboxSettings;
 use cast::tiktok::pkce::Verifier;
 
 #[tokio::test]

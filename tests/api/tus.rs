@@ -112,10 +112,7 @@ async fn a_resumed_upload_arrives_byte_for_byte() {
     assert_eq!(res.status().as_u16(), 204);
     assert_eq!(offset(&res), "300000");
     let id = url.rsplit('/').next().expect("id");
-    let finished = cast::tus::store::finished(&app.db, &app.data_path(), id)
-        .await
-        .expect("db")
-        .expect("complete");
+    let finished = app.tus.finished(id).await.expect("db").expect("complete");
     assert_eq!(
         sha(&std::fs::read(finished.path).expect("file")),
         sha(&data)
@@ -177,9 +174,7 @@ async fn abandoned_uploads_expire_and_are_deleted() {
         .await
         .expect("age");
     assert_eq!(head(&app, &url).await.status().as_u16(), 410, "expired");
-    let deleted = cast::tus::store::delete_expired(&app.db, &app.data_path())
-        .await
-        .expect("cleanup");
+    let deleted = app.tus.delete_expired().await.expect("cleanup");
     assert_eq!(deleted, 1);
     assert_eq!(head(&app, &url).await.status().as_u16(), 404);
     assert_eq!(files_in_tus(&app), 0);
@@ -432,7 +427,9 @@ async fn a_cut_connection_keeps_the_bytes_up_to_the_last_checkpoint() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(status, 204);
-    let finished = cast::tus::store::finished(&app.db, &app.data_path(), id_of(&url))
+    let finished = app
+        .tus
+        .finished(id_of(&url))
         .await
         .expect("db")
         .expect("complete");
@@ -468,22 +465,15 @@ async fn a_finished_upload_is_taken_once_for_a_job() {
     let url = location(&create(&app, &csrf, 6).await);
     let id = id_of(&url);
     patch(&app, &csrf, &url, 0, b"abc".to_vec()).await;
-    let taken = cast::tus::store::take(&app.db, &app.data_path(), id)
-        .await
-        .expect("db");
+    let taken = app.tus.take(id).await.expect("db");
     assert!(taken.is_none(), "an unfinished upload cannot be taken");
 
     patch(&app, &csrf, &url, 3, b"def".to_vec()).await;
-    let taken = cast::tus::store::take(&app.db, &app.data_path(), id)
-        .await
-        .expect("db")
-        .expect("finished");
+    let taken = app.tus.take(id).await.expect("db").expect("finished");
     assert_eq!(taken.size, 6);
     assert_eq!(taken.metadata["filetype"], "video/mp4");
     assert_eq!(std::fs::read(&taken.path).expect("file"), b"abcdef");
-    let again = cast::tus::store::take(&app.db, &app.data_path(), id)
-        .await
-        .expect("db");
+    let again = app.tus.take(id).await.expect("db");
     assert!(again.is_none(), "a second submit gets nothing");
     assert_eq!(head(&app, &url).await.status().as_u16(), 404);
 }
@@ -503,9 +493,7 @@ async fn files_no_upload_accounts_for_are_swept_after_an_hour() {
         .open(&stale)
         .and_then(|f| f.set_modified(two_hours_ago))
         .expect("age");
-    let deleted = cast::tus::store::delete_expired(&app.db, &app.data_path())
-        .await
-        .expect("cleanup");
+    let deleted = app.tus.delete_expired().await.expect("cleanup");
     assert_eq!(deleted, 1);
     assert!(!stale.exists());
     assert!(fresh.exists(), "a caller may still be moving it");

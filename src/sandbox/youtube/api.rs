@@ -6,8 +6,8 @@ use actix_web::HttpRequest;
 use super::auth::{self, Caller};
 use super::errors::GoogleError;
 use super::quota;
-use super::settings::FaultStep;
 use super::state::YouTubeState;
+use crate::config::youtube_sandbox::FaultStep;
 
 /// Faults, then the bearer, then `units` of quota. Every refusal still costs one unit, as
 /// YouTube charges even invalid requests (contract section 8).

@@ -6,9 +6,9 @@ use serde_json::{Value, json};
 use super::api::{self, Query};
 use super::auth::TO_READ;
 use super::errors::GoogleError;
-use super::settings::FaultStep;
 use super::state::YouTubeState;
 use super::store::accounts;
+use crate::config::youtube_sandbox::FaultStep;
 
 const CHANNEL_PARTS: [&str; 10] = [
     "id",

@@ -2,7 +2,7 @@
 
 use std::sync::Mutex;
 
-use super::settings::{Fault, FaultAction, FaultStep};
+use crate::config::youtube_sandbox::{Fault, FaultAction, FaultStep};
 
 pub struct Faults {
     remaining: Mutex<Vec<Fault>>,

@@ -14,9 +14,9 @@ use super::errors::GoogleError;
 use super::metadata;
 use super::quota;
 use super::receive::drain;
-use super::settings::FaultStep;
 use super::state::YouTubeState;
 use super::store::sessions::{self, Session};
+use crate::config::youtube_sandbox::FaultStep;
 use crate::crypto::random_token;
 
 const INSERT_PARTS: [&str; 13] = [

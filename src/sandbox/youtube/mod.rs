@@ -23,14 +23,13 @@ mod receive;
 mod routes;
 mod sandbox;
 mod session;
-pub mod settings;
 mod standalone;
 mod state;
 mod store;
 mod thumbnails;
 mod videos;
 
+pub use crate::config::YouTubeSandboxSettings;
 pub use sandbox::{YouTubeSandbox, api_base, auth_base, oauth_base};
-pub use settings::YouTubeSandboxSettings;
 pub use standalone::{StandaloneYouTube, start_standalone};
 pub use state::{CLIENT_ID, CLIENT_SECRET, MOUNT};

@@ -11,9 +11,9 @@ use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
 use super::errors::OAuthError;
-use super::settings::FaultStep;
 use super::state::{CLIENT_ID, CLIENT_SECRET, YouTubeState};
 use super::store::accounts::{self, CodeUse, Kind, NewGrant};
+use crate::config::youtube_sandbox::FaultStep;
 use crate::crypto::constant_time_eq;
 
 /// Testing-mode refresh tokens die 7 days after consent (contract 2.3).

@@ -7,9 +7,9 @@ use actix_web::web;
 use sqlx::SqlitePool;
 
 use super::routes;
-use super::settings::YouTubeSandboxSettings;
 use super::state::{MOUNT, YouTubeState};
 use crate::clock::Clock;
+use crate::config::youtube_sandbox::YouTubeSandboxSettings;
 use crate::sandbox::gate::Gate;
 
 /// `https://accounts.google.com` here, for an origin such as Cast's `BASE_URL`.

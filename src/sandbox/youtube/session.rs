@@ -11,11 +11,11 @@ use super::auth;
 use super::errors::GoogleError;
 use super::media;
 use super::receive::{CHUNK_UNIT, drain, write_chunk};
-use super::settings::{FaultAction, FaultStep};
 use super::state::YouTubeState;
 use super::store::sessions::{self, Session};
 use super::store::videos::{self, Video};
 use super::videos as resource;
+use crate::config::youtube_sandbox::{FaultAction, FaultStep};
 
 /// What `Content-Range` asks.
 #[derive(Debug, PartialEq, Eq)]

@@ -10,8 +10,8 @@ use actix_web::{App, HttpServer};
 use sqlx::SqlitePool;
 
 use super::sandbox::{YouTubeSandbox, api_base, auth_base, oauth_base};
-use super::settings::YouTubeSandboxSettings;
 use crate::clock::Clock;
+use crate::config::youtube_sandbox::YouTubeSandboxSettings;
 use crate::sandbox::gate::OpenGate;
 
 /// A running standalone YouTube sandbox.

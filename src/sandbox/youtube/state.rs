@@ -7,8 +7,8 @@ use sqlx::SqlitePool;
 
 use super::faults::Faults;
 use super::receive::{Busy, Hashes};
-use super::settings::YouTubeSandboxSettings;
 use crate::clock::Clock;
+use crate::config::youtube_sandbox::YouTubeSandboxSettings;
 use crate::sandbox::gate::Gate;
 
 /// The sandbox's one OAuth client (contract section 12): public by design, since the consent

@@ -11,10 +11,10 @@ use super::api::{self, Query};
 use super::auth::TO_UPLOAD;
 use super::errors::GoogleError;
 use super::quota::THUMBNAIL_UNITS;
-use super::settings::FaultStep;
 use super::state::YouTubeState;
 use super::store::videos;
 use super::videos as resource;
+use crate::config::youtube_sandbox::FaultStep;
 
 /// The smaller of the two documented limits (Unsure 20).
 pub const MAX_BYTES: u64 = 2 * 1024 * 1024;

@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 use super::api::{self, Query};
 use super::auth::TO_READ;
 use super::errors::GoogleError;
-use super::settings::FaultStep;
 use super::state::YouTubeState;
 use super::store::videos::{self, Video};
+use crate::config::youtube_sandbox::FaultStep;
 
 const VIDEO_PARTS: [&str; 14] = [
     "id",

@@ -6,7 +6,7 @@ use crate::web::state::AppState;
 pub async fn me_show(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({
         "version": env!("CARGO_PKG_VERSION"),
-        "mode": state.config.mode.name(),
+        "mode": if state.config.tiktok.is_emulated() { "sandbox" } else { "tiktok" },
         "base_url": state.config.base_url.as_str().trim_end_matches('/'),
     }))
 }

@@ -7,6 +7,6 @@ use crate::web::state::AppState;
 
 /// Answers only when the database does.
 pub async fn health_check(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    crate::db::ping(&state.db).await?;
+    state.health.check().await?;
     Ok(HttpResponse::Ok().content_type("text/plain").body("ok"))
 }

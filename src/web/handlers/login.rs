@@ -5,7 +5,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::owner::login::Outcome;
-use crate::owner::password;
 use crate::web::client_ip::client_ip;
 use crate::web::error::AppError;
 use crate::web::handlers::{see_other, visitor_layout};
@@ -52,7 +51,7 @@ pub async fn login_show(
     if session.is_owner() {
         return Ok(see_other(&next));
     }
-    if !password::is_set(&state.db).await? {
+    if !state.owner.password_is_set().await? {
         return Err(AppError::Forbidden(
             "Cast has no password yet. Open the setup link printed when Cast started, or run `cast set-password` on the server."
                 .into(),
@@ -79,12 +78,7 @@ pub async fn login_submit(
     let device = req.cookie(DEVICE_COOKIE);
     let outcome = state
         .login
-        .attempt(
-            &state.db,
-            ip,
-            device.as_ref().map(Cookie::value),
-            form.password,
-        )
+        .attempt(ip, device.as_ref().map(Cookie::value), form.password)
         .await?;
     match outcome {
         Outcome::LoggedIn { device } => {

@@ -33,11 +33,7 @@ pub async fn post_form_show(
         .unwrap_or(180);
     Ok(PostFormPartial {
         csrf: session.csrf_token(),
-        unaudited: crate::uploads::flags::is_unaudited(
-            &state.db,
-            state.accounts.client().client_key(),
-        )
-        .await?,
+        unaudited: state.uploads.is_unaudited().await?,
         account,
         creator,
         max_duration_label: duration_label(max),

@@ -26,7 +26,9 @@ pub async fn post_check(
     query: web::Query<CheckQuery>,
 ) -> Result<VideoCheckPartial, AppError> {
     let q = query.into_inner();
-    let file = crate::tus::store::finished(&state.db, &state.config.data_dir, &q.upload_id)
+    let file = state
+        .tus
+        .finished(&q.upload_id)
         .await
         .map_err(AppError::internal)?
         .ok_or_else(|| {
@@ -201,7 +203,9 @@ pub async fn post_submit(
             .insert_header(("HX-Redirect", format!("/uploads/{}", view.id)))
             .finish());
     }
-    let Some(file) = crate::tus::store::finished(&state.db, &state.config.data_dir, upload_id)
+    let Some(file) = state
+        .tus
+        .finished(upload_id)
         .await
         .map_err(AppError::internal)?
     else {
@@ -214,9 +218,7 @@ pub async fn post_submit(
     match state.uploads.submit(&raw, spooled, Some(&key)).await {
         Ok((view, _)) => {
             // The job has its own copy now; the browser upload is done with.
-            if let Err(e) =
-                crate::tus::store::remove(&state.db, &state.config.data_dir, upload_id).await
-            {
+            if let Err(e) = state.tus.remove(upload_id).await {
                 tracing::warn!(upload_id, error = %e, "could not delete the finished browser upload");
             }
             Ok(HttpResponse::Ok()

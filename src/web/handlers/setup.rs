@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use crate::owner::{password, setup};
+use crate::owner::password;
 use crate::web::error::AppError;
 use crate::web::handlers::{see_other, visitor_layout};
 use crate::web::session::TypedSession;
@@ -44,7 +44,7 @@ pub async fn setup_show(
     query: web::Query<SetupQuery>,
 ) -> Result<HttpResponse, AppError> {
     let token = query.into_inner().token.unwrap_or_default();
-    if !setup::is_valid(&state.db, &token).await? {
+    if !state.owner.setup_link_is_valid(&token).await? {
         return Err(AppError::Forbidden(USED.into()));
     }
     page(&req, &state, actix_web::http::StatusCode::OK, token, None)
@@ -64,7 +64,7 @@ pub async fn setup_submit(
     form: web::Form<SetupForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    if !setup::is_valid(&state.db, &form.token).await? {
+    if !state.owner.setup_link_is_valid(&form.token).await? {
         return Err(AppError::Forbidden(USED.into()));
     }
     let problem = if form.password != form.confirm {
@@ -83,8 +83,7 @@ pub async fn setup_submit(
     }
     let new = password::NewPassword::parse(&form.password)
         .map_err(|e| AppError::unprocessable("password", e))?;
-    let phc = web::block(move || password::hash(&new)).await??;
-    if !setup::complete(&state.db, &form.token, &phc).await? {
+    if !state.owner.complete_setup(&form.token, new).await? {
         return Err(AppError::Forbidden(USED.into()));
     }
     session.log_in().map_err(AppError::internal)?;

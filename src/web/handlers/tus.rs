@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::slow_body::SlowBodyGuard;
-use crate::tus::store::{self, TusUpload};
+use crate::tus::store::TusUpload;
 use crate::tus::{self as domain, EXTENSIONS, TusError, VERSION};
 use crate::web::state::AppState;
 
@@ -62,10 +62,6 @@ fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-fn ttl(state: &AppState) -> i64 {
-    state.config.partial_upload_ttl.as_secs().max(60) as i64
-}
-
 /// `Upload-Expires` is an HTTP date (RFC 7231), which RFC 2822 formatting in GMT matches.
 fn expires(upload: &TusUpload) -> String {
     time::OffsetDateTime::from_unix_timestamp(upload.expires_at)
@@ -88,32 +84,20 @@ pub async fn tus_options(state: web::Data<AppState>) -> HttpResponse {
     base(StatusCode::NO_CONTENT)
         .insert_header(("Tus-Version", VERSION))
         .insert_header(("Tus-Extension", EXTENSIONS))
-        .insert_header(("Tus-Max-Size", state.config.max_upload_bytes.to_string()))
+        .insert_header(("Tus-Max-Size", state.tus.max_bytes().to_string()))
         .finish()
 }
 
 pub async fn tus_create(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let created = async {
         domain::check_version(header(&req, "Tus-Resumable"))?;
-        let length =
-            domain::upload_length(header(&req, "Upload-Length"), state.config.max_upload_bytes)?;
-        let metadata = domain::parse_metadata(header(&req, "Upload-Metadata").unwrap_or_default())?;
-        domain::admit(
-            &state.db,
-            &state.config.data_dir,
-            length,
-            &state.config.limits,
-            &state.disk,
-        )
-        .await?;
-        store::create(
-            &state.db,
-            &state.config.data_dir,
-            length,
-            &metadata,
-            ttl(&state),
-        )
-        .await
+        state
+            .tus
+            .create(
+                header(&req, "Upload-Length"),
+                header(&req, "Upload-Metadata"),
+            )
+            .await
     };
     match created.await {
         Ok(upload) => progress(StatusCode::CREATED, &upload)
@@ -130,7 +114,7 @@ pub async fn tus_head(
 ) -> HttpResponse {
     let found = async {
         domain::check_version(header(&req, "Tus-Resumable"))?;
-        store::get(&state.db, &path).await
+        state.tus.get(&path).await
     };
     match found.await {
         Ok(upload) => progress(StatusCode::OK, &upload)
@@ -144,7 +128,6 @@ pub async fn tus_head(
 pub async fn tus_patch(
     req: HttpRequest,
     state: web::Data<AppState>,
-    writers: web::Data<store::Writers>,
     path: web::Path<String>,
     payload: web::Payload,
 ) -> HttpResponse {
@@ -152,16 +135,8 @@ pub async fn tus_patch(
         domain::check_version(header(&req, "Tus-Resumable"))?;
         let offset =
             domain::patch_offset(header(&req, "Content-Type"), header(&req, "Upload-Offset"))?;
-        store::append(
-            &state.db,
-            &state.config.data_dir,
-            &writers,
-            &path,
-            offset,
-            SlowBodyGuard::new(payload, state.config.limits.stalled_client),
-            ttl(&state),
-        )
-        .await
+        let body = SlowBodyGuard::new(payload, state.config.limits.stalled_client);
+        state.tus.append(&path, offset, body).await
     };
     match appended.await {
         Ok(upload) => progress(StatusCode::NO_CONTENT, &upload).finish(),
@@ -172,12 +147,11 @@ pub async fn tus_patch(
 pub async fn tus_delete(
     req: HttpRequest,
     state: web::Data<AppState>,
-    writers: web::Data<store::Writers>,
     path: web::Path<String>,
 ) -> HttpResponse {
     let terminated = async {
         domain::check_version(header(&req, "Tus-Resumable"))?;
-        store::terminate(&state.db, &state.config.data_dir, &writers, &path).await
+        state.tus.terminate(&path).await
     };
     match terminated.await {
         Ok(()) => base(StatusCode::NO_CONTENT).finish(),

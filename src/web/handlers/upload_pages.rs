@@ -18,10 +18,7 @@ const STOP_POLLING: u16 = 286;
 const PAGE_SIZE: u32 = 20;
 
 async fn card(state: &AppState, view: UploadView) -> UploadCard {
-    let account = crate::accounts::repository::find(&state.db, &view.open_id)
-        .await
-        .ok()
-        .flatten();
+    let account = state.accounts.find(&view.open_id).await.ok().flatten();
     let username = account
         .as_ref()
         .map(|a| a.username.clone())
@@ -30,7 +27,7 @@ async fn card(state: &AppState, view: UploadView) -> UploadCard {
         .as_ref()
         .map(|a| a.handle())
         .unwrap_or_else(|| view.open_id.clone());
-    UploadCard::new(view, handle, username, state.config.mode.is_sandbox())
+    UploadCard::new(view, handle, username, state.config.tiktok.is_emulated())
 }
 
 pub async fn upload_show(

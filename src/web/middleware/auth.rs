@@ -8,7 +8,6 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage as _, web};
 
 use super::is_sandbox_api;
-use crate::owner::api_tokens;
 use crate::web::error::AppError;
 use crate::web::session::TypedSession;
 use crate::web::state::AppState;
@@ -61,7 +60,7 @@ pub async fn require_owner<B: MessageBody + 'static>(
                 .map_into_right_body());
         };
         // A wrong token is refused even if a session cookie came along: the script asked to be judged by it.
-        match api_tokens::authenticate(&state.db, &token).await {
+        match state.owner.authenticate_token(&token).await {
             Ok(valid) => valid.then_some(Auth::ApiToken),
             Err(e) => return Ok(req.error_response(AppError::from(e)).map_into_right_body()),
         }

@@ -164,9 +164,7 @@ async fn upload_through_page(
             .execute("return document.getElementById('upload-id').value;")
             .await;
         if let Some(id) = id.as_str().filter(|s| !s.is_empty()) {
-            return cast::tus::store::finished(&app.db, &app.data_path(), id)
-                .await
-                .expect("db");
+            return app.tus.finished(id).await.expect("db");
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }

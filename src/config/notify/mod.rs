@@ -3,14 +3,17 @@
 //! line naming the setting. Secrets (tokens, passwords, and URLs, whose topic or path often is the
 //! secret) never show in `Debug` output, logs or pages: only the host does.
 
+pub mod channel;
+pub mod smtp_url;
+
 use std::fmt;
 
 use lettre::message::{Mailbox, Mailboxes};
 use url::Url;
 
 use crate::config::{ConfigError, Secret, Source, read};
-use crate::notify::channel::Channel;
-use crate::notify::smtp_url::{self, SmtpServer};
+pub use channel::Channel;
+use smtp_url::SmtpServer;
 
 /// Shortest webhook secret accepted: long enough that the signature cannot be guessed.
 const MIN_WEBHOOK_SECRET: usize = 16;
@@ -333,8 +336,8 @@ fn decode(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::smtp_url::SmtpSecurity;
     use super::*;
-    use crate::notify::smtp_url::SmtpSecurity;
     use std::collections::HashMap;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<NotifySettings, ConfigError> {

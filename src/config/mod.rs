@@ -10,14 +10,19 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::sandbox::settings::SandboxSettings;
-use crate::uploads::chunk_plan;
-
 pub mod limits;
+pub mod notify;
 pub mod proxy;
+pub mod tiktok;
+pub mod tiktok_sandbox;
+pub mod youtube_sandbox;
 
 pub use limits::Limits;
+pub use notify::NotifySettings;
 pub use proxy::TrustedProxy;
+pub use tiktok::{TikTokCredentials, TikTokSettings};
+pub use tiktok_sandbox::TikTokSandboxSettings;
+pub use youtube_sandbox::YouTubeSandboxSettings;
 
 /// A setting that could not be used, phrased for the person who set it.
 #[derive(Debug, thiserror::Error)]
@@ -57,32 +62,11 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// The app's TikTok credentials, when the owner has configured a real TikTok app.
+/// Whether a platform is the real one (with the owner's app) or Cast's built-in emulator of it.
 #[derive(Debug, Clone)]
-pub struct TikTokCredentials {
-    pub client_key: String,
-    pub client_secret: Secret,
-}
-
-/// Which TikTok Cast talks to.
-#[derive(Debug, Clone)]
-pub enum Mode {
-    /// The built-in emulator, mounted on Cast's own port.
-    Sandbox(SandboxSettings),
-    /// TikTok itself, with the owner's developer app.
-    TikTok(TikTokCredentials),
-}
-
-impl Mode {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Mode::Sandbox(_) => "sandbox",
-            Mode::TikTok(_) => "tiktok",
-        }
-    }
-    pub fn is_sandbox(&self) -> bool {
-        matches!(self, Mode::Sandbox(_))
-    }
+pub enum PlatformMode<Real, Emulated> {
+    Real(Real),
+    Emulated(Emulated),
 }
 
 #[derive(Debug, Clone)]
@@ -91,12 +75,11 @@ pub struct Config {
     pub base_url: Url,
     pub data_dir: PathBuf,
     pub secret_key: Option<Secret>,
-    pub mode: Mode,
-    /// TikTok's API host; the sandbox's mount point in sandbox mode.
-    pub tiktok_api_base: Url,
-    /// TikTok's consent page.
-    pub tiktok_auth_url: Url,
-    pub chunk_size: u64,
+    pub tiktok: TikTokSettings,
+    /// The YouTube emulator's knobs; it is mounted until YouTube itself is configured.
+    pub youtube_sandbox: YouTubeSandboxSettings,
+    /// Where notifications go (ntfy, a webhook, email); none by default.
+    pub notify: NotifySettings,
     pub session_ttl: Duration,
     /// How long a finished job's video is kept on disk; failed jobs keep theirs for Retry.
     pub spool_retention: Duration,
@@ -104,12 +87,12 @@ pub struct Config {
     pub partial_upload_ttl: Duration,
     /// Largest video accepted from a browser or script.
     pub max_upload_bytes: u64,
-    /// Ask for `video.list` and find post ids in the video list when status fetch lacks them.
-    pub lookup_post_ids: bool,
     /// Which forwarding header names the real client (login throttling keys on it).
     pub trusted_proxy: TrustedProxy,
     /// Disk caps for uploads, and read timeouts for slow clients.
     pub limits: Limits,
+    /// How many targets the worker moves at once (each account one at a time).
+    pub worker_concurrency: usize,
 }
 
 /// Where settings come from: the process environment, or a map in tests.
@@ -207,34 +190,7 @@ impl Config {
             }
             Some(v) => Some(Secret::new(v)),
         };
-        let mode = match (
-            read(src, "TIKTOK_CLIENT_KEY"),
-            read(src, "TIKTOK_CLIENT_SECRET"),
-        ) {
-            (None, None) => Mode::Sandbox(SandboxSettings::from_source(src)?),
-            (Some(client_key), Some(secret)) => Mode::TikTok(TikTokCredentials {
-                client_key,
-                client_secret: Secret::new(secret),
-            }),
-            (Some(_), None) => {
-                return Err(ConfigError::new(
-                    "TIKTOK_CLIENT_SECRET",
-                    "is missing while TIKTOK_CLIENT_KEY is set: set both (from the TikTok developer portal) or neither (sandbox)",
-                    "your-client-secret",
-                ));
-            }
-            (None, Some(_)) => {
-                return Err(ConfigError::new(
-                    "TIKTOK_CLIENT_KEY",
-                    "is missing while TIKTOK_CLIENT_SECRET is set: set both (from the TikTok developer portal) or neither (sandbox)",
-                    "aw1234abcd",
-                ));
-            }
-        };
-        let (tiktok_api_base, tiktok_auth_url) = tiktok_urls(src, &mode, &base_url)?;
-        let chunk_size = parse_number(src, "TIKTOK_CHUNK_SIZE", chunk_plan::MIN_CHUNK, "5242880")?;
-        chunk_plan::validate_chunk_size(chunk_size)
-            .map_err(|e| ConfigError::new("TIKTOK_CHUNK_SIZE", e.to_string(), "5242880"))?;
+        let tiktok = TikTokSettings::from_source(src, &base_url)?;
         let session_days: u64 = parse_number(src, "SESSION_DAYS", 30, "30")?;
         if session_days == 0 {
             return Err(ConfigError::new("SESSION_DAYS", "must be at least 1", "30"));
@@ -249,20 +205,26 @@ impl Config {
                 "4000",
             ));
         }
-        let lookup_post_ids = parse_switch(src, "TIKTOK_LOOKUP_POST_IDS")?;
         let max_upload_bytes = max_upload_mb * 1_000_000;
         let trusted_proxy = TrustedProxy::from_source(src)?;
         let limits = Limits::from_source(src, max_upload_bytes)?;
+        let worker_concurrency: usize = parse_number(src, "WORKER_CONCURRENCY", 3, "3")?;
+        if !(1..=16).contains(&worker_concurrency) {
+            return Err(ConfigError::new(
+                "WORKER_CONCURRENCY",
+                format!("'{worker_concurrency}' is out of range: use 1 to 16"),
+                "3",
+            ));
+        }
         Ok(Config {
-            lookup_post_ids,
             listen,
             base_url,
             data_dir,
             secret_key,
-            mode,
-            tiktok_api_base,
-            tiktok_auth_url,
-            chunk_size,
+            tiktok,
+            youtube_sandbox: YouTubeSandboxSettings::from_source(src)?,
+            notify: NotifySettings::from_source(src)?,
+            worker_concurrency,
             session_ttl: Duration::from_secs(session_days * 86_400),
             spool_retention: Duration::from_secs(retention_hours * 3_600),
             partial_upload_ttl: Duration::from_secs(partial_hours * 3_600),
@@ -288,16 +250,11 @@ impl Config {
 
     /// Replaces port 0 (listen on any free port) in the derived URLs with the port actually bound.
     pub fn resolve_port(&mut self, port: u16) {
-        for url in [
-            &mut self.base_url,
-            &mut self.tiktok_api_base,
-            &mut self.tiktok_auth_url,
-        ] {
-            if url.port() == Some(0) {
-                // Only http(s) URLs get here, and they always accept a port.
-                let _ = url.set_port(Some(port));
-            }
+        if self.base_url.port() == Some(0) {
+            // Only http(s) URLs get here, and they always accept a port.
+            let _ = self.base_url.set_port(Some(port));
         }
+        self.tiktok.resolve_port(port);
     }
 
     pub fn cookies_secure(&self) -> bool {
@@ -338,37 +295,6 @@ fn parse_base_url(value: Option<String>, listen: SocketAddr) -> Result<Url, Conf
     Ok(url)
 }
 
-fn tiktok_urls(src: &dyn Source, mode: &Mode, base_url: &Url) -> Result<(Url, Url), ConfigError> {
-    let base = base_url.as_str().trim_end_matches('/');
-    let (api_default, auth_default) = match mode {
-        Mode::Sandbox(_) => (
-            format!("{base}/sandbox/tiktok"),
-            format!("{base}/sandbox/tiktok/v2/auth/authorize/"),
-        ),
-        Mode::TikTok(_) => (
-            "https://open.tiktokapis.com".to_string(),
-            "https://www.tiktok.com/v2/auth/authorize/".to_string(),
-        ),
-    };
-    let api = read(src, "TIKTOK_API_BASE").unwrap_or(api_default);
-    let auth = read(src, "TIKTOK_AUTH_URL").unwrap_or(auth_default);
-    let api = Url::parse(&api).map_err(|_| {
-        ConfigError::new(
-            "TIKTOK_API_BASE",
-            format!("'{api}' is not an absolute URL"),
-            "https://open.tiktokapis.com",
-        )
-    })?;
-    let auth = Url::parse(&auth).map_err(|_| {
-        ConfigError::new(
-            "TIKTOK_AUTH_URL",
-            format!("'{auth}' is not an absolute URL"),
-            "https://www.tiktok.com/v2/auth/authorize/",
-        )
-    })?;
-    Ok((api, auth))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,12 +313,12 @@ mod tests {
         let c = cfg(&[]).expect("defaults are valid");
         assert_eq!(c.listen.to_string(), "127.0.0.1:3000");
         assert_eq!(c.base_url.as_str(), "http://127.0.0.1:3000/");
-        assert!(c.mode.is_sandbox());
+        assert!(c.tiktok.is_emulated());
         assert_eq!(
             c.redirect_uri(),
             "http://127.0.0.1:3000/auth/tiktok/callback"
         );
-        assert_eq!(c.chunk_size, 5_242_880);
+        assert_eq!(c.tiktok.chunk_size, 5_242_880);
         assert_eq!(
             c.trusted_proxy,
             TrustedProxy::None,
@@ -445,6 +371,7 @@ mod tests {
             ("MAX_UNFINISHED_UPLOAD_MB", "10"),
             ("DISK_RESERVE_MB", "lots"),
             ("STALLED_CLIENT_SECS", "0"),
+            ("WORKER_CONCURRENCY", "0"),
         ] {
             let e = cfg(&[(name, value)]).expect_err(name);
             let line = e.to_string();

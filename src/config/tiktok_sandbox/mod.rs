@@ -1,4 +1,4 @@
-//! The sandbox's knobs (contract section 12), read with the rest of the settings.
+//! The TikTok sandbox's knobs (contract section 12), read with the rest of the settings.
 
 mod faults;
 mod forms;
@@ -6,15 +6,23 @@ mod forms;
 use std::time::Duration;
 
 use faults::parse_faults;
-pub use faults::{Fault, FaultSpan, FaultStep};
+pub use faults::{Fault, FaultAction, FaultSpan, FaultStep};
 use forms::forms;
 pub use forms::{ChunkReply, Forms, OAuthErrorStatus, PostIdForm, TokenType};
 
 use crate::config::{ConfigError, Source, parse_number, read};
-use crate::tiktok::privacy::PrivacyLevel;
+
+/// TikTok's four privacy levels, by the names its API uses (contract section 4). The sandbox
+/// holds its own type for them; here they are only checked names.
+pub const PRIVACY_LEVELS: [&str; 4] = [
+    "PUBLIC_TO_EVERYONE",
+    "MUTUAL_FOLLOW_FRIENDS",
+    "FOLLOWER_OF_CREATOR",
+    "SELF_ONLY",
+];
 
 #[derive(Debug, Clone)]
-pub struct SandboxSettings {
+pub struct TikTokSandboxSettings {
     pub token_ttl: Duration,
     pub refresh_ttl: Duration,
     /// Whether an authorize request without a PKCE challenge is let through.
@@ -31,7 +39,8 @@ pub struct SandboxSettings {
     pub faults: Vec<Fault>,
     pub max_duration_sec: u32,
     pub account_private: bool,
-    pub privacy_options: Vec<PrivacyLevel>,
+    /// Names from `PRIVACY_LEVELS`, in the order creator info lists them.
+    pub privacy_options: Vec<&'static str>,
     pub comment_disabled: bool,
     pub duet_disabled: bool,
     pub stitch_disabled: bool,
@@ -40,18 +49,10 @@ pub struct SandboxSettings {
     pub cannot_post: bool,
 }
 
-const PUBLIC_ACCOUNT: [PrivacyLevel; 3] = [
-    PrivacyLevel::PublicToEveryone,
-    PrivacyLevel::MutualFollowFriends,
-    PrivacyLevel::SelfOnly,
-];
-const PRIVATE_ACCOUNT: [PrivacyLevel; 3] = [
-    PrivacyLevel::FollowerOfCreator,
-    PrivacyLevel::MutualFollowFriends,
-    PrivacyLevel::SelfOnly,
-];
+const PUBLIC_ACCOUNT: [&str; 3] = ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"];
+const PRIVATE_ACCOUNT: [&str; 3] = ["FOLLOWER_OF_CREATOR", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"];
 
-impl Default for SandboxSettings {
+impl Default for TikTokSandboxSettings {
     fn default() -> Self {
         Self {
             // The lifetimes seen in real answers (contract §2.2, §13 point 1).
@@ -93,7 +94,7 @@ fn positive_secs(
     Ok(Duration::from_secs(n))
 }
 
-impl SandboxSettings {
+impl TikTokSandboxSettings {
     pub fn from_source(src: &dyn Source) -> Result<Self, ConfigError> {
         let mut s = Self::default();
         s.read_oauth(src)?;
@@ -224,20 +225,23 @@ impl SandboxSettings {
 }
 
 fn parse_flag(src: &dyn Source, name: &'static str) -> Result<bool, ConfigError> {
-    crate::config::parse_switch(src, name)
+    super::parse_switch(src, name)
 }
 
-fn parse_privacy(value: &str) -> Result<Vec<PrivacyLevel>, ConfigError> {
+fn parse_privacy(value: &str) -> Result<Vec<&'static str>, ConfigError> {
     const NAME: &str = "CAST_SANDBOX_PRIVACY_OPTIONS";
     let mut out = Vec::new();
     for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let level = PrivacyLevel::parse(part).ok_or_else(|| {
-            ConfigError::new(
-                NAME,
-                format!("'{part}' is not a TikTok privacy level"),
-                "FOLLOWER_OF_CREATOR,MUTUAL_FOLLOW_FRIENDS,SELF_ONLY",
-            )
-        })?;
+        let level = PRIVACY_LEVELS
+            .into_iter()
+            .find(|l| *l == part)
+            .ok_or_else(|| {
+                ConfigError::new(
+                    NAME,
+                    format!("'{part}' is not a TikTok privacy level"),
+                    "FOLLOWER_OF_CREATOR,MUTUAL_FOLLOW_FRIENDS,SELF_ONLY",
+                )
+            })?;
         if !out.contains(&level) {
             out.push(level);
         }
@@ -257,19 +261,19 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn settings(pairs: &[(&str, &str)]) -> Result<SandboxSettings, ConfigError> {
+    fn settings(pairs: &[(&str, &str)]) -> Result<TikTokSandboxSettings, ConfigError> {
         let map: HashMap<String, String> = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        SandboxSettings::from_source(&map)
+        TikTokSandboxSettings::from_source(&map)
     }
 
     #[test]
     fn faults_parse_step_status_count_or_seconds() {
         let s = settings(&[(
             "CAST_SANDBOX_FAULTS",
-            "init:429:2, chunk:500:1, video_list:503:60s",
+            "init:429:2, chunk:500:1, video_list:503:60s, chunk:stall:1",
         )])
         .expect("valid");
         assert_eq!(
@@ -277,18 +281,23 @@ mod tests {
             vec![
                 Fault {
                     step: FaultStep::Init,
-                    status: 429,
+                    action: FaultAction::Status(429),
                     span: FaultSpan::Calls(2)
                 },
                 Fault {
                     step: FaultStep::Chunk,
-                    status: 500,
+                    action: FaultAction::Status(500),
                     span: FaultSpan::Calls(1)
                 },
                 Fault {
                     step: FaultStep::VideoList,
-                    status: 503,
+                    action: FaultAction::Status(503),
                     span: FaultSpan::Millis(60_000)
+                },
+                Fault {
+                    step: FaultStep::Chunk,
+                    action: FaultAction::Stall,
+                    span: FaultSpan::Calls(1)
                 }
             ]
         );
@@ -300,6 +309,7 @@ mod tests {
             ("CAST_SANDBOX_FAULTS", "init:429"),
             ("CAST_SANDBOX_FAULTS", "upload:500:1"),
             ("CAST_SANDBOX_FAULTS", "init:200:1"),
+            ("CAST_SANDBOX_FAULTS", "init:stall:1"),
             ("CAST_SANDBOX_FAULTS", "init:500:soon"),
             ("CAST_SANDBOX_TOKEN_TTL", "-1"),
             ("CAST_SANDBOX_REFRESH_TTL", "0"),
@@ -370,9 +380,6 @@ mod tests {
         ])
         .expect("valid");
         assert!(!s.comment_disabled && s.duet_disabled && s.stitch_disabled);
-        assert_eq!(
-            s.privacy_options,
-            vec![PrivacyLevel::FollowerOfCreator, PrivacyLevel::SelfOnly]
-        );
+        assert_eq!(s.privacy_options, vec!["FOLLOWER_OF_CREATOR", "SELF_ONLY"]);
     }
 }

@@ -38,11 +38,20 @@ pub enum FaultSpan {
     Millis(i64),
 }
 
+/// What a faulted call does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultAction {
+    /// Answer this HTTP status, in TikTok's shape for the step.
+    Status(u16),
+    /// `chunk:stall:N`: read the whole request, then never answer (the client must time out).
+    Stall,
+}
+
 /// "The first `count` calls of `step` answer `status`" (or every call within the span).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
     pub step: FaultStep,
-    pub status: u16,
+    pub action: FaultAction,
     pub span: FaultSpan,
 }
 
@@ -71,17 +80,24 @@ pub(super) fn parse_faults(value: &str) -> Result<Vec<Fault>, ConfigError> {
                     EXAMPLE,
                 )
             })?;
-            let status: u16 = status
-                .parse()
-                .ok()
-                .filter(|s| (400..=599).contains(s))
-                .ok_or_else(|| {
-                    ConfigError::new(
-                        NAME,
-                        format!("'{status}' in '{part}' is not an HTTP error status (400-599)"),
-                        EXAMPLE,
-                    )
-                })?;
+            let action = match *status {
+                "stall" if step == FaultStep::Chunk => FaultAction::Stall,
+                _ => FaultAction::Status(
+                    status
+                        .parse()
+                        .ok()
+                        .filter(|s| (400..=599).contains(s))
+                        .ok_or_else(|| {
+                            ConfigError::new(
+                                NAME,
+                                format!(
+                                    "'{status}' in '{part}' is not an HTTP error status (400-599), or stall (for chunk)"
+                                ),
+                                EXAMPLE,
+                            )
+                        })?,
+                ),
+            };
             let span = match count.strip_suffix('s') {
                 Some(secs) => secs.parse::<u32>().ok().map(|s| FaultSpan::Millis(i64::from(s) * 1000)),
                 None => count.parse::<u32>().ok().map(FaultSpan::Calls),
@@ -95,7 +111,7 @@ pub(super) fn parse_faults(value: &str) -> Result<Vec<Fault>, ConfigError> {
                     EXAMPLE,
                 )
             })?;
-            Ok(Fault { step, status, span })
+            Ok(Fault { step, action, span })
         })
         .collect()
 }

@@ -1,0 +1,139 @@
+//! TikTok's settings: the developer app's credentials (or the sandbox's knobs when there are
+//! none), where TikTok is, and how Cast cuts videos into chunks for it.
+
+use url::Url;
+
+use super::tiktok_sandbox::TikTokSandboxSettings;
+use super::{ConfigError, PlatformMode, Secret, Source, parse_number, parse_switch, read};
+
+/// Chunk bounds that hold under both readings of TikTok's "MB" (10^6 or 2^20 bytes), contract §6.
+pub const MIN_CHUNK: u64 = 5_242_880;
+pub const MAX_CHUNK: u64 = 64_000_000;
+pub const MAX_LAST_CHUNK: u64 = 128_000_000;
+pub const MAX_VIDEO: u64 = 4_000_000_000;
+pub const MAX_CHUNKS: u32 = 1000;
+
+/// The app's TikTok credentials, when the owner has configured a real TikTok app.
+#[derive(Debug, Clone)]
+pub struct TikTokCredentials {
+    pub client_key: String,
+    pub client_secret: Secret,
+}
+
+#[derive(Debug, Clone)]
+pub struct TikTokSettings {
+    /// TikTok itself with the owner's app, or the built-in emulator with its knobs.
+    pub mode: PlatformMode<TikTokCredentials, TikTokSandboxSettings>,
+    /// TikTok's API host; the sandbox's mount point when emulated.
+    pub api_base: Url,
+    /// TikTok's consent page.
+    pub auth_url: Url,
+    /// Where posts and profiles are seen (`https://www.tiktok.com`); the sandbox's pages when emulated.
+    pub web_base: Url,
+    pub chunk_size: u64,
+    /// Ask for `video.list` and find post ids in the video list when status fetch lacks them.
+    pub lookup_post_ids: bool,
+}
+
+/// For the `TIKTOK_CHUNK_SIZE` setting: a chunk size valid under both readings of "MB".
+pub fn validate_chunk_size(n: u64) -> Result<u64, String> {
+    if (MIN_CHUNK..=MAX_CHUNK).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!(
+            "{n} bytes is not a chunk size TikTok accepts: use 5242880 to 64000000"
+        ))
+    }
+}
+
+impl TikTokSettings {
+    pub fn from_source(src: &dyn Source, base_url: &Url) -> Result<Self, ConfigError> {
+        let mode = match (
+            read(src, "TIKTOK_CLIENT_KEY"),
+            read(src, "TIKTOK_CLIENT_SECRET"),
+        ) {
+            (None, None) => PlatformMode::Emulated(TikTokSandboxSettings::from_source(src)?),
+            (Some(client_key), Some(secret)) => PlatformMode::Real(TikTokCredentials {
+                client_key,
+                client_secret: Secret::new(secret),
+            }),
+            (Some(_), None) => {
+                return Err(ConfigError::new(
+                    "TIKTOK_CLIENT_SECRET",
+                    "is missing while TIKTOK_CLIENT_KEY is set: set both (from the TikTok developer portal) or neither (sandbox)",
+                    "your-client-secret",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::new(
+                    "TIKTOK_CLIENT_KEY",
+                    "is missing while TIKTOK_CLIENT_SECRET is set: set both (from the TikTok developer portal) or neither (sandbox)",
+                    "aw1234abcd",
+                ));
+            }
+        };
+        let base = base_url.as_str().trim_end_matches('/');
+        let (api, auth, web) = match &mode {
+            PlatformMode::Emulated(_) => (
+                format!("{base}/sandbox/tiktok"),
+                format!("{base}/sandbox/tiktok/v2/auth/authorize/"),
+                format!("{base}/sandbox/tiktok/web"),
+            ),
+            PlatformMode::Real(_) => (
+                "https://open.tiktokapis.com".to_string(),
+                "https://www.tiktok.com/v2/auth/authorize/".to_string(),
+                "https://www.tiktok.com".to_string(),
+            ),
+        };
+        let api_base = url_setting(src, "TIKTOK_API_BASE", api, "https://open.tiktokapis.com")?;
+        let auth_url = url_setting(
+            src,
+            "TIKTOK_AUTH_URL",
+            auth,
+            "https://www.tiktok.com/v2/auth/authorize/",
+        )?;
+        let web_base = Url::parse(&web).map_err(|_| {
+            ConfigError::new(
+                "BASE_URL",
+                format!("'{base}' cannot carry the sandbox's pages"),
+                "https://cast.example.com",
+            )
+        })?;
+        let chunk_size = parse_number(src, "TIKTOK_CHUNK_SIZE", MIN_CHUNK, "5242880")?;
+        validate_chunk_size(chunk_size)
+            .map_err(|e| ConfigError::new("TIKTOK_CHUNK_SIZE", e, "5242880"))?;
+        Ok(Self {
+            mode,
+            api_base,
+            auth_url,
+            web_base,
+            chunk_size,
+            lookup_post_ids: parse_switch(src, "TIKTOK_LOOKUP_POST_IDS")?,
+        })
+    }
+
+    pub fn is_emulated(&self) -> bool {
+        matches!(self.mode, PlatformMode::Emulated(_))
+    }
+
+    /// Replaces port 0 in the derived URLs with the port actually bound.
+    pub fn resolve_port(&mut self, port: u16) {
+        for url in [&mut self.api_base, &mut self.auth_url, &mut self.web_base] {
+            if url.port() == Some(0) {
+                // Only http(s) URLs get here, and they always accept a port.
+                let _ = url.set_port(Some(port));
+            }
+        }
+    }
+}
+
+fn url_setting(
+    src: &dyn Source,
+    name: &'static str,
+    default: String,
+    example: &'static str,
+) -> Result<Url, ConfigError> {
+    let raw = read(src, name).unwrap_or(default);
+    Url::parse(&raw)
+        .map_err(|_| ConfigError::new(name, format!("'{raw}' is not an absolute URL"), example))
+}
