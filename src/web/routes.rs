@@ -1,6 +1,12 @@
-//! The route table is the sitemap: every path Cast answers, in one place.
+//! The route table is the sitemap: every path Cast answers, in one place, in Cast's own scope,
+//! which carries Cast's error rendering, login and CSRF. The emulators mount their scopes
+//! beside it (`app::Emulators`) with none of that.
 
+use actix_web::middleware::from_fn;
 use actix_web::web;
+
+use crate::web::error::AppError;
+use crate::web::middleware;
 
 use crate::web::assets;
 use crate::web::handlers::{
@@ -9,6 +15,22 @@ use crate::web::handlers::{
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("")
+            .configure(cast_routes)
+            .default_service(web::to(not_found))
+            // Last wrapped runs first: errors → login → CSRF → handler.
+            .wrap(from_fn(middleware::csrf::verify))
+            .wrap(from_fn(middleware::auth::require_owner))
+            .wrap(from_fn(middleware::errors::render)),
+    );
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+fn cast_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::health_check))
         .route("/favicon.ico", web::get().to(assets::favicon))
         .route("/static/{fingerprint}/{name}", web::get().to(assets::serve))

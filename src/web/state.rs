@@ -14,6 +14,8 @@ use crate::web::form_token::FormTokens;
 
 pub struct AppState {
     pub config: Config,
+    /// The platforms running against their emulators, for the sandbox banner.
+    pub emulated: Vec<crate::web::templates::Emulated>,
     pub clock: Clock,
     /// Password, setup link, API tokens and the login throttle.
     pub owner: Owner,

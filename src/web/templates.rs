@@ -18,9 +18,21 @@ pub fn date(unix: &i64) -> String {
         .unwrap_or_default()
 }
 
+/// A platform Cast talks to through its built-in emulator, as the sandbox banner names it.
+#[derive(Debug, Clone)]
+pub struct Emulated {
+    /// "TikTok".
+    pub name: &'static str,
+    /// The emulator's page of what it received, for the owner.
+    pub received_url: String,
+    /// What turns the real platform on, e.g. "Set TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET".
+    pub real_with: &'static str,
+}
+
 /// What the frame of every page needs: asset URLs, the sandbox banner, the CSRF token.
 pub struct Layout {
-    pub sandbox: bool,
+    /// The platforms running against their emulators (the banner says so); none in production.
+    pub emulated: Vec<Emulated>,
     pub logged_in: bool,
     pub csrf: String,
     pub css_pico: String,
@@ -32,9 +44,9 @@ pub struct Layout {
 }
 
 impl Layout {
-    pub fn new(sandbox: bool, logged_in: bool, csrf: String) -> Self {
+    pub fn new(emulated: Vec<Emulated>, logged_in: bool, csrf: String) -> Self {
         Self {
-            sandbox,
+            emulated,
             logged_in,
             csrf,
             css_pico: assets::url("pico.min.css"),
@@ -48,7 +60,7 @@ impl Layout {
 
     /// For error pages rendered where the session may not be at hand.
     pub fn bare() -> Self {
-        Self::new(false, false, String::new())
+        Self::new(Vec::new(), false, String::new())
     }
 }
 

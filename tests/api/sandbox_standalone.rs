@@ -9,10 +9,13 @@ use cast::tiktok::pkce::Verifier;
 async fn the_standalone_sandbox_serves_oauth_and_posting_without_a_cast_login() {
     let dir = tempfile::tempdir().expect("temp dir");
     let redirect = "http://127.0.0.1:9/auth/tiktok/callback".to_string();
-    let sandbox =
-        cast::sandbox::start_standalone(SandboxSettings::default(), dir.path(), redirect.clone())
-            .await
-            .expect("starts");
+    let sandbox = cast::sandbox::tiktok::start_standalone(
+        SandboxSettings::default(),
+        dir.path(),
+        redirect.clone(),
+    )
+    .await
+    .expect("starts");
     let base = sandbox.base_url();
     assert!(
         base.starts_with("http://127.0.0.1:") && base.ends_with("/sandbox/tiktok"),
@@ -34,6 +37,7 @@ async fn the_standalone_sandbox_serves_oauth_and_posting_without_a_cast_login() 
     let res = client
         .post(sandbox.auth_url())
         .form(&[
+            ("csrf_token", cast::sandbox::gate::OPEN_GATE_TOKEN),
             ("client_key", "cast-sandbox"),
             ("response_type", "code"),
             ("redirect_uri", redirect.as_str()),

@@ -22,7 +22,7 @@ use crate::web::templates::Layout;
 /// The frame for a page, from the state and this request's session.
 pub fn layout(state: &AppState, session: &TypedSession) -> Layout {
     Layout::new(
-        state.config.tiktok.is_emulated(),
+        state.emulated.clone(),
         session.is_owner(),
         session.csrf_token(),
     )
@@ -30,7 +30,7 @@ pub fn layout(state: &AppState, session: &TypedSession) -> Layout {
 
 /// The frame for a page a visitor fills in (login, setup), with the form cookie's token.
 pub fn visitor_layout(state: &AppState, token: &str) -> Layout {
-    Layout::new(state.config.tiktok.is_emulated(), false, token.to_string())
+    Layout::new(state.emulated.clone(), false, token.to_string())
 }
 
 pub fn see_other(location: &str) -> actix_web::HttpResponse {

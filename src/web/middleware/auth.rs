@@ -7,7 +7,6 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage as _, web};
 
-use super::is_sandbox_api;
 use crate::web::error::AppError;
 use crate::web::session::TypedSession;
 use crate::web::state::AppState;
@@ -32,7 +31,6 @@ fn is_public(path: &str) -> bool {
             | "/sw.js"
             | "/apple-touch-icon.png"
     ) || path.starts_with("/static/")
-        || is_sandbox_api(path)
 }
 
 fn bearer(req: &ServiceRequest) -> Option<String> {

@@ -13,7 +13,6 @@ use actix_web::{HttpMessage as _, web};
 use futures_util::StreamExt as _;
 
 use super::auth::Auth;
-use super::is_sandbox_api;
 use crate::slow_body::{BodyError, SlowBodyGuard};
 use crate::web::error::AppError;
 use crate::web::session::TypedSession;
@@ -40,7 +39,7 @@ pub async fn verify<B: MessageBody + 'static>(
     // The share target's fallback changes nothing (it drops the body and redirects), and the
     // phone's share sheet cannot send a token.
     let share_target = req.path() == "/share";
-    if safe || by_token || share_target || is_sandbox_api(req.path()) {
+    if safe || by_token || share_target {
         return Ok(next.call(req).await?.map_into_left_body());
     }
     let session = TypedSession::from_session(req.get_session());

@@ -22,10 +22,6 @@ pub async fn render(
     if !(status.is_client_error() || status.is_server_error()) {
         return Ok(res);
     }
-    // The sandbox speaks TikTok's own error shapes; leave them exactly as it wrote them.
-    if crate::web::middleware::is_sandbox_api(res.request().path()) {
-        return Ok(res);
-    }
     let (code, message) = match res.response().error() {
         Some(err) => match err.as_error::<AppError>() {
             Some(app) => {
@@ -44,8 +40,8 @@ pub async fn render(
                 )
             }
         },
-        // A handler-built error response (e.g. the sandbox's consent errors) stays as it is,
-        // but a bare 404 from the router becomes Cast's own.
+        // A handler-built error response (e.g. tus's) stays as it is, but a bare 404 from the
+        // router becomes Cast's own.
         None if status == StatusCode::NOT_FOUND && res.response().body().size().is_eof() => {
             ("not_found".to_string(), AppError::NotFound.to_string())
         }

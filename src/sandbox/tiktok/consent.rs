@@ -1,19 +1,17 @@
 //! The consent page (contract sections 2.1 and 12): TikTok's authorization screen, where "logging
-//! in to TikTok" is typing a username. Owner-only in Cast (the auth middleware sees to that).
+//! in to TikTok" is typing a username. Owner-only, through the gate; its form carries the
+//! owner's token, checked by the gate too.
 
 use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::errors::PageError;
 use super::pages::{ConsentPage, ScopeChoice};
 use super::store::accounts::{self, NewCode};
-use super::{CLIENT_KEY, SandboxState, routes, scopes};
+use super::{CLIENT_KEY, SandboxState, pkce, routes, scopes};
 use crate::crypto::random_token;
-use crate::tiktok::pkce;
-use crate::web::error::AppError;
-use crate::web::session::TypedSession;
-use crate::web::state::AppState;
-use crate::web::templates::Layout;
+use crate::sandbox::gate::Visitor;
 
 /// TikTok does not document the code's lifetime; the sandbox gives it 10 minutes.
 const CODE_TTL_MS: i64 = 10 * 60 * 1000;
@@ -38,31 +36,24 @@ fn params(raw: &[u8]) -> HashMap<String, String> {
 
 /// An unknown client or an unregistered redirect URI gets an error page and never a redirect,
 /// as TikTok does: redirecting would hand the outcome to an unvetted address.
-fn check_client(state: &SandboxState, p: &HashMap<String, String>) -> Result<Authorize, AppError> {
+fn check_client(state: &SandboxState, p: &HashMap<String, String>) -> Result<Authorize, PageError> {
     let get = |k: &str| p.get(k).cloned().unwrap_or_default();
     if get("client_key") != CLIENT_KEY {
-        return Err(AppError::bad_request(
-            "unknown_client",
-            format!(
-                "TikTok sandbox: client_key '{}' is not a registered app (the sandbox's is '{CLIENT_KEY}').",
-                get("client_key")
-            ),
-        ));
+        return Err(PageError::BadRequest(format!(
+            "TikTok sandbox: client_key '{}' is not a registered app (the sandbox's is '{CLIENT_KEY}').",
+            get("client_key")
+        )));
     }
     if get("redirect_uri") != state.redirect_uri {
-        return Err(AppError::bad_request(
-            "redirect_uri",
-            format!(
-                "TikTok sandbox: redirect_uri '{}' is not registered for this app (the one registered is '{}').",
-                get("redirect_uri"),
-                state.redirect_uri
-            ),
-        ));
+        return Err(PageError::BadRequest(format!(
+            "TikTok sandbox: redirect_uri '{}' is not registered for this app (the one registered is '{}').",
+            get("redirect_uri"),
+            state.redirect_uri
+        )));
     }
     if get("response_type") != "code" {
-        return Err(AppError::bad_request(
-            "response_type",
-            "TikTok sandbox: response_type must be 'code'.",
+        return Err(PageError::BadRequest(
+            "TikTok sandbox: response_type must be 'code'.".into(),
         ));
     }
     Ok(Authorize {
@@ -79,19 +70,16 @@ fn check_client(state: &SandboxState, p: &HashMap<String, String>) -> Result<Aut
 fn check_pkce(
     state: &SandboxState,
     p: &HashMap<String, String>,
-) -> Result<Option<String>, AppError> {
+) -> Result<Option<String>, PageError> {
     let challenge = p.get("code_challenge").filter(|c| !c.is_empty());
     let method = p.get("code_challenge_method").filter(|m| !m.is_empty());
     if challenge.is_none() && method.is_none() && state.settings.pkce_optional {
         return Ok(None);
     }
     let refuse = |why: &str| {
-        AppError::bad_request(
-            "code_challenge",
-            format!(
-                "TikTok sandbox: something went wrong (error_type=code_challenge, errCode=10007). {why}"
-            ),
-        )
+        PageError::BadRequest(format!(
+            "TikTok sandbox: something went wrong (error_type=code_challenge, errCode=10007). {why}"
+        ))
     };
     let Some(challenge) = challenge else {
         return Err(refuse(
@@ -110,8 +98,8 @@ fn check_pkce(
 }
 
 /// `redirect_uri` with the outcome appended to its query string.
-fn redirect(to: &str, pairs: &[(&str, &str)]) -> Result<HttpResponse, AppError> {
-    let mut url = url::Url::parse(to).map_err(AppError::internal)?;
+fn redirect(to: &str, pairs: &[(&str, &str)]) -> Result<HttpResponse, PageError> {
+    let mut url = url::Url::parse(to).map_err(PageError::internal)?;
     url.query_pairs_mut().extend_pairs(pairs);
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", url.as_str()))
@@ -124,7 +112,7 @@ enum Requested {
     Refused(HttpResponse),
 }
 
-fn requested_scopes(auth: &Authorize) -> Result<Requested, AppError> {
+fn requested_scopes(auth: &Authorize) -> Result<Requested, PageError> {
     let requested = scopes::split(&auth.scope);
     let unknown = requested.iter().find(|s| scopes::describe(s).is_none());
     if requested.is_empty() || unknown.is_some() {
@@ -142,20 +130,12 @@ fn requested_scopes(auth: &Authorize) -> Result<Requested, AppError> {
     Ok(Requested::Valid(requested))
 }
 
-fn layout(app: Option<&web::Data<AppState>>, session: &TypedSession) -> Layout {
-    match app {
-        Some(app) => crate::web::handlers::layout(app, session),
-        // The standalone sandbox has no Cast around it: no login, no banner links.
-        None => Layout::new(true, false, session.csrf_token()),
-    }
-}
-
 fn page(
     auth: &Authorize,
     requested: &[String],
     ticked: Option<&[String]>,
     username: &str,
-    layout: Layout,
+    csrf_token: String,
 ) -> ConsentPage {
     let scopes = requested
         .iter()
@@ -166,7 +146,8 @@ fn page(
         })
         .collect();
     ConsentPage {
-        layout,
+        mount: routes::MOUNT,
+        csrf_token,
         app_name: "Cast",
         action: format!("{}/v2/auth/authorize/", routes::MOUNT),
         client_key: CLIENT_KEY.to_string(),
@@ -183,21 +164,17 @@ fn page(
 pub async fn show(
     req: HttpRequest,
     state: web::Data<SandboxState>,
-    app: Option<web::Data<AppState>>,
-    session: TypedSession,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, PageError> {
+    let csrf_token = match state.gate.check(&req).await {
+        Visitor::Owner { csrf_token } => csrf_token,
+        Visitor::Stranger(res) => return Ok(res),
+    };
     let auth = check_client(&state, &params(req.query_string().as_bytes()))?;
     let requested = match requested_scopes(&auth)? {
         Requested::Valid(r) => r,
         Requested::Refused(redirect) => return Ok(redirect),
     };
-    let page = page(
-        &auth,
-        &requested,
-        None,
-        DEFAULT_USERNAME,
-        layout(app.as_ref(), &session),
-    );
+    let page = page(&auth, &requested, None, DEFAULT_USERNAME, csrf_token);
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(askama::Template::render(&page)?))
@@ -214,12 +191,21 @@ fn parse_username(raw: &str) -> Option<String> {
 }
 
 pub async fn submit(
+    req: HttpRequest,
     state: web::Data<SandboxState>,
-    app: Option<web::Data<AppState>>,
-    session: TypedSession,
     body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, PageError> {
+    let csrf_token = match state.gate.check(&req).await {
+        Visitor::Owner { csrf_token } => csrf_token,
+        Visitor::Stranger(res) => return Ok(res),
+    };
     let form = params(&body);
+    let sent = form.get("csrf_token").map(String::as_str).unwrap_or("");
+    if !state.gate.form_token_ok(&req, sent) {
+        return Ok(HttpResponse::Forbidden()
+            .content_type("text/plain; charset=utf-8")
+            .body("TikTok sandbox: this form has expired or did not come from the consent page. Reload it and try again."));
+    }
     let auth = check_client(&state, &form)?;
     let requested = match requested_scopes(&auth)? {
         Requested::Valid(r) => r,
@@ -249,13 +235,7 @@ pub async fn submit(
         Some(_) => None,
     };
     if let Some(problem) = problem {
-        let mut page = page(
-            &auth,
-            &requested,
-            Some(&ticked),
-            &raw_username,
-            layout(app.as_ref(), &session),
-        );
+        let mut page = page(&auth, &requested, Some(&ticked), &raw_username, csrf_token);
         page.error = Some(problem.to_string());
         let html = askama::Template::render(&page)?;
         return Ok(HttpResponse::UnprocessableEntity()
@@ -264,9 +244,7 @@ pub async fn submit(
     }
     let username = parse_username(&raw_username).unwrap_or_default();
     let now = state.now_ms();
-    let creator = accounts::ensure_creator(&state.db, &username, now)
-        .await
-        .map_err(AppError::from)?;
+    let creator = accounts::ensure_creator(&state.db, &username, now).await?;
     let code = random_token(32);
     let granted = requested
         .iter()

@@ -1,9 +1,7 @@
-//! The sandbox's HTML pages: the consent screen and the owner's view of what "TikTok" received.
+//! The sandbox's HTML pages: the consent screen, its error page and the owner's view of what
+//! "TikTok" received. They stand on their own (`templates/sandbox/tiktok/`), nothing of Cast's.
 
 use askama::Template;
-use askama_web::WebTemplate;
-
-use crate::web::templates::Layout;
 
 pub struct ScopeChoice {
     pub name: String,
@@ -11,10 +9,12 @@ pub struct ScopeChoice {
     pub checked: bool,
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "sandbox/consent.html")]
+#[derive(Template)]
+#[template(path = "sandbox/tiktok/consent.html")]
 pub struct ConsentPage {
-    pub layout: Layout,
+    pub mount: &'static str,
+    /// The owner's form token, from the gate.
+    pub csrf_token: String,
     pub app_name: &'static str,
     pub action: String,
     pub client_key: String,
@@ -49,9 +49,17 @@ pub struct PostRow {
     pub post_action: Option<String>,
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "sandbox/posts.html")]
+#[derive(Template)]
+#[template(path = "sandbox/tiktok/posts.html")]
 pub struct PostsPage {
-    pub layout: Layout,
+    pub mount: &'static str,
+    pub csrf_token: String,
     pub posts: Vec<PostRow>,
+}
+
+#[derive(Template)]
+#[template(path = "sandbox/tiktok/error.html")]
+pub struct ErrorPage<'a> {
+    pub mount: &'static str,
+    pub message: &'a str,
 }

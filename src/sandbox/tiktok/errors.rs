@@ -5,6 +5,8 @@ use actix_web::http::header::CONTENT_RANGE;
 use actix_web::{HttpResponse, ResponseError};
 
 use super::envelope;
+use super::pages::ErrorPage;
+use super::routes::MOUNT;
 
 /// A refusal on a v2 API path, answered in the v2 envelope.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +41,9 @@ pub enum ApiError {
     ReachedActiveUserCap,
     #[error("The publish_id does not exist.")]
     InvalidPublishId,
+    /// A path TikTok does not have.
+    #[error("Not found.")]
+    NotFound,
     #[error("The access token is not authorized to see this publish_id.")]
     TokenNotAuthorizedForPublishId,
     /// An injected fault (`CAST_SANDBOX_FAULTS`).
@@ -68,6 +73,7 @@ impl ApiError {
             Self::SpamRiskTooManyPendingShare => "spam_risk_too_many_pending_share",
             Self::ReachedActiveUserCap => "reached_active_user_cap",
             Self::InvalidPublishId => "invalid_publish_id",
+            Self::NotFound => "not_found",
             Self::TokenNotAuthorizedForPublishId => "token_not_authorized_for_specified_publish_id",
             Self::Fault { code, .. } => code,
             Self::Internal(_) => "internal_error",
@@ -95,6 +101,7 @@ impl ResponseError for ApiError {
             | Self::InvalidPublishId
             | Self::TokenNotAuthorizedForPublishId => StatusCode::BAD_REQUEST,
             Self::RateLimitExceeded => StatusCode::TOO_MANY_REQUESTS,
+            Self::NotFound => StatusCode::NOT_FOUND,
             Self::PrivacyLevelOptionMismatch(_)
             | Self::UnauditedClient
             | Self::UrlOwnershipUnverified
@@ -254,5 +261,72 @@ impl ResponseError for UploadError {
         }
         res.content_type("text/plain; charset=utf-8")
             .body(format!("{}\n", self.message))
+    }
+}
+
+/// A refusal on one of the sandbox's own pages (the consent screen, the owner's `_` pages),
+/// answered with the sandbox's error page, as TikTok shows its own.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    /// A bad authorize request: TikTok shows an error page and never redirects.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("Not found.")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("An internal error occurred in the sandbox.")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl PageError {
+    pub fn internal(e: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+impl From<sqlx::Error> for PageError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::internal(e)
+    }
+}
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        Self::internal(e)
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(e: askama::Error) -> Self {
+        Self::internal(e)
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Internal(cause) = self {
+            tracing::error!(error = %format!("{cause:#}"), "sandbox page failed");
+        }
+        let message = self.to_string();
+        let page = ErrorPage {
+            mount: MOUNT,
+            message: &message,
+        };
+        match askama::Template::render(&page) {
+            Ok(html) => HttpResponse::build(self.status_code())
+                .content_type("text/html; charset=utf-8")
+                .body(html),
+            Err(_) => HttpResponse::build(self.status_code()).body(message),
+        }
     }
 }

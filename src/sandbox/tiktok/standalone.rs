@@ -5,17 +5,18 @@ use std::path::Path;
 use std::sync::Arc;
 
 use actix_web::dev::ServerHandle;
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, HttpServer};
 use sqlx::SqlitePool;
 
-use super::{SandboxState, routes};
+use super::{Placement, TikTokSandbox, routes};
 use crate::config::TikTokSandboxSettings as SandboxSettings;
+use crate::sandbox::gate::OpenGate;
 
 /// A running standalone sandbox.
 ///
-/// **For tests only.** It binds 127.0.0.1 and has no Cast around it, so there is no login: the
-/// consent page and the `_` pages are open to anything on this machine, and its consent form
-/// has no CSRF token. A test gets a code by posting the consent form directly, e.g.
+/// **For tests only.** It binds 127.0.0.1 with `OpenGate`: the consent page and the `_` pages
+/// are open to anything on this machine, and the consent form's token is
+/// `crate::sandbox::gate::OPEN_GATE_TOKEN`. A test gets a code by posting the consent form directly, e.g.
 /// `POST {base_url}/v2/auth/authorize/` with `client_key=cast-sandbox`, `response_type=code`,
 /// `redirect_uri`, `scope`, `state`, `username`, `scopes` (once per ticked scope) and
 /// `decision=authorize`, and reading `code` from the redirect's `Location`.
@@ -67,17 +68,20 @@ pub async fn start_standalone(
     let db = crate::db::connect(&data_dir.join("sandbox.db"))
         .await
         .map_err(std::io::Error::other)?;
-    let state = Arc::new(SandboxState::new(
+    let sandbox = TikTokSandbox::new(
         settings,
         db.clone(),
-        origin.clone(),
-        data_dir.join("sandbox"),
-        redirect_uri,
         crate::clock::Clock::system(),
-    ));
+        Arc::new(OpenGate),
+        Placement {
+            origin: origin.clone(),
+            files_dir: data_dir.join("sandbox"),
+            redirect_uri,
+        },
+    );
     let server = HttpServer::new(move || {
-        let data = web::Data::from(state.clone());
-        App::new().configure(move |cfg| routes::configure(cfg, data))
+        let sandbox = sandbox.clone();
+        App::new().configure(move |cfg| sandbox.configure(cfg))
     })
     .workers(2)
     .listen(listener)?

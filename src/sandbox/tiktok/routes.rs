@@ -1,10 +1,12 @@
 //! The sandbox's sitemap: TikTok's paths below `/sandbox/tiktok`, plus the owner's `_` pages.
 //!
-//! Which of these are public (TikTok's API, the upload URL, avatars) and which need the owner's
-//! login (the consent page, `_`) is decided by `web::middleware::is_sandbox_api`.
+//! TikTok's API, the upload URL and avatars answer anyone, as TikTok's do; the consent page and
+//! `_` ask the gate whether the request is the owner's. Anything else in the scope answers
+//! TikTok's 404, never Cast's.
 
-use actix_web::web;
+use actix_web::{HttpResponse, ResponseError as _, web};
 
+use super::errors::ApiError;
 use super::{SandboxState, consent, creator, oauth, posts, publish, status, upload, user, videos};
 
 pub const MOUNT: &str = "/sandbox/tiktok";
@@ -46,6 +48,28 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<SandboxState>) {
             .route(
                 "/_/drafts/{publish_id}/post",
                 web::post().to(posts::post_draft),
-            ),
+            )
+            .route("/_/style.css", web::get().to(style))
+            // www.tiktok.com's profile and video pages, where Cast links a published post.
+            .route("/web/{rest:.*}", web::get().to(web_page))
+            .default_service(web::to(not_found)),
     );
+}
+
+async fn style() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "max-age=3600"))
+        .body(include_str!("style.css"))
+}
+
+/// A post's or a profile's page on "TikTok": the sandbox shows what it received.
+async fn web_page() -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", format!("{MOUNT}/_/")))
+        .finish()
+}
+
+async fn not_found() -> HttpResponse {
+    ApiError::NotFound.error_response()
 }

@@ -1,5 +1,5 @@
 //! The owner's view of what "TikTok" received (`/sandbox/tiktok/_/...`): JSON, a page with each
-//! video playable, and the inbox's "post from the app" button. Owner-only in Cast.
+//! video playable, and the inbox's "post from the app" button. Owner-only, through the gate.
 
 use actix_web::body::SizedStream;
 use actix_web::http::StatusCode;
@@ -8,16 +8,22 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 
+use super::errors::PageError;
 use super::pages::{PostRow, PostsPage};
 use super::store::publishes::{self, Publish, SEND_TO_USER_INBOX};
 use super::{SandboxState, processing, routes};
-use crate::web::error::AppError;
-use crate::web::session::TypedSession;
-use crate::web::state::AppState;
-use crate::web::templates::Layout;
+use crate::sandbox::gate::Visitor;
+
+/// The owner's form token, or the response a stranger gets instead.
+async fn owner(state: &SandboxState, req: &HttpRequest) -> Result<String, HttpResponse> {
+    match state.gate.check(req).await {
+        Visitor::Owner { csrf_token } => Ok(csrf_token),
+        Visitor::Stranger(res) => Err(res),
+    }
+}
 
 /// Every publish, each brought up to date first.
-async fn current(state: &web::Data<SandboxState>) -> Result<Vec<Publish>, AppError> {
+async fn current(state: &web::Data<SandboxState>) -> Result<Vec<Publish>, PageError> {
     let mut out = Vec::new();
     for p in publishes::all(&state.db).await? {
         out.push(processing::resolve(state, p).await?);
@@ -25,7 +31,16 @@ async fn current(state: &web::Data<SandboxState>) -> Result<Vec<Publish>, AppErr
     Ok(out)
 }
 
-pub async fn list(state: web::Data<SandboxState>) -> Result<HttpResponse, AppError> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<SandboxState>,
+) -> Result<HttpResponse, PageError> {
+    // A listing for scripts: a stranger is told so in JSON, never sent to a login page.
+    if owner(&state, &req).await.is_err() {
+        return Ok(HttpResponse::Unauthorized().json(json!({
+            "error": {"code": "unauthenticated", "message": "Log in to Cast to see what the sandbox received."}
+        })));
+    }
     let posts: Vec<Value> = current(&state)
         .await?
         .iter()
@@ -101,16 +116,19 @@ fn row(p: &Publish) -> PostRow {
 }
 
 pub async fn page(
+    req: HttpRequest,
     state: web::Data<SandboxState>,
-    app: Option<web::Data<AppState>>,
-    session: TypedSession,
-) -> Result<HttpResponse, AppError> {
-    let layout = match &app {
-        Some(app) => crate::web::handlers::layout(app, &session),
-        None => Layout::new(true, false, session.csrf_token()),
+) -> Result<HttpResponse, PageError> {
+    let csrf_token = match owner(&state, &req).await {
+        Ok(token) => token,
+        Err(stranger) => return Ok(stranger),
     };
     let posts = current(&state).await?.iter().map(row).collect();
-    let html = askama::Template::render(&PostsPage { layout, posts })?;
+    let html = askama::Template::render(&PostsPage {
+        mount: routes::MOUNT,
+        csrf_token,
+        posts,
+    })?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(html))
@@ -118,9 +136,23 @@ pub async fn page(
 
 /// The creator taps the inbox notification and posts the draft from the TikTok app.
 pub async fn post_draft(
+    req: HttpRequest,
     state: web::Data<SandboxState>,
     path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    if let Err(stranger) = owner(&state, &req).await {
+        return Ok(stranger);
+    }
+    let sent = url::form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "csrf_token")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    if !state.gate.form_token_ok(&req, &sent) {
+        return Ok(HttpResponse::Forbidden()
+            .content_type("text/plain; charset=utf-8")
+            .body("TikTok sandbox: this form has expired. Reload the page and try again."));
+    }
     let publish_id = path.into_inner();
     if !publishes::post_draft(
         &state.db,
@@ -130,16 +162,14 @@ pub async fn post_draft(
     )
     .await?
     {
-        return Err(AppError::Conflict {
-            code: "not_in_inbox",
-            message: "Only a draft waiting in the creator's inbox can be posted.".into(),
-        });
+        return Err(PageError::Conflict(
+            "Only a draft waiting in the creator's inbox can be posted.".into(),
+        ));
     }
     tracing::info!(%publish_id, "sandbox: inbox draft posted from the app");
-    Ok(crate::web::handlers::see_other(&format!(
-        "{}/_/",
-        routes::MOUNT
-    )))
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", format!("{}/_/", routes::MOUNT)))
+        .finish())
 }
 
 /// A single `bytes=a-b`, `bytes=a-` or `bytes=-n` range; anything else means the whole file.
@@ -170,17 +200,20 @@ pub async fn video(
     req: HttpRequest,
     state: web::Data<SandboxState>,
     path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, PageError> {
+    if let Err(stranger) = owner(&state, &req).await {
+        return Ok(stranger);
+    }
     let publish = publishes::by_id(&state.db, &path.into_inner())
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(PageError::NotFound)?;
     let mut file =
         match tokio::fs::File::open(processing::video_path(&state, &publish.upload_id)).await {
             Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(AppError::NotFound),
-            Err(e) => return Err(AppError::internal(e)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(PageError::NotFound),
+            Err(e) => return Err(PageError::internal(e)),
         };
-    let len = file.metadata().await.map_err(AppError::internal)?.len();
+    let len = file.metadata().await.map_err(PageError::internal)?.len();
     let content_type = publish.content_type.unwrap_or_else(|| "video/mp4".into());
     let range = req
         .headers()
@@ -199,7 +232,7 @@ pub async fn video(
     let count = if len == 0 { 0 } else { last - first + 1 };
     file.seek(std::io::SeekFrom::Start(first))
         .await
-        .map_err(AppError::internal)?;
+        .map_err(PageError::internal)?;
     let stream = tokio_util::io::ReaderStream::new(file.take(count));
     let mut res = HttpResponse::build(status);
     res.content_type(content_type)

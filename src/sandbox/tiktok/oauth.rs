@@ -7,11 +7,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
 use super::errors::OAuthError;
+use super::pkce;
 use super::store::accounts::{self, CodeUse, IssuedTokens, Lifetimes};
 use super::{CLIENT_KEY, CLIENT_SECRET, SandboxState, Turn, envelope};
 use crate::config::tiktok_sandbox::{FaultStep, OAuthErrorStatus, TokenType};
 use crate::crypto::constant_time_eq;
-use crate::tiktok::pkce::{self, Verifier};
 
 /// The form's parameters. RFC 6749 section 3.2: a parameter sent twice is an invalid request.
 struct Params(HashMap<String, String>);
@@ -157,9 +157,8 @@ fn check_verifier(challenge: Option<&str>, params: &Params) -> Result<(), OAuthE
     let Some(challenge) = challenge else {
         return Ok(());
     };
-    let presented = params.get("code_verifier").and_then(Verifier::parse);
-    match presented {
-        Some(v) if constant_time_eq(&pkce::challenge_of(v.secret()), challenge) => Ok(()),
+    match params.get("code_verifier") {
+        Some(v) if pkce::verifier_matches(v, challenge) => Ok(()),
         _ => Err(OAuthError::invalid_request(
             "Code verifier or code challenge is invalid.",
         )),
