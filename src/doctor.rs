@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::config::{Config, PlatformMode, TrustedProxy};
-use crate::tiktok::client::SCOPES;
+use crate::platforms::tiktok::client::client::SCOPES;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {

@@ -20,7 +20,6 @@ pub mod sandbox;
 pub mod session_store;
 pub mod slow_body;
 pub mod telemetry;
-pub mod tiktok;
 pub mod tus;
 pub mod uploads;
 pub mod web;

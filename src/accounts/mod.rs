@@ -77,7 +77,7 @@ pub enum AccountError {
     #[error("This TikTok account needs to be connected again: {0}")]
     NeedsReconnect(String),
     #[error(transparent)]
-    TikTok(#[from] crate::tiktok::TikTokError),
+    TikTok(#[from] crate::platforms::tiktok::client::TikTokError),
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
     #[error("stored tokens cannot be opened: {0}")]

@@ -5,7 +5,7 @@
 use sqlx::SqlitePool;
 
 use crate::crypto::{self, Sealer};
-use crate::tiktok::pkce::Verifier;
+use crate::platforms::tiktok::client::pkce::Verifier;
 
 const LIFETIME_SECS: i64 = 600;
 /// Attempts kept at once: a person starts one or two; the oldest go first.

@@ -4,7 +4,7 @@ use sqlx::{SqliteExecutor, SqlitePool};
 
 use super::{Account, AccountStatus};
 use crate::crypto::Sealer;
-use crate::tiktok::oauth::TokenSet;
+use crate::platforms::tiktok::client::oauth::TokenSet;
 
 #[derive(sqlx::FromRow)]
 struct Row {

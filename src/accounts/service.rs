@@ -15,11 +15,11 @@ use super::repository::{self, StoredTokens};
 use super::{Account, AccountError, AccountStatus};
 use crate::clock::Clock;
 use crate::crypto::Sealer;
-use crate::tiktok::client::VIDEO_LIST_SCOPE;
-use crate::tiktok::pkce::Verifier;
-use crate::tiktok::users::CreatorInfo;
-use crate::tiktok::videos::ListedVideo;
-use crate::tiktok::{ErrorKind, TikTokClient, TikTokError};
+use crate::platforms::tiktok::client::client::VIDEO_LIST_SCOPE;
+use crate::platforms::tiktok::client::pkce::Verifier;
+use crate::platforms::tiktok::client::users::CreatorInfo;
+use crate::platforms::tiktok::client::videos::ListedVideo;
+use crate::platforms::tiktok::client::{ErrorKind, TikTokClient, TikTokError};
 
 /// An access token this close to expiry is refreshed before use.
 const REFRESH_MARGIN_SECS: i64 = 5 * 60;

@@ -3,4 +3,5 @@
 //! sent and followed to a final state.
 
 pub mod instagram;
+pub mod tiktok;
 pub mod youtube;

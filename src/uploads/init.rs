@@ -15,8 +15,8 @@ use super::rules::UNAUDITED_EXPLANATION;
 use super::worker::StepError;
 use super::{Job, Uploads, flags, repository};
 use crate::accounts::AccountError;
-use crate::tiktok::publish::{FileSource, Init, PostInfo};
-use crate::tiktok::{ErrorKind, TikTokError};
+use crate::platforms::tiktok::client::publish::{FileSource, Init, PostInfo};
+use crate::platforms::tiktok::client::{ErrorKind, TikTokError};
 
 /// Inits with the first plan TikTok has not refused for its chunking; a refusal of a
 /// multi-chunk plan is recorded and the next plan tried at once (each through the init rate

@@ -8,7 +8,7 @@ use super::backoff::{self, link_delay};
 use super::limiter::Endpoint;
 use super::worker::StepError;
 use super::{Job, Uploads, poll, repository};
-use crate::tiktok::videos::match_by_caption;
+use crate::platforms::tiktok::client::videos::match_by_caption;
 
 pub(super) async fn follow(up: &Uploads, job: &Job) -> Result<(), StepError> {
     let now = up.clock.now();

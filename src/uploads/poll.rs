@@ -12,8 +12,8 @@ use super::post::Mode;
 use super::repository::Outcome;
 use super::worker::StepError;
 use super::{Job, JobState, Uploads, repository};
-use crate::tiktok::privacy::PrivacyLevel;
-use crate::tiktok::publish::{PublishStatus, Status};
+use crate::platforms::tiktok::client::privacy::PrivacyLevel;
+use crate::platforms::tiktok::client::publish::{PublishStatus, Status};
 
 /// Some posts never leave processing; after this long Cast stops asking (contract §11).
 pub(super) const MAX_PROCESSING_SECS: i64 = 3600;
@@ -201,7 +201,7 @@ pub(super) fn failed(reason: Option<&str>) -> StepError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tiktok::TikTokError;
+    use crate::platforms::tiktok::client::TikTokError;
 
     #[test]
     fn internal_failures_start_over_and_others_explain_themselves() {

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Problem;
-use crate::tiktok::privacy::PrivacyLevel;
+use crate::platforms::tiktok::client::privacy::PrivacyLevel;
 
 /// TikTok counts the caption in UTF-16 code units (contract §5.1).
 pub const MAX_TITLE_UTF16: usize = 2200;

@@ -3,12 +3,12 @@
 
 use super::Problem;
 use super::post::{Mode, PostRequest};
-use crate::tiktok::privacy::PrivacyLevel;
-use crate::tiktok::users::CreatorInfo;
+use crate::platforms::tiktok::client::privacy::PrivacyLevel;
+use crate::platforms::tiktok::client::users::CreatorInfo;
 
 /// The explanation given whenever TikTok's unaudited-app limit decides a post (contract §9,
 /// §11): the TikTok *account* must be private; "Only me" alone does not fix it.
-pub const UNAUDITED_EXPLANATION: &str = crate::tiktok::error::UNAUDITED;
+pub const UNAUDITED_EXPLANATION: &str = crate::platforms::tiktok::client::error::UNAUDITED;
 
 /// Every rule this request breaks for this creator; empty when TikTok should take it.
 /// `unaudited`: TikTok has already said this app may only post privately.

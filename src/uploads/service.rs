@@ -18,7 +18,7 @@ use crate::accounts::{AccountError, Accounts};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::media;
-use crate::tiktok::ErrorKind;
+use crate::platforms::tiktok::client::ErrorKind;
 
 /// A retried upload resumes TikTok's upload only if its URL stays valid this much longer.
 const RESUME_MARGIN_SECS: i64 = 120;

@@ -15,7 +15,7 @@ use super::limiter::Endpoint;
 use super::worker::{LEASE_SECS, StepError};
 use super::{Job, JobState, Uploads, init, poll, repository};
 use crate::accounts::AccountError;
-use crate::tiktok::publish::{ChunkError, ChunkRange, PublishStatus, Status};
+use crate::platforms::tiktok::client::publish::{ChunkError, ChunkRange, PublishStatus, Status};
 
 /// TikTok says an upload URL lasts an hour; Cast stops using it a little before.
 const UPLOAD_URL_SECS: i64 = 3600;

@@ -13,7 +13,7 @@ use super::repository::Outcome;
 use super::service::remove_spool;
 use super::{Job, JobState, UploadError, Uploads, link, poll, repository, spool, transfer};
 use crate::accounts::AccountError;
-use crate::tiktok::{ErrorKind, TikTokError};
+use crate::platforms::tiktok::client::{ErrorKind, TikTokError};
 
 /// A claimed job is this long the worker's; every acknowledged chunk extends it.
 pub(super) const LEASE_SECS: i64 = 10 * 60;

@@ -102,7 +102,7 @@ impl Application {
         let secure = config.cookies_secure();
         let session_ttl =
             actix_web::cookie::time::Duration::seconds(config.session_ttl.as_secs() as i64);
-        let client = crate::tiktok::TikTokClient::from_config(&config);
+        let client = crate::platforms::tiktok::client::TikTokClient::from_config(&config);
         let upload_settings = UploadSettings::from_config(&config, client.client_key());
         let accounts = Accounts::new(
             db.clone(),

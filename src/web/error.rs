@@ -125,8 +125,8 @@ impl From<crate::accounts::AccountError> for AppError {
     }
 }
 
-impl From<crate::tiktok::TikTokError> for AppError {
-    fn from(e: crate::tiktok::TikTokError) -> Self {
+impl From<crate::platforms::tiktok::client::TikTokError> for AppError {
+    fn from(e: crate::platforms::tiktok::client::TikTokError) -> Self {
         tracing::warn!(code = %e.code, log_id = ?e.log_id, status = ?e.http_status, "TikTok refused: {}", e.message);
         Self::Upstream {
             code: e.code.clone(),

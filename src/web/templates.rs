@@ -113,7 +113,7 @@ pub struct PostFormPartial {
     pub csrf: String,
     pub account: crate::accounts::Account,
     /// Creator info, or why this creator cannot post now.
-    pub creator: Result<crate::tiktok::users::CreatorInfo, String>,
+    pub creator: Result<crate::platforms::tiktok::client::users::CreatorInfo, String>,
     pub unaudited: bool,
     pub max_duration_label: String,
 }

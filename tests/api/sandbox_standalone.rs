@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use cast::config::TikTokSandboxSettings as SandboxSettings;
-use cast::tiktok::pkce::Verifier;
+use cast::platforms::tiktok::client::pkce::Verifier;
 
 #[tokio::test]
 async fn the_standalone_sandbox_serves_oauth_and_posting_without_a_cast_login() {

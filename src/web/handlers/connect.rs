@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::accounts::oauth_state::StateError;
-use crate::tiktok::pkce::Verifier;
+use crate::platforms::tiktok::client::pkce::Verifier;
 use crate::web::error::AppError;
 use crate::web::handlers::see_other;
 use crate::web::session::TypedSession;
