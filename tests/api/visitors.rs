@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use futures_util::StreamExt as _;
 
+use crate::helpers::process::CastProcess;
 use crate::helpers::{PASSWORD, browser_client, run_cast, spawn_app};
-use crate::process::CastProcess;
 
 fn db_bytes(dir: &std::path::Path) -> u64 {
     ["cast.db", "cast.db-wal"]
@@ -223,7 +223,7 @@ async fn the_log_never_shows_a_query_string() {
         .await
         .expect("connect");
     assert_eq!(res.status().as_u16(), 200);
-    let video = std::fs::read(crate::uploads_helpers::fixture("ok.mp4")).expect("fixture");
+    let video = std::fs::read(crate::helpers::posts::fixture("ok.mp4")).expect("fixture");
     let form = reqwest::multipart::Form::new()
         .text("privacy_level", "SELF_ONLY")
         .part(
