@@ -10,6 +10,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod doctor;
+pub mod links;
 pub mod owner;
 pub mod platforms;
 pub mod sandbox;

@@ -69,6 +69,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    links: web::Data<crate::links::Links>,
     setup_token: Option<String>,
     runtime: Runtime,
 }
@@ -117,6 +118,14 @@ impl Application {
             accounts,
             uploads,
         });
+        // Public media links; PUBLIC_LINK_TTL is read here once it moves into Config.
+        let links = web::Data::new(crate::links::Links::new(
+            db.clone(),
+            runtime.clock.clone(),
+            state.config.base_url.as_str(),
+            crate::links::LinkSettings::default(),
+        ));
+        let app_links = links.clone();
         let app_state = state.clone();
         let tus_writers = web::Data::new(crate::tus::store::Writers::default());
         let server = HttpServer::new(move || {
@@ -135,6 +144,7 @@ impl Application {
             App::new()
                 .app_data(app_state.clone())
                 .app_data(tus_writers.clone())
+                .app_data(app_links.clone())
                 .app_data(web::FormConfig::default().limit(64 * 1024))
                 .app_data(web::JsonConfig::default().limit(256 * 1024))
                 .configure(routes::configure)
@@ -149,7 +159,7 @@ impl Application {
                 .wrap(session)
                 .wrap(from_fn(middleware::errors::render))
                 .wrap(middleware::headers::security_headers())
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<handlers::media_links::RedactedRootSpan>::new())
         })
         .listen(listener)
         .map_err(StartError::Server)?
@@ -159,9 +169,15 @@ impl Application {
             port,
             server,
             state,
+            links,
             setup_token,
             runtime,
         })
+    }
+
+    /// Public media links: made and revoked by platform jobs, served at `/m/`.
+    pub fn links(&self) -> &crate::links::Links {
+        &self.links
     }
 
     /// The clock the app reads (a test's manual clock, or the system's).

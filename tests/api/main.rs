@@ -2,11 +2,13 @@
 
 mod helpers;
 mod history;
+mod media_helpers;
 
 mod auth;
 mod browser;
 mod config_errors;
 mod connect;
+mod links;
 mod sandbox_consent;
 mod sandbox_creator;
 mod sandbox_faults;

@@ -26,6 +26,7 @@ fn is_public(path: &str) -> bool {
         "/login" | "/setup" | "/healthz" | "/auth/tiktok/callback" | "/favicon.ico"
     ) || path.starts_with("/static/")
         || is_sandbox_api(path)
+        || crate::web::handlers::media_links::is_public_media(path)
 }
 
 fn bearer(req: &ServiceRequest) -> Option<String> {

@@ -33,7 +33,8 @@ pub async fn verify<B: MessageBody + 'static>(
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let by_token = req.extensions().get::<Auth>() == Some(&Auth::ApiToken);
-    if safe || by_token || is_sandbox_api(req.path()) {
+    let public_media = crate::web::handlers::media_links::is_public_media(req.path());
+    if safe || by_token || is_sandbox_api(req.path()) || public_media {
         return Ok(next.call(req).await?.map_into_left_body());
     }
     let session = TypedSession::from_session(req.get_session());
