@@ -2,6 +2,9 @@
 
 mod helpers;
 mod history;
+mod instagram_sandbox_connect;
+mod instagram_sandbox_publish;
+mod instagram_helpers;
 mod media_helpers;
 
 mod auth;
