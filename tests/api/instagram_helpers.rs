@@ -35,7 +35,11 @@ pub fn settings(pairs: &[(&str, &str)]) -> InstagramSandboxSettings {
     InstagramSandboxSettings::from_source(&map).expect("valid sandbox settings")
 }
 
-pub fn client_for(sandbox: &StandaloneInstagram, redirect_uri: &str, version: &str) -> InstagramClient {
+pub fn client_for(
+    sandbox: &StandaloneInstagram,
+    redirect_uri: &str,
+    version: &str,
+) -> InstagramClient {
     let endpoints = Endpoints::from_bases(
         &sandbox.auth_base(),
         &sandbox.oauth_base(),
@@ -61,13 +65,30 @@ pub async fn rig(knobs: &[(&str, &str)]) -> Rig {
     rig_with(knobs, clock, cast, redirect_uri).await
 }
 
-pub async fn rig_with(knobs: &[(&str, &str)], clock: Clock, cast: Cast, redirect_uri: String) -> Rig {
+pub async fn rig_with(
+    knobs: &[(&str, &str)],
+    clock: Clock,
+    cast: Cast,
+    redirect_uri: String,
+) -> Rig {
     let dir = tempfile::tempdir().expect("temp dir");
-    let sandbox = start_standalone(settings(knobs), dir.path(), redirect_uri.clone(), clock.clone())
-        .await
-        .expect("sandbox starts");
+    let sandbox = start_standalone(
+        settings(knobs),
+        dir.path(),
+        redirect_uri.clone(),
+        clock.clone(),
+    )
+    .await
+    .expect("sandbox starts");
     let client = client_for(&sandbox, &redirect_uri, "v25.0");
-    Rig { clock, cast, sandbox, client, redirect_uri, dir }
+    Rig {
+        clock,
+        cast,
+        sandbox,
+        client,
+        redirect_uri,
+        dir,
+    }
 }
 
 pub fn no_redirects() -> reqwest::Client {
@@ -78,7 +99,13 @@ pub fn no_redirects() -> reqwest::Client {
 }
 
 /// Answers the consent form as the owner would; returns the redirect's `Location`.
-pub async fn consent(rig: &Rig, username: &str, account_type: &str, scopes: &[&str], decision: &str) -> String {
+pub async fn consent(
+    rig: &Rig,
+    username: &str,
+    account_type: &str,
+    scopes: &[&str],
+    decision: &str,
+) -> String {
     let mut form: Vec<(&str, &str)> = vec![
         ("csrf_token", cast::sandbox::gate::OPEN_GATE_TOKEN),
         ("client_id", SANDBOX_APP_ID),
@@ -99,7 +126,12 @@ pub async fn consent(rig: &Rig, username: &str, account_type: &str, scopes: &[&s
         .send()
         .await
         .expect("consent");
-    assert_eq!(res.status().as_u16(), 303, "consent redirects back: {:?}", res.text().await);
+    assert_eq!(
+        res.status().as_u16(),
+        303,
+        "consent redirects back: {:?}",
+        res.text().await
+    );
     res.headers()
         .get("location")
         .and_then(|v| v.to_str().ok())
@@ -117,10 +149,25 @@ pub fn query(location: &str, key: &str) -> Option<String> {
 
 /// Connects `username` as Cast would: consent, code exchange, long-lived token, `/me`.
 pub async fn connect(rig: &Rig, username: &str, account_type: &str) -> (Secret, Account) {
-    let location = consent(rig, username, account_type, &SCOPE.split(',').collect::<Vec<_>>(), "allow").await;
+    let location = consent(
+        rig,
+        username,
+        account_type,
+        &SCOPE.split(',').collect::<Vec<_>>(),
+        "allow",
+    )
+    .await;
     let code = query(&location, "code").expect("a code");
-    let short = rig.client.exchange_code(&code).await.expect("code exchange");
-    let long = rig.client.long_lived_token(&short.access_token).await.expect("long-lived token");
+    let short = rig
+        .client
+        .exchange_code(&code)
+        .await
+        .expect("code exchange");
+    let long = rig
+        .client
+        .long_lived_token(&short.access_token)
+        .await
+        .expect("long-lived token");
     let account = rig.client.me(&long.access_token).await.expect("/me");
     (long.access_token, account)
 }
@@ -132,16 +179,37 @@ pub async fn fetch_and_process(rig: &Rig) {
     rig.clock.advance(Duration::from_millis(5000));
 }
 
-pub async fn create(rig: &Rig, token: &Secret, account: &Account, url: &str, caption: &str) -> String {
-    let options = InstagramOptions { caption: caption.into(), ..InstagramOptions::default() };
+pub async fn create(
+    rig: &Rig,
+    token: &Secret,
+    account: &Account,
+    url: &str,
+    caption: &str,
+) -> String {
+    let options = InstagramOptions {
+        caption: caption.into(),
+        ..InstagramOptions::default()
+    };
     rig.client
-        .create_reel_container(token, &account.user_id, &ReelRequest { video_url: url, cover_url: None, options: &options })
+        .create_reel_container(
+            token,
+            &account.user_id,
+            &ReelRequest {
+                video_url: url,
+                cover_url: None,
+                options: &options,
+            },
+        )
         .await
         .expect("container created")
 }
 
 pub async fn state_of(rig: &Rig, token: &Secret, container: &str) -> ContainerState {
-    rig.client.container_status(token, container).await.expect("status").state
+    rig.client
+        .container_status(token, container)
+        .await
+        .expect("status")
+        .state
 }
 
 /// The sandbox's listing (`_/posts`).

@@ -11,15 +11,31 @@ async fn connecting_a_business_account_gives_its_name_picture_and_type() {
     let rig = rig(&[]).await;
     // The consent page Cast sends the owner to.
     let url = rig.client.authorize_url("st4te").expect("url");
-    assert!(url.starts_with(&format!("{}/oauth/authorize?", rig.sandbox.auth_base())), "{url}");
+    assert!(
+        url.starts_with(&format!("{}/oauth/authorize?", rig.sandbox.auth_base())),
+        "{url}"
+    );
     let page = no_redirects().get(&url).send().await.expect("consent page");
     assert_eq!(page.status().as_u16(), 200);
     let html = page.text().await.expect("html");
-    for part in ["Allow", "Cancel", "account_type", "instagram_business_content_publish", "csrf_token"] {
+    for part in [
+        "Allow",
+        "Cancel",
+        "account_type",
+        "instagram_business_content_publish",
+        "csrf_token",
+    ] {
         assert!(html.contains(part), "the consent page shows {part}");
     }
 
-    let location = consent(&rig, "lima_tests", "BUSINESS", &SCOPE.split(',').collect::<Vec<_>>(), "allow").await;
+    let location = consent(
+        &rig,
+        "lima_tests",
+        "BUSINESS",
+        &SCOPE.split(',').collect::<Vec<_>>(),
+        "allow",
+    )
+    .await;
     assert!(location.starts_with(&rig.redirect_uri), "{location}");
     assert!(location.ends_with("#_"), "Meta appends #_: {location}");
     assert_eq!(query(&location, "state").as_deref(), Some("st4te"));
@@ -28,29 +44,52 @@ async fn connecting_a_business_account_gives_its_name_picture_and_type() {
     // The recorded shape: user_id a bare number above 2^53.
     let raw = no_redirects()
         .post(format!("{}/oauth/access_token", rig.sandbox.oauth_base()))
-        .form(&[("client_id", SANDBOX_APP_ID), ("client_secret", "wrong"), ("grant_type", "authorization_code"), ("redirect_uri", &rig.redirect_uri), ("code", &code)])
+        .form(&[
+            ("client_id", SANDBOX_APP_ID),
+            ("client_secret", "wrong"),
+            ("grant_type", "authorization_code"),
+            ("redirect_uri", &rig.redirect_uri),
+            ("code", &code),
+        ])
         .send()
         .await
         .expect("exchange");
     assert_eq!(raw.status().as_u16(), 400, "a wrong secret is refused");
     // The code still works with the right secret: the code is spent only by a good exchange.
-    let short = rig.client.exchange_code(&format!("{code}#_")).await.expect("exchange, #_ stripped");
+    let short = rig
+        .client
+        .exchange_code(&format!("{code}#_"))
+        .await
+        .expect("exchange, #_ stripped");
     assert_eq!(short.user_id.as_str().len(), 17);
     assert!(short.user_id.as_str().starts_with("17841"));
     assert!(short.user_id.as_str().parse::<u64>().expect("digits") > 1 << 53);
-    let stored: String = sqlx::query_scalar("SELECT user_id FROM sandbox_instagram_accounts WHERE username = 'lima_tests'")
-        .fetch_one(rig.sandbox.db())
-        .await
-        .expect("account");
+    let stored: String = sqlx::query_scalar(
+        "SELECT user_id FROM sandbox_instagram_accounts WHERE username = 'lima_tests'",
+    )
+    .fetch_one(rig.sandbox.db())
+    .await
+    .expect("account");
     assert_eq!(short.user_id.as_str(), stored, "every digit kept");
     assert_eq!(short.permissions, SCOPE.split(',').collect::<Vec<_>>());
 
-    let long = rig.client.long_lived_token(&short.access_token).await.expect("long-lived");
+    let long = rig
+        .client
+        .long_lived_token(&short.access_token)
+        .await
+        .expect("long-lived");
     assert_eq!(long.expires_in, Duration::from_secs(5_184_000));
     assert!(long.access_token.expose().starts_with("IGAA"));
     let account = rig.client.me(&long.access_token).await.expect("/me");
-    assert_eq!(account.user_id, stored, "the account is keyed on /me's user_id");
-    assert_ne!(account.app_scoped_id.as_deref(), Some(stored.as_str()), "id and user_id differ");
+    assert_eq!(
+        account.user_id, stored,
+        "the account is keyed on /me's user_id"
+    );
+    assert_ne!(
+        account.app_scoped_id.as_deref(),
+        Some(stored.as_str()),
+        "id and user_id differ"
+    );
     assert_eq!(account.username, "lima_tests");
     assert_eq!(account.account_type, AccountType::Business);
     assert!(account.ensure_professional().is_ok());
@@ -58,10 +97,26 @@ async fn connecting_a_business_account_gives_its_name_picture_and_type() {
     let svg = no_redirects().get(&picture).send().await.expect("picture");
     assert_eq!(svg.headers()["content-type"], "image/svg+xml");
     // On the wire: the exchange writes user_id as a bare number, /me as a string (section 1).
-    let second = consent(&rig, "lima_tests", "BUSINESS", &SCOPE.split(',').collect::<Vec<_>>(), "allow").await;
+    let second = consent(
+        &rig,
+        "lima_tests",
+        "BUSINESS",
+        &SCOPE.split(',').collect::<Vec<_>>(),
+        "allow",
+    )
+    .await;
     let body = no_redirects()
         .post(format!("{}/oauth/access_token", rig.sandbox.oauth_base()))
-        .form(&[("client_id", SANDBOX_APP_ID), ("client_secret", cast::platforms::instagram::SANDBOX_APP_SECRET), ("grant_type", "authorization_code"), ("redirect_uri", &rig.redirect_uri), ("code", &query(&second, "code").expect("code"))])
+        .form(&[
+            ("client_id", SANDBOX_APP_ID),
+            (
+                "client_secret",
+                cast::platforms::instagram::SANDBOX_APP_SECRET,
+            ),
+            ("grant_type", "authorization_code"),
+            ("redirect_uri", &rig.redirect_uri),
+            ("code", &query(&second, "code").expect("code")),
+        ])
         .send()
         .await
         .expect("exchange")
@@ -71,7 +126,10 @@ async fn connecting_a_business_account_gives_its_name_picture_and_type() {
     assert!(body.contains(&format!("\"user_id\":{stored}")), "{body}");
     let me = no_redirects()
         .get(format!("{}/v25.0/me", rig.sandbox.graph_base()))
-        .query(&[("fields", "user_id,username"), ("access_token", long.access_token.expose())])
+        .query(&[
+            ("fields", "user_id,username"),
+            ("access_token", long.access_token.expose()),
+        ])
         .send()
         .await
         .expect("me");
@@ -91,13 +149,24 @@ async fn a_personal_account_is_refused_with_what_to_change() {
     assert_eq!(account.account_type, AccountType::Personal);
     let refusal = account.ensure_professional().expect_err("personal");
     let text = refusal.to_string();
-    assert!(text.contains("switch it to a Creator or Business account in the Instagram app"), "{text}");
+    assert!(
+        text.contains("switch it to a Creator or Business account in the Instagram app"),
+        "{text}"
+    );
     assert_eq!(refusal.reason, Some("personal_account"));
     // And the sandbox would not let it publish anyway.
     let options = Default::default();
     let err = rig
         .client
-        .create_reel_container(&token, &account.user_id, &cast::platforms::instagram::ReelRequest { video_url: &rig.cast.url("/m/x/video.mp4"), cover_url: None, options: &options })
+        .create_reel_container(
+            &token,
+            &account.user_id,
+            &cast::platforms::instagram::ReelRequest {
+                video_url: &rig.cast.url("/m/x/video.mp4"),
+                cover_url: None,
+                options: &options,
+            },
+        )
         .await
         .expect_err("personal accounts cannot publish");
     assert_eq!(err.code, Some(10));
@@ -107,22 +176,59 @@ async fn a_personal_account_is_refused_with_what_to_change() {
 #[tokio::test]
 async fn a_code_works_once_and_a_replay_is_told_so() {
     let rig = rig(&[]).await;
-    let location = consent(&rig, "once", "BUSINESS", &SCOPE.split(',').collect::<Vec<_>>(), "allow").await;
+    let location = consent(
+        &rig,
+        "once",
+        "BUSINESS",
+        &SCOPE.split(',').collect::<Vec<_>>(),
+        "allow",
+    )
+    .await;
     let code = query(&location, "code").expect("code");
-    rig.client.exchange_code(&code).await.expect("first exchange");
-    let again = rig.client.exchange_code(&code).await.expect_err("second exchange");
-    assert!(again.to_string().contains("This authorization code has been used"), "{again}");
+    rig.client
+        .exchange_code(&code)
+        .await
+        .expect("first exchange");
+    let again = rig
+        .client
+        .exchange_code(&code)
+        .await
+        .expect_err("second exchange");
+    assert!(
+        again
+            .to_string()
+            .contains("This authorization code has been used"),
+        "{again}"
+    );
     assert_eq!(again.kind, ErrorKind::Permanent);
-    let unknown = rig.client.exchange_code("nonsense").await.expect_err("unknown code");
-    assert!(unknown.to_string().contains("Matching code was not found"), "{unknown}");
+    let unknown = rig
+        .client
+        .exchange_code("nonsense")
+        .await
+        .expect_err("unknown code");
+    assert!(
+        unknown.to_string().contains("Matching code was not found"),
+        "{unknown}"
+    );
 }
 
 #[tokio::test]
 async fn a_code_expires_after_an_hour() {
     let rig = rig(&[]).await;
-    let location = consent(&rig, "slow", "BUSINESS", &SCOPE.split(',').collect::<Vec<_>>(), "allow").await;
+    let location = consent(
+        &rig,
+        "slow",
+        "BUSINESS",
+        &SCOPE.split(',').collect::<Vec<_>>(),
+        "allow",
+    )
+    .await;
     rig.clock.advance(Duration::from_secs(3600));
-    let err = rig.client.exchange_code(&query(&location, "code").expect("code")).await.expect_err("expired");
+    let err = rig
+        .client
+        .exchange_code(&query(&location, "code").expect("code"))
+        .await
+        .expect_err("expired");
     assert_eq!(err.kind, ErrorKind::Permanent);
 }
 
@@ -131,9 +237,19 @@ async fn cancelling_on_the_consent_page_returns_access_denied_without_state() {
     let rig = rig(&[]).await;
     let location = consent(&rig, "nope", "BUSINESS", &[], "cancel").await;
     assert_eq!(query(&location, "error").as_deref(), Some("access_denied"));
-    assert_eq!(query(&location, "error_reason").as_deref(), Some("user_denied"));
-    assert_eq!(query(&location, "error_description").as_deref(), Some("The user denied your request"));
-    assert_eq!(query(&location, "state"), None, "the stricter reading of Unsure 2");
+    assert_eq!(
+        query(&location, "error_reason").as_deref(),
+        Some("user_denied")
+    );
+    assert_eq!(
+        query(&location, "error_description").as_deref(),
+        Some("The user denied your request")
+    );
+    assert_eq!(
+        query(&location, "state"),
+        None,
+        "the stricter reading of Unsure 2"
+    );
     assert_eq!(query(&location, "code"), None);
 }
 
@@ -147,11 +263,20 @@ async fn an_unknown_app_or_redirect_uri_gets_an_error_page_and_no_redirect() {
         ("999", good.as_str(), SCOPE),
         (SANDBOX_APP_ID, trailing.as_str(), SCOPE),
         (SANDBOX_APP_ID, "https://evil.example/cb", SCOPE),
-        (SANDBOX_APP_ID, good.as_str(), "business_basic,business_content_publish"),
+        (
+            SANDBOX_APP_ID,
+            good.as_str(),
+            "business_basic,business_content_publish",
+        ),
     ] {
         let res = no_redirects()
             .get(&base)
-            .query(&[("client_id", client_id), ("redirect_uri", redirect), ("response_type", "code"), ("scope", scope)])
+            .query(&[
+                ("client_id", client_id),
+                ("redirect_uri", redirect),
+                ("response_type", "code"),
+                ("scope", scope),
+            ])
             .send()
             .await
             .expect("consent");
@@ -166,7 +291,17 @@ async fn the_consent_form_needs_the_owners_token() {
     let rig = rig(&[]).await;
     let res = no_redirects()
         .post(format!("{}/oauth/authorize", rig.sandbox.auth_base()))
-        .form(&[("csrf_token", "forged"), ("client_id", SANDBOX_APP_ID), ("redirect_uri", &rig.redirect_uri), ("response_type", "code"), ("scope", SCOPE), ("username", "x"), ("account_type", "BUSINESS"), ("scopes", "instagram_business_basic"), ("decision", "allow")])
+        .form(&[
+            ("csrf_token", "forged"),
+            ("client_id", SANDBOX_APP_ID),
+            ("redirect_uri", &rig.redirect_uri),
+            ("response_type", "code"),
+            ("scope", SCOPE),
+            ("username", "x"),
+            ("account_type", "BUSINESS"),
+            ("scopes", "instagram_business_basic"),
+            ("decision", "allow"),
+        ])
         .send()
         .await
         .expect("post");
@@ -177,10 +312,24 @@ async fn the_consent_form_needs_the_owners_token() {
 #[tokio::test]
 async fn unticking_the_publish_permission_fails_the_connect_naming_it() {
     let rig = rig(&[]).await;
-    let location = consent(&rig, "partial", "BUSINESS", &["instagram_business_basic"], "allow").await;
-    let err = rig.client.exchange_code(&query(&location, "code").expect("code")).await.expect_err("missing permission");
+    let location = consent(
+        &rig,
+        "partial",
+        "BUSINESS",
+        &["instagram_business_basic"],
+        "allow",
+    )
+    .await;
+    let err = rig
+        .client
+        .exchange_code(&query(&location, "code").expect("code"))
+        .await
+        .expect_err("missing permission");
     let text = err.to_string();
-    assert!(text.contains("instagram_business_content_publish"), "{text}");
+    assert!(
+        text.contains("instagram_business_content_publish"),
+        "{text}"
+    );
     assert_eq!(err.reason, Some("missing_permission"));
 }
 
@@ -193,15 +342,29 @@ async fn a_token_refreshes_after_a_day_and_the_old_one_stops_working() {
     rig.clock.advance(Duration::from_secs(86_400));
     let fresh = rig.client.refresh_token(&token).await.expect("refreshed");
     assert_ne!(fresh.access_token, token);
-    let old = rig.client.me(&token).await.expect_err("the old token is dead");
+    let old = rig
+        .client
+        .me(&token)
+        .await
+        .expect_err("the old token is dead");
     assert_eq!(old.code, Some(190));
     assert!(old.token_rejected());
-    rig.client.me(&fresh.access_token).await.expect("the new one works");
+    rig.client
+        .me(&fresh.access_token)
+        .await
+        .expect("the new one works");
     // Past its 60 days a token cannot be refreshed: the owner must connect again.
     rig.clock.advance(Duration::from_secs(5_184_000));
-    let dead = rig.client.refresh_token(&fresh.access_token).await.expect_err("expired");
+    let dead = rig
+        .client
+        .refresh_token(&fresh.access_token)
+        .await
+        .expect_err("expired");
     assert_eq!(dead.kind, ErrorKind::Reconnect);
-    assert!(dead.to_string().contains("Connect the account again"), "{dead}");
+    assert!(
+        dead.to_string().contains("Connect the account again"),
+        "{dead}"
+    );
 }
 
 #[tokio::test]

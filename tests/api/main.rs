@@ -2,9 +2,11 @@
 
 mod helpers;
 mod history;
-mod instagram_sandbox_connect;
-mod instagram_sandbox_publish;
+mod instagram_client;
 mod instagram_helpers;
+mod instagram_sandbox_connect;
+mod instagram_sandbox_fetch;
+mod instagram_sandbox_publish;
 mod media_helpers;
 
 mod auth;

@@ -12,7 +12,6 @@ pub struct Cast {
     pub address: String,
     pub links: Links,
     pub clock: Clock,
-    pub db: sqlx::SqlitePool,
     pub dir: Arc<tempfile::TempDir>,
     setup_token: Option<String>,
     handle: actix_web::dev::ServerHandle,
@@ -38,7 +37,6 @@ pub async fn spawn_cast(clock: Clock) -> Cast {
         .expect("Cast starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let links = app.links().clone();
-    let db = app.db().clone();
     let handle = app.handle();
     let setup_token = app.setup_token().map(str::to_string);
     tokio::spawn(app.run_until_stopped());
@@ -46,7 +44,6 @@ pub async fn spawn_cast(clock: Clock) -> Cast {
         address,
         links,
         clock,
-        db,
         dir,
         setup_token,
         handle,
@@ -131,11 +128,7 @@ pub fn fixture(name: &str) -> PathBuf {
 pub fn reel(dir: &Path, pad: u32) -> PathBuf {
     let bytes = std::fs::read(fixture("too_long.mp4")).expect("fixture");
     let boxes = top_level(&bytes);
-    let moov = boxes
-        .iter()
-        .find(|b| &b.0 == b"moov")
-        .expect("a moov box")
-        .clone();
+    let moov = *boxes.iter().find(|b| &b.0 == b"moov").expect("a moov box");
     let mut moov_bytes = bytes[moov.1..moov.1 + moov.2].to_vec();
     let shift = moov.2 as u64;
     patch_offsets(&mut moov_bytes, shift);

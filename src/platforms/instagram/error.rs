@@ -3,6 +3,9 @@
 
 use std::time::Duration;
 
+use super::explain::explain;
+pub use super::redact::redact;
+
 /// What Cast should do about a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -32,9 +35,27 @@ pub enum Origin {
     Cast,
 }
 
+/// One failure of any Instagram call. Boxed, so a `Result` stays small; its fields read
+/// through `Deref` (`err.kind`, `err.code`, …).
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{}", self.describe())]
-pub struct InstagramError {
+pub struct InstagramError(Box<ErrorDetail>);
+
+impl std::ops::Deref for InstagramError {
+    type Target = ErrorDetail;
+    fn deref(&self) -> &ErrorDetail {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for InstagramError {
+    fn deref_mut(&mut self) -> &mut ErrorDetail {
+        &mut self.0
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ErrorDetail {
     pub kind: ErrorKind,
     pub origin: Origin,
     /// Meta's `code`, or on the OAuth host the flat body's `code`.
@@ -59,7 +80,7 @@ pub struct InstagramError {
 
 impl InstagramError {
     fn base(origin: Origin, message: String) -> Self {
-        Self {
+        Self(Box::new(ErrorDetail {
             kind: ErrorKind::Permanent,
             origin,
             code: None,
@@ -74,7 +95,7 @@ impl InstagramError {
             retry_after: None,
             reason: None,
             account_pause: None,
-        }
+        }))
     }
 
     /// Meta's error, classified.
@@ -172,7 +193,7 @@ impl InstagramError {
     pub fn answer_lost(&self) -> bool {
         match self.origin {
             Origin::Network => true,
-            Origin::Unreadable => self.http_status.is_none_or(|s| s >= 500 || s < 400),
+            Origin::Unreadable => self.http_status.is_none_or(|s| !(400..500).contains(&s)),
             Origin::Meta => self.http_status.is_some_and(|s| s >= 500) && self.code.is_none(),
             Origin::Cast => false,
         }
@@ -258,82 +279,6 @@ fn classify(
     }
 }
 
-/// What each known failure means for the owner, and what they can do.
-fn explain(code: Option<i64>, subcode: Option<i64>) -> Option<&'static str> {
-    let by_sub = match subcode {
-        Some(2207003) => Some(
-            "Instagram took too long to download the video from Cast's link. Cast will try once more with a new link; if it fails again, check your tunnel's speed.",
-        ),
-        Some(2207020) => Some(
-            "The upload expired at Instagram before it was published. Cast will start it again.",
-        ),
-        Some(2207001) => Some("Instagram had a problem on its side. Cast will try again shortly."),
-        Some(2207032 | 2207053) => {
-            Some("Instagram could not prepare the upload. Cast will start it again once.")
-        }
-        Some(2207057) => Some(
-            "The cover frame is outside the video. Pick a cover time within the video's length.",
-        ),
-        Some(2207051) => Some(
-            "Instagram restricted this account's activity to protect its community. Cast will not post to it for an hour; check the Instagram app.",
-        ),
-        Some(2207042) => Some(
-            "This account has reached Instagram's limit of posts through apps for 24 hours. Cast will post when the limit resets.",
-        ),
-        Some(2207006) => Some(
-            "Instagram no longer finds the upload. Cast will check the account's connection and start it again.",
-        ),
-        Some(2207008) => {
-            Some("Instagram no longer knows the upload. Cast will try again, then start it again.")
-        }
-        Some(2207050) => Some(
-            "The Instagram account is restricted, inactive or needs attention: open the Instagram app and clear what it asks, then retry.",
-        ),
-        Some(2207023) => Some(
-            "Instagram did not recognise the media type Cast sent. This is a bug in Cast; please report it.",
-        ),
-        Some(2207040) => {
-            Some("The caption tags more than 20 accounts. Remove some @-mentions and retry.")
-        }
-        Some(2207010) => Some("The caption is longer than 2,200 characters. Shorten it and retry."),
-        Some(2207026) => Some(
-            "Instagram does not accept this video's format. Export it as MP4 (H.264, AAC audio, 30 fps, at most 1920 pixels wide, index at the front) and retry.",
-        ),
-        Some(2207052 | 2207076 | 2207077 | 2207082) => Some(
-            "Instagram could not fetch the video from Cast's link. Check that BASE_URL reaches Cast from the internet through your tunnel, that nothing in front of it (Cloudflare Bot Fight Mode, a login page) blocks non-browser clients, and see the link's fetch log.",
-        ),
-        Some(2207027) => {
-            Some("Instagram is still processing the video. Cast will wait and publish it then.")
-        }
-        Some(2207004) => Some("The cover image is larger than 8 MB. Pick a smaller one."),
-        Some(2207005) => Some("Instagram does not accept the cover image's format. Use a JPEG."),
-        Some(2207009) => {
-            Some("The cover image's shape is out of Instagram's range. Use a 9:16 image.")
-        }
-        Some(2207018) => Some(
-            "Instagram could not tag a collaborator. Check the usernames (without @) and retry.",
-        ),
-        _ => None,
-    };
-    by_sub.or(match code {
-        Some(1 | 2) => Some("Instagram had a problem on its side. Cast will try again shortly."),
-        Some(4 | 17 | 32 | 613 | 80002) => {
-            Some("Instagram is limiting how often Cast may call it. Cast will try again later.")
-        }
-        Some(190) => Some(
-            "Instagram no longer accepts this account's sign-in. Connect the account again from the dashboard.",
-        ),
-        Some(10 | 200..=299) => Some(
-            "Instagram says Cast lacks a permission for this account. Connect the account again and allow every permission asked.",
-        ),
-        Some(368) => Some("Instagram has temporarily blocked this action for policy reasons."),
-        Some(9004) => Some("Instagram could not fetch the video from Cast's link."),
-        Some(9) => Some("This account has reached an Instagram limit. Cast will try again when it resets."),
-        Some(100) => Some("Instagram refused a value Cast sent."),
-        _ => None,
-    })
-}
-
 /// reqwest's message without the URL, which for Graph calls carries the access token, plus
 /// the causes below it ("connection refused"), which name no URL.
 fn without_url(e: &reqwest::Error) -> String {
@@ -358,43 +303,6 @@ fn cause_of<'a>(
     e: Option<&'a (dyn std::error::Error + 'static)>,
 ) -> Option<&'a (dyn std::error::Error + 'static)> {
     e.and_then(std::error::Error::source)
-}
-
-/// Meta quotes the `video_url` in some errors; a link's path is its secret, so only the
-/// token's first 6 characters stay (`/m/AbCdEf…/video.mp4`). Access tokens (`IGAA…`,
-/// `EAA…`) are cut the same way.
-pub fn redact(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("/m/") {
-        out.push_str(&rest[..i + 3]);
-        rest = &rest[i + 3..];
-        let token_len = rest
-            .bytes()
-            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
-            .count();
-        if token_len >= 20 && rest[token_len..].starts_with('/') {
-            out.push_str(&rest[..6]);
-            out.push('…');
-            rest = &rest[token_len..];
-        }
-    }
-    out.push_str(rest);
-    redact_tokens(&out)
-}
-
-fn redact_tokens(text: &str) -> String {
-    text.split_inclusive(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-        .map(|part| {
-            let word = part
-                .trim_end_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'));
-            if (word.starts_with("IGAA") || word.starts_with("EAA")) && word.len() > 40 {
-                part.replacen(word, &format!("{}…", &word[..8]), 1)
-            } else {
-                part.to_string()
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -474,14 +382,6 @@ mod tests {
         );
         assert!(!text.contains("GhIjKl"), "the link's token is cut: {text}");
         assert!(e.is_fetch_failure());
-    }
-
-    #[test]
-    fn tokens_never_survive_into_messages() {
-        let token = format!("IGAA{}", "x".repeat(170));
-        let text = redact(&format!("Invalid token {token}."));
-        assert!(!text.contains(&token));
-        assert!(text.contains("IGAAxxxx…"), "{text}");
     }
 
     #[test]

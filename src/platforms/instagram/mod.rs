@@ -9,18 +9,20 @@
 pub mod account;
 pub mod client;
 pub mod error;
+mod explain;
 pub mod ids;
 pub mod media;
 pub mod oauth;
 pub mod options;
 pub mod publish;
+mod redact;
 pub mod rules;
 
 pub use account::{Account, AccountType};
 pub use client::{
     DEFAULT_GRAPH_VERSION, Endpoints, InstagramClient, SANDBOX_APP_ID, SANDBOX_APP_SECRET, SCOPES,
 };
-pub use error::{ErrorKind, InstagramError, Origin};
+pub use error::{ErrorDetail, ErrorKind, InstagramError, Origin};
 pub use media::{ContainerState, ContainerStatus, MediaItem, PublishingLimit, ReelRequest};
 pub use oauth::{LongLivedToken, ShortLivedToken};
 pub use options::InstagramOptions;

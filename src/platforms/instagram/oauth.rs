@@ -133,19 +133,18 @@ impl InstagramClient {
             permissions,
         };
         // An answer without any permissions is trusted; one that lists them must list ours.
-        if !token.permissions.is_empty() {
-            if let Some(missing) = SCOPES
+        if !token.permissions.is_empty()
+            && let Some(missing) = SCOPES
                 .iter()
                 .find(|s| !token.permissions.iter().any(|p| p == *s))
-            {
-                return Err(InstagramError::refused(
-                    "missing_permission",
-                    format!(
-                        "Instagram did not grant Cast the permission {missing}. In the Meta app dashboard, add {missing} to the Instagram use case's permissions (Ready for testing), then connect the account again and leave every permission allowed."
-                    ),
-                    ErrorKind::Reconnect,
-                ));
-            }
+        {
+            return Err(InstagramError::refused(
+                "missing_permission",
+                format!(
+                    "Instagram did not grant Cast the permission {missing}. In the Meta app dashboard, add {missing} to the Instagram use case's permissions (Ready for testing), then connect the account again and leave every permission allowed."
+                ),
+                ErrorKind::Reconnect,
+            ));
         }
         Ok(token)
     }

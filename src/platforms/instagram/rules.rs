@@ -149,8 +149,16 @@ fn tags(text: &str, sigil: char) -> usize {
 
 pub fn check_video(v: &MediaDetails) -> Report {
     let mut r = Report::default();
-    let info = &v.info;
-    match info.container {
+    check_layout(v, &mut r);
+    check_codecs(v, &mut r);
+    check_picture(v, &mut r);
+    check_length(v, &mut r);
+    r
+}
+
+/// The container: MP4 or MOV, index in front, no edit lists (one tolerated, Unsure 11).
+fn check_layout(v: &MediaDetails, r: &mut Report) {
+    match v.info.container {
         Container::Mp4 | Container::QuickTime => {}
     }
     if !v.moov_first {
@@ -170,42 +178,53 @@ pub fn check_video(v: &MediaDetails) -> Report {
             format!("The video has an edit list of {n} entries (from trimming in an editor without re-encoding); Instagram takes none. Export the video again."),
         )),
     }
-    if !matches!(info.codec, VideoCodec::H264 | VideoCodec::H265) {
+}
+
+/// H.264 or HEVC; AAC sound at most 48 kHz, mono or stereo (128 kbps advised).
+fn check_codecs(v: &MediaDetails, r: &mut Report) {
+    if !matches!(v.info.codec, VideoCodec::H264 | VideoCodec::H265) {
         r.problems.push(Problem::new(
             "video_codec",
-            format!("The video is encoded as {}; Instagram takes H.264 or HEVC. Export it as MP4 (H.264).", info.codec.name()),
+            format!("The video is encoded as {}; Instagram takes H.264 or HEVC. Export it as MP4 (H.264).", v.info.codec.name()),
         ));
     }
-    if let Some(audio) = &v.audio {
-        if audio.codec != "mp4a" {
-            r.problems.push(Problem::new(
-                "audio_codec",
-                format!(
-                    "The sound is encoded as '{}'; Instagram takes AAC. Export it with AAC audio.",
-                    audio.codec
-                ),
-            ));
-        } else {
-            if audio.sample_rate > MAX_AUDIO_RATE {
-                r.problems.push(Problem::new(
-                    "audio_sample_rate",
-                    format!("The sound is sampled at {} Hz; Instagram takes at most 48,000 Hz. Export it at 48 kHz or 44.1 kHz.", audio.sample_rate),
-                ));
-            }
-            if audio.channels > 2 {
-                r.problems.push(Problem::new(
-                    "audio_channels",
-                    format!("The sound has {} channels; Instagram takes mono or stereo. Export it as stereo.", audio.channels),
-                ));
-            }
-            if audio.bitrate_bps.is_some_and(|b| b > MAX_AUDIO_BITRATE) {
-                r.warnings.push(Problem::new(
-                    "audio_bitrate",
-                    "The sound's bitrate is above 128 kbps, which Instagram's rules name; Instagram may re-encode it.",
-                ));
-            }
-        }
+    let Some(audio) = &v.audio else { return };
+    if audio.codec != "mp4a" {
+        r.problems.push(Problem::new(
+            "audio_codec",
+            format!(
+                "The sound is encoded as '{}'; Instagram takes AAC. Export it with AAC audio.",
+                audio.codec
+            ),
+        ));
+        return;
     }
+    if audio.sample_rate > MAX_AUDIO_RATE {
+        r.problems.push(Problem::new(
+            "audio_sample_rate",
+            format!("The sound is sampled at {} Hz; Instagram takes at most 48,000 Hz. Export it at 48 kHz or 44.1 kHz.", audio.sample_rate),
+        ));
+    }
+    if audio.channels > 2 {
+        r.problems.push(Problem::new(
+            "audio_channels",
+            format!(
+                "The sound has {} channels; Instagram takes mono or stereo. Export it as stereo.",
+                audio.channels
+            ),
+        ));
+    }
+    if audio.bitrate_bps.is_some_and(|b| b > MAX_AUDIO_BITRATE) {
+        r.warnings.push(Problem::new(
+            "audio_bitrate",
+            "The sound's bitrate is above 128 kbps, which Instagram's rules name; Instagram may re-encode it.",
+        ));
+    }
+}
+
+/// 23 to 60 fps, at most 1920 pixels wide, an aspect ratio from 0.01:1 to 10:1.
+fn check_picture(v: &MediaDetails, r: &mut Report) {
+    let info = &v.info;
     let fps = (info.fps * 100.0).round() / 100.0;
     if !(MIN_FPS..=MAX_FPS).contains(&fps) {
         r.problems.push(Problem::new(
@@ -226,6 +245,11 @@ pub fn check_video(v: &MediaDetails) -> Report {
             format!("The picture is {}×{} pixels, a shape Instagram does not take (0.01:1 to 10:1; 9:16 is best).", info.width, info.height),
         ));
     }
+}
+
+/// 3 seconds to 15 minutes, at most 300,000,000 bytes and 25 Mbps.
+fn check_length(v: &MediaDetails, r: &mut Report) {
+    let info = &v.info;
     if info.duration_ms < MIN_DURATION_MS {
         r.problems.push(Problem::new(
             "too_short",
@@ -256,7 +280,6 @@ pub fn check_video(v: &MediaDetails) -> Report {
             format!("The video's bitrate is {} Mbps; Instagram takes at most 25. Export it at a lower bitrate.", trim_decimal(v.bitrate_bps() as f64 / 1e6)),
         ));
     }
-    r
 }
 
 fn trim_decimal(x: f64) -> String {

@@ -219,34 +219,46 @@ pub async fn submit(
         .collect();
     let raw_name = f.get("username").cloned().unwrap_or_default();
     let kind = f.get("account_type").and_then(|t| AccountType::parse(t));
-    let problem = match (username(&raw_name), kind) {
-        (None, _) => Some(
-            "An Instagram username is 1 to 30 letters, digits, '.' or '_', for example cast_reels.",
-        ),
-        (_, None) => Some("Pick an account type: Business, Creator or Personal."),
-        _ if !ticked.iter().any(|s| s == "instagram_business_basic") => {
-            Some("instagram_business_basic is needed to log in: tick it, or press Cancel.")
+    let (name, kind) = match answers(&raw_name, kind, &ticked) {
+        Ok(both) => both,
+        Err(problem) => {
+            let chosen = kind.unwrap_or(state.settings.account_type);
+            let mut p = page(&auth, csrf, &raw_name, chosen, Some(&ticked));
+            p.error = Some(problem.into());
+            return html(&p, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY);
         }
-        _ => None,
     };
-    if let Some(problem) = problem {
-        let mut p = page(
-            &auth,
-            csrf,
-            &raw_name,
-            kind.unwrap_or(state.settings.account_type),
-            Some(&ticked),
-        );
-        p.error = Some(problem.into());
-        return html(&p, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY);
+    grant(&state, &auth, &name, kind, &ticked).await
+}
+
+/// The username and account type, or what to fix on the page.
+fn answers(
+    raw_name: &str,
+    kind: Option<AccountType>,
+    ticked: &[String],
+) -> Result<(String, AccountType), &'static str> {
+    let name = username(raw_name).ok_or(
+        "An Instagram username is 1 to 30 letters, digits, '.' or '_', for example cast_reels.",
+    )?;
+    let kind = kind.ok_or("Pick an account type: Business, Creator or Personal.")?;
+    if !ticked.iter().any(|s| s == "instagram_business_basic") {
+        return Err("instagram_business_basic is needed to log in: tick it, or press Cancel.");
     }
-    let (Some(name), Some(kind)) = (username(&raw_name), kind) else {
-        return Err(PageError::bad_request("The form was incomplete."));
-    };
+    Ok((name, kind))
+}
+
+/// The account (made on first use), a code for the ticked scopes, and the redirect back.
+async fn grant(
+    state: &State,
+    auth: &Authorize,
+    name: &str,
+    kind: AccountType,
+    ticked: &[String],
+) -> Result<HttpResponse, PageError> {
     let now = state.now_ms();
     let account = accounts::ensure_account(
         &state.db,
-        &name,
+        name,
         kind.as_str(),
         (ids::user_id(), ids::app_scoped_id()),
         now,

@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
 use super::State;
-use super::download::{Download, What};
+use super::answers::What;
+use super::download::Download;
 use super::judge::{self, Refusal};
 use super::robots;
 use super::settings::{Answer, Step};
@@ -209,22 +210,9 @@ async fn fetch_and_judge(state: &Arc<State>, c: &Container, started: i64) -> Out
         video.sha256.clone(),
     ));
     if let Some(cover_url) = &c.cover_url {
-        let cover_path = state
-            .files_dir
-            .join(format!("{}.cover.jpg", c.container_id));
-        let cover = Download {
-            state,
-            container_id: &c.container_id,
-            url: cover_url,
-            what: What::Cover,
-            fault: None,
-            deadline_ms: deadline,
-            dest: &cover_path,
-        }
-        .run()
-        .await
-        .map_err(|r| (r, received.clone()))?;
-        judge::cover(&cover.head, cover.size).map_err(|r| (r, received.clone()))?;
+        fetch_cover(state, c, cover_url, deadline)
+            .await
+            .map_err(|r| (r, received.clone()))?;
     }
     // With a cover, Meta ignores thumb_offset (section 4).
     let thumb = if c.cover_url.is_some() {
@@ -251,6 +239,30 @@ async fn fetch_and_judge(state: &Arc<State>, c: &Container, started: i64) -> Out
         video.sha256,
         duration,
     ))
+}
+
+/// The cover (`cover_url`): a plain fetch of a JPEG of at most 8 MiB.
+async fn fetch_cover(
+    state: &State,
+    c: &Container,
+    url: &str,
+    deadline_ms: i64,
+) -> Result<(), Refusal> {
+    let dest = state
+        .files_dir
+        .join(format!("{}.cover.jpg", c.container_id));
+    let cover = Download {
+        state,
+        container_id: &c.container_id,
+        url,
+        what: What::Cover,
+        fault: None,
+        deadline_ms,
+        dest: &dest,
+    }
+    .run()
+    .await?;
+    judge::cover(&cover.head, cover.size)
 }
 
 /// Meta's crawler honours robots.txt ("Restricted by robots.txt"); a missing one allows all.

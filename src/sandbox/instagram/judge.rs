@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::media::details::details;
+use crate::media::details::{MediaDetails, details};
 use crate::media::{VideoCodec, probe::ProbeError};
 
 /// Why a container failed: Meta's code and subcode, and the words for a person.
@@ -52,7 +52,27 @@ pub fn video(path: &Path, thumb_offset_ms: Option<i64>) -> Result<i64, Refusal> 
         )),
     })?;
     let v = &d.info;
-    let rule = if !d.moov_first {
+    let rule = broken_rule(&d);
+    if let Some(rule) = rule {
+        return Err(Refusal::format(rule));
+    }
+    let duration = i64::try_from(v.duration_ms).unwrap_or(i64::MAX);
+    if thumb_offset_ms.is_some_and(|t| t >= duration) {
+        return Err(Refusal::new(
+            1,
+            2207057,
+            format!(
+                "The thumbnail offset you entered is outside the video's duration ({duration} ms)."
+            ),
+        ));
+    }
+    Ok(duration)
+}
+
+/// The first of Instagram's Reel rules (section 7) the file breaks, in words.
+fn broken_rule(d: &MediaDetails) -> Option<String> {
+    let v = &d.info;
+    if !d.moov_first {
         Some(
             "the index ('moov') comes after the media data; Reels need it at the front".to_string(),
         )
@@ -98,21 +118,7 @@ pub fn video(path: &Path, thumb_offset_ms: Option<i64>) -> Result<i64, Refusal> 
         ))
     } else {
         None
-    };
-    if let Some(rule) = rule {
-        return Err(Refusal::format(rule));
     }
-    let duration = i64::try_from(v.duration_ms).unwrap_or(i64::MAX);
-    if thumb_offset_ms.is_some_and(|t| t >= duration) {
-        return Err(Refusal::new(
-            1,
-            2207057,
-            format!(
-                "The thumbnail offset you entered is outside the video's duration ({duration} ms)."
-            ),
-        ));
-    }
-    Ok(duration)
 }
 
 /// A cover fetched from `cover_url`: a JPEG of at most 8 MiB.

@@ -8,6 +8,7 @@
 //! it is given, and asks Cast one thing: whether the visitor of its consent page is the owner
 //! (`Gate`).
 
+mod answers;
 mod caller;
 mod consent;
 mod download;
@@ -20,6 +21,7 @@ mod judge;
 mod limits;
 mod oauth;
 mod pages;
+mod params;
 mod posts;
 mod publishing;
 mod robots;

@@ -42,10 +42,36 @@ pub async fn exchange(
 ) -> Result<HttpResponse, OAuthError> {
     let p: std::collections::HashMap<String, String> =
         url::form_urlencoded::parse(&body).into_owned().collect();
-    let get = |k: &str| p.get(k).map(String::as_str).unwrap_or("");
     if let Some(answer) = state.faults.take(Step::Exchange) {
         return Err(injected_oauth(answer));
     }
+    let row = spend_code(&state, &p).await?;
+    let now = state.now_ms();
+    let access = ids::token();
+    accounts::insert_token(
+        &state.db,
+        &NewToken {
+            token: &access,
+            user_id: &row.user_id,
+            kind: "short",
+            scopes: &row.scopes,
+            issued_ms: now,
+            expires_ms: now + SHORT_TTL_MS,
+        },
+    )
+    .await?;
+    tracing::info!(user_id = %row.user_id, "instagram sandbox: code exchanged");
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(exchange_body(state.settings.token_shape, &access, &row)))
+}
+
+/// The app, the secret and the code checked, and the code used up (once).
+async fn spend_code(
+    state: &State,
+    p: &std::collections::HashMap<String, String>,
+) -> Result<accounts::Code, OAuthError> {
+    let get = |k: &str| p.get(k).map(String::as_str).unwrap_or("");
     for required in [
         "client_id",
         "client_secret",
@@ -93,22 +119,14 @@ pub async fn exchange(
     if !accounts::use_code(&state.db, code, now).await? {
         return Err(OAuthError::new("This authorization code has been used"));
     }
-    let access = ids::token();
-    accounts::insert_token(
-        &state.db,
-        &NewToken {
-            token: &access,
-            user_id: &row.user_id,
-            kind: "short",
-            scopes: &row.scopes,
-            issued_ms: now,
-            expires_ms: now + SHORT_TTL_MS,
-        },
-    )
-    .await?;
-    tracing::info!(user_id = %row.user_id, "instagram sandbox: code exchanged");
+    Ok(row)
+}
+
+/// The recorded shape (flat, `user_id` a bare number above 2^53, a list of permissions) or
+/// the documented one (wrapped in `data`, a string id, comma-separated).
+fn exchange_body(shape: TokenShape, access: &str, row: &accounts::Code) -> serde_json::Value {
     let permissions: Vec<&str> = row.scopes.split(',').filter(|s| !s.is_empty()).collect();
-    let body = match state.settings.token_shape {
+    match shape {
         // The recorded shape: flat, a bare number above 2^53, a list. serde_json writes a u64
         // exactly; a user_id that does not fit would be a sandbox bug, so it goes as text.
         TokenShape::Recorded => {
@@ -122,10 +140,7 @@ pub async fn exchange(
         TokenShape::Documented => json!({
             "data": [{ "access_token": access, "user_id": row.user_id, "permissions": permissions.join(",") }]
         }),
-    };
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(body))
+    }
 }
 
 fn token_body(access: &str, ttl_ms: i64) -> serde_json::Value {

@@ -4,8 +4,11 @@
 pub const AGENT: &str = "facebookexternalhit";
 
 /// Whether `path` may be fetched under these rules.
+/// User agents, and their rules as (allow, pattern).
+type Group = (Vec<String>, Vec<(bool, String)>);
+
 pub fn allowed(robots: &str, path: &str) -> bool {
-    let mut groups: Vec<(Vec<String>, Vec<(bool, String)>)> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     let mut in_agents = false;
     for line in robots.lines() {
         let line = line.split('#').next().unwrap_or("").trim();

@@ -219,40 +219,7 @@ impl InstagramSandboxSettings {
         let fetch_delay: u64 =
             parse_number(src, "CAST_SANDBOX_INSTAGRAM_FETCH_DELAY_MS", 1000, "1000")?;
         let fetch_timeout = positive(src, "CAST_SANDBOX_INSTAGRAM_FETCH_TIMEOUT", 600, "600")?;
-        let token_shape = choice(
-            src,
-            "CAST_SANDBOX_INSTAGRAM_TOKEN_SHAPE",
-            TokenShape::Recorded,
-            &[
-                ("recorded", TokenShape::Recorded),
-                ("documented", TokenShape::Documented),
-            ],
-            "recorded",
-        )?;
-        let account_type = match read(src, "CAST_SANDBOX_INSTAGRAM_ACCOUNT_TYPE") {
-            None => AccountType::Business,
-            Some(v) => AccountType::parse(&v).ok_or_else(|| {
-                ConfigError::new(
-                    "CAST_SANDBOX_INSTAGRAM_ACCOUNT_TYPE",
-                    format!("'{v}' is not one of BUSINESS, MEDIA_CREATOR, PERSONAL"),
-                    "MEDIA_CREATOR",
-                )
-            })?,
-        };
-        let fetch = choice(
-            src,
-            "CAST_SANDBOX_INSTAGRAM_FETCH",
-            FetchMode::Range,
-            &[("range", FetchMode::Range), ("full", FetchMode::Full)],
-            "range",
-        )?;
-        let verbose_status = choice(
-            src,
-            "CAST_SANDBOX_INSTAGRAM_STATUS_TEXT",
-            false,
-            &[("bare", false), ("verbose", true)],
-            "verbose",
-        )?;
+        let (token_shape, account_type, fetch, verbose_status) = choices(src)?;
         let faults = match read(src, "CAST_SANDBOX_INSTAGRAM_FAULTS") {
             None => Vec::new(),
             Some(v) => parse_faults(&v)?,
@@ -274,6 +241,45 @@ impl InstagramSandboxSettings {
             faults,
         })
     }
+}
+
+/// The knobs that name one of a few choices.
+fn choices(src: &dyn Source) -> Result<(TokenShape, AccountType, FetchMode, bool), ConfigError> {
+    let token_shape = choice(
+        src,
+        "CAST_SANDBOX_INSTAGRAM_TOKEN_SHAPE",
+        TokenShape::Recorded,
+        &[
+            ("recorded", TokenShape::Recorded),
+            ("documented", TokenShape::Documented),
+        ],
+        "recorded",
+    )?;
+    let account_type = match read(src, "CAST_SANDBOX_INSTAGRAM_ACCOUNT_TYPE") {
+        None => AccountType::Business,
+        Some(v) => AccountType::parse(&v).ok_or_else(|| {
+            ConfigError::new(
+                "CAST_SANDBOX_INSTAGRAM_ACCOUNT_TYPE",
+                format!("'{v}' is not one of BUSINESS, MEDIA_CREATOR, PERSONAL"),
+                "MEDIA_CREATOR",
+            )
+        })?,
+    };
+    let fetch = choice(
+        src,
+        "CAST_SANDBOX_INSTAGRAM_FETCH",
+        FetchMode::Range,
+        &[("range", FetchMode::Range), ("full", FetchMode::Full)],
+        "range",
+    )?;
+    let verbose_status = choice(
+        src,
+        "CAST_SANDBOX_INSTAGRAM_STATUS_TEXT",
+        false,
+        &[("bare", false), ("verbose", true)],
+        "verbose",
+    )?;
+    Ok((token_shape, account_type, fetch, verbose_status))
 }
 
 fn parse_faults(value: &str) -> Result<Vec<Fault>, ConfigError> {

@@ -93,24 +93,10 @@ pub async fn link_serve(
     let mut res = HttpResponse::build(
         StatusCode::from_u16(answer.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
     );
-    res.insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header(("X-Robots-Tag", "noindex"))
-        .insert_header((header::ACCEPT_RANGES, "bytes"))
-        .insert_header((header::ETAG, link.etag()));
-    if let Some(modified) = modified {
-        res.insert_header((header::LAST_MODIFIED, modified));
-    }
-    if let Some(range) = answer.content_range() {
-        res.insert_header((header::CONTENT_RANGE, range));
-    }
+    link_headers(&mut res, &link, &answer, modified);
     if let Answer::Unsatisfiable { .. } = answer {
         return res.finish();
     }
-    res.insert_header((
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(link.file.content_type())
-            .unwrap_or(HeaderValue::from_static("video/mp4")),
-    ));
     let len = answer.body_len();
     if method == FetchMethod::Head {
         // HEAD announces the same length; the server sends no body (and the meter records 0).
@@ -127,6 +113,32 @@ pub async fn link_serve(
     }
     let body = tokio_util::io::ReaderStream::with_capacity(file.take(len), 256 * 1024);
     res.body(SizedStream::new(len, Metered::new(body, meter)))
+}
+
+/// The headers every answer of a live link carries (the same for `HEAD` and `GET`).
+fn link_headers(
+    res: &mut actix_web::HttpResponseBuilder,
+    link: &OpenLink,
+    answer: &Answer,
+    modified: Option<header::HttpDate>,
+) {
+    res.insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Robots-Tag", "noindex"))
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .insert_header((header::ETAG, link.etag()));
+    if let Some(modified) = modified {
+        res.insert_header((header::LAST_MODIFIED, modified));
+    }
+    if let Some(range) = answer.content_range() {
+        res.insert_header((header::CONTENT_RANGE, range));
+    }
+    if !matches!(answer, Answer::Unsatisfiable { .. }) {
+        res.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_str(link.file.content_type())
+                .unwrap_or(HeaderValue::from_static("video/mp4")),
+        ));
+    }
 }
 
 /// The linked file, if it is still the one that was linked (same size); and its mtime.
