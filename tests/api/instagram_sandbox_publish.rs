@@ -134,9 +134,15 @@ async fn a_reel_from_a_cast_link_is_published_with_exactly_the_files_bytes() {
         .text()
         .await
         .expect("html");
-    assert!(page.contains(&container) && page.contains("<video"), "{page}");
+    assert!(
+        page.contains(&container) && page.contains("<video"),
+        "{page}"
+    );
     let played = crate::instagram_helpers::no_redirects()
-        .get(format!("{}/sandbox/instagram/_/video/{container}", rig.sandbox.origin()))
+        .get(format!(
+            "{}/sandbox/instagram/_/video/{container}",
+            rig.sandbox.origin()
+        ))
         .send()
         .await
         .expect("video")
@@ -146,7 +152,11 @@ async fn a_reel_from_a_cast_link_is_published_with_exactly_the_files_bytes() {
     assert_eq!(played.len() as u64, size);
     // The permalink came with escaped slashes, as recorded; the client's JSON parser undid them.
     let raw = crate::instagram_helpers::no_redirects()
-        .get(format!("{}/v25.0/{}", rig.sandbox.graph_base(), published.media_id.clone().expect("id")))
+        .get(format!(
+            "{}/v25.0/{}",
+            rig.sandbox.graph_base(),
+            published.media_id.clone().expect("id")
+        ))
         .query(&[("fields", "permalink"), ("access_token", token.expose())])
         .send()
         .await
@@ -154,7 +164,10 @@ async fn a_reel_from_a_cast_link_is_published_with_exactly_the_files_bytes() {
         .text()
         .await
         .expect("body");
-    assert!(raw.contains(r"https:\/\/www.instagram.com\/reel\/"), "{raw}");
+    assert!(
+        raw.contains(r"https:\/\/www.instagram.com\/reel\/"),
+        "{raw}"
+    );
     let limit = rig
         .client
         .publishing_limit(&token, &account.user_id)
