@@ -74,6 +74,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    links: web::Data<crate::links::Links>,
     setup_token: Option<String>,
     runtime: Runtime,
     /// Held for as long as the app runs: no second Cast can start on this data folder.
@@ -152,6 +153,14 @@ impl Application {
             accounts,
             uploads,
         });
+        // Public media links; PUBLIC_LINK_TTL is read here once it moves into Config.
+        let links = web::Data::new(crate::links::Links::new(
+            db.clone(),
+            runtime.clock.clone(),
+            state.config.base_url.as_str(),
+            crate::links::LinkSettings::default(),
+        ));
+        let app_links = links.clone();
         let app_state = state.clone();
         let tus_writers = web::Data::new(crate::tus::store::Writers::default());
         let server = HttpServer::new(move || {
@@ -170,6 +179,7 @@ impl Application {
             App::new()
                 .app_data(app_state.clone())
                 .app_data(tus_writers.clone())
+                .app_data(app_links.clone())
                 .app_data(web::FormConfig::default().limit(64 * 1024))
                 .app_data(web::JsonConfig::default().limit(256 * 1024))
                 .configure(routes::configure)
@@ -197,6 +207,7 @@ impl Application {
             port,
             server,
             state,
+            links,
             setup_token,
             runtime,
             _lock: lock,
@@ -211,6 +222,11 @@ impl Application {
     /// The free-space figure Cast judges uploads by; a test sets it to fill the disk.
     pub fn disk_space(&self) -> &DiskSpace {
         &self.state.disk
+    }
+
+    /// Public media links: made and revoked by platform jobs, served at `/m/`.
+    pub fn links(&self) -> &crate::links::Links {
+        &self.links
     }
 
     /// The clock the app reads (a test's manual clock, or the system's).

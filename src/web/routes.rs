@@ -4,13 +4,25 @@ use actix_web::web;
 
 use crate::web::assets;
 use crate::web::handlers::{
-    accounts, api_me, api_tiktok, api_uploads, connect, dashboard, health, login, post_form,
-    post_submit, pwa, setup, tus, upload_pages,
+    accounts, api_me, api_tiktok, api_uploads, connect, dashboard, health, login, media_links,
+    post_form, post_submit, pwa, setup, tus, upload_pages,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::health_check))
         .route("/favicon.ico", web::get().to(assets::favicon))
+        // Public media links and what fetchers read first (instagram-api.md section 11).
+        .route("/robots.txt", web::get().to(media_links::robots_show))
+        .service(
+            web::resource("/m/{token}/{name}")
+                .route(web::get().to(media_links::link_serve))
+                .route(web::head().to(media_links::link_serve)),
+        )
+        .service(
+            web::resource("/m/{name}")
+                .route(web::get().to(media_links::verification_serve))
+                .route(web::head().to(media_links::verification_serve)),
+        )
         .route("/static/{fingerprint}/{name}", web::get().to(assets::serve))
         .route("/apple-touch-icon.png", web::get().to(assets::touch_icon))
         .route("/manifest.webmanifest", web::get().to(pwa::manifest_show))

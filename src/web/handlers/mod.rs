@@ -8,6 +8,7 @@ pub mod connect;
 pub mod dashboard;
 pub mod health;
 pub mod login;
+pub mod media_links;
 pub mod post_form;
 pub mod post_submit;
 pub mod pwa;

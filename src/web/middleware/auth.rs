@@ -34,6 +34,7 @@ fn is_public(path: &str) -> bool {
             | "/apple-touch-icon.png"
     ) || path.starts_with("/static/")
         || is_sandbox_api(path)
+        || crate::web::handlers::media_links::is_public_media(path)
 }
 
 fn bearer(req: &ServiceRequest) -> Option<String> {

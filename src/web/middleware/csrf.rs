@@ -40,7 +40,8 @@ pub async fn verify<B: MessageBody + 'static>(
     // The share target's fallback changes nothing (it drops the body and redirects), and the
     // phone's share sheet cannot send a token.
     let share_target = req.path() == "/share";
-    if safe || by_token || share_target || is_sandbox_api(req.path()) {
+    let public_media = crate::web::handlers::media_links::is_public_media(req.path());
+    if safe || by_token || share_target || public_media || is_sandbox_api(req.path()) {
         return Ok(next.call(req).await?.map_into_left_body());
     }
     let session = TypedSession::from_session(req.get_session());

@@ -23,7 +23,10 @@ pub async fn render(
         return Ok(res);
     }
     // The sandbox speaks TikTok's own error shapes; leave them exactly as it wrote them.
-    if crate::web::middleware::is_sandbox_api(res.request().path()) {
+    // Public media links answer fetchers, never people: an empty 404 stays empty.
+    if crate::web::middleware::is_sandbox_api(res.request().path())
+        || crate::web::handlers::media_links::is_public_media(res.request().path())
+    {
         return Ok(res);
     }
     let (code, message) = match res.response().error() {
