@@ -160,7 +160,7 @@ async fn each_misbehaving_link_fails_the_container_with_words_a_person_can_act_o
         );
         assert!(err.fbtrace_id.is_some());
     }
-    server.stop(true).await;
+    server.stop(false).await;
 }
 
 #[tokio::test]
@@ -195,7 +195,7 @@ async fn a_link_too_slow_to_download_fails_with_the_timeout() {
         "{text}"
     );
     assert!(text.contains("more than 600 seconds"), "{text}");
-    server.stop(true).await;
+    server.stop(false).await;
 }
 
 #[tokio::test]

@@ -125,7 +125,10 @@ pub async fn refresh(state: &Arc<State>, c: Container) -> Result<Container, sqlx
 }
 
 async fn start(state: &Arc<State>, c: &Container) -> Result<(), sqlx::Error> {
-    if !containers::claim_fetch(&state.db, &c.container_id, state.now_ms()).await? {
+    // The deadline runs from the claim, not from when the task first runs: a test (or a busy
+    // machine) may move the clock between the two.
+    let started = state.now_ms();
+    if !containers::claim_fetch(&state.db, &c.container_id, started).await? {
         return Ok(());
     }
     state.fetches.begin(&c.container_id);
@@ -133,14 +136,13 @@ async fn start(state: &Arc<State>, c: &Container) -> Result<(), sqlx::Error> {
     let c = c.clone();
     tokio::spawn(async move {
         let state = guard.0.clone();
-        run(&state, &c).await;
+        run(&state, &c, started).await;
         drop(guard);
     });
     Ok(())
 }
 
-async fn run(state: &Arc<State>, c: &Container) {
-    let started = state.now_ms();
+async fn run(state: &Arc<State>, c: &Container, started: i64) {
     tracing::info!(container = %c.container_id, "instagram sandbox: fetching the video");
     let outcome = fetch_and_judge(state, c, started).await;
     let now = state.now_ms();
