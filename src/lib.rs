@@ -15,6 +15,7 @@ pub mod data_dir;
 pub mod db;
 pub mod disk;
 pub mod doctor;
+pub mod links;
 pub mod notify;
 pub mod owner;
 pub mod platforms;

@@ -26,6 +26,7 @@ use crate::crypto::{CryptoError, Keys};
 use crate::data_dir::{DataDirError, DataDirLock};
 use crate::db::{self, DbError};
 use crate::disk::DiskSpace;
+use crate::links::{LinkSettings, Links};
 use crate::notify::{Notifier, NotifyError};
 use crate::owner::device::Devices;
 use crate::owner::login::Login;
@@ -95,6 +96,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    links: web::Data<Links>,
     setup_token: Option<String>,
     runtime: Runtime,
     db: sqlx::SqlitePool,
@@ -161,7 +163,9 @@ impl Application {
             tiktok: services.tiktok,
             notifier: services.notifier,
         });
+        let links = web::Data::new(services.links);
         let app_state = state.clone();
+        let app_links = links.clone();
         let session_db = db.clone();
         let server = HttpServer::new(move || {
             let session = SessionMiddleware::builder(
@@ -178,6 +182,7 @@ impl Application {
             let emulators = emulators.clone();
             App::new()
                 .app_data(app_state.clone())
+                .app_data(app_links.clone())
                 .app_data(web::FormConfig::default().limit(64 * 1024))
                 .app_data(web::JsonConfig::default().limit(256 * 1024))
                 // The emulators' scopes first: Cast's own scope matches every other path.
@@ -203,6 +208,7 @@ impl Application {
             port,
             server,
             state,
+            links,
             setup_token,
             runtime,
             db,
@@ -251,6 +257,11 @@ impl Application {
     }
 
     /// Stops Cast in order from elsewhere (tests restart Cast on the same data folder).
+    /// Public media links: made and revoked by platform jobs, served at `/m/`.
+    pub fn links(&self) -> &Links {
+        &self.links
+    }
+
     pub fn stopper(&self) -> Stopper {
         self.stopper.clone()
     }
@@ -345,6 +356,7 @@ struct Services {
     connections: Connections,
     posts: Posts,
     tiktok: Arc<TikTok>,
+    links: Links,
 }
 
 impl Services {
@@ -404,8 +416,16 @@ impl Services {
                 slice: PostSettings::SLICE,
             },
         );
+        // Public media links; PUBLIC_LINK_TTL is read here once it moves into Config.
+        let links = Links::new(
+            db.clone(),
+            clock.clone(),
+            config.base_url.as_str(),
+            LinkSettings::default(),
+        );
         Ok(Self {
             owner,
+            links,
             disk,
             tus,
             notifier,

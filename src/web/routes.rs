@@ -11,10 +11,11 @@ use crate::web::middleware;
 use crate::web::assets;
 use crate::web::handlers::{
     accounts, api_me, api_posts, api_tiktok, api_uploads, connect, dashboard, health, login,
-    post_check, post_options, post_pages, post_submit, pwa, setup, tus,
+    media_links, post_check, post_options, post_pages, post_submit, pwa, setup, tus,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    public_media(cfg);
     cfg.service(
         web::scope("")
             .configure(cast_routes)
@@ -24,6 +25,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .wrap(from_fn(middleware::auth::require_owner))
             .wrap(from_fn(middleware::errors::render)),
     );
+}
+
+/// Public media links and what fetchers read first (instagram-api.md section 11). They answer
+/// platforms' fetchers, never people: outside Cast's scope, so no login, no CSRF, and an empty
+/// 404 stays empty.
+fn public_media(cfg: &mut web::ServiceConfig) {
+    cfg.route("/robots.txt", web::get().to(media_links::robots_show))
+        .service(
+            web::scope("/m")
+                .service(
+                    web::resource("/{token}/{name}")
+                        .route(web::get().to(media_links::link_serve))
+                        .route(web::head().to(media_links::link_serve)),
+                )
+                .service(
+                    web::resource("/{name}")
+                        .route(web::get().to(media_links::verification_serve))
+                        .route(web::head().to(media_links::verification_serve)),
+                )
+                // Anything else under /m/ is an empty 404 too, never Cast's page.
+                .default_service(web::to(media_links::nothing_here)),
+        );
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {

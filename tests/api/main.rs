@@ -2,7 +2,13 @@
 
 mod helpers;
 mod history;
+mod instagram_client;
+mod instagram_helpers;
+mod instagram_sandbox_connect;
+mod instagram_sandbox_fetch;
+mod instagram_sandbox_publish;
 mod limits;
+mod media_helpers;
 
 mod auth;
 mod browser;
@@ -11,6 +17,7 @@ mod connect;
 mod connect_pkce;
 mod data_safety;
 mod exactly_once;
+mod links;
 mod login_attacks;
 mod notify;
 mod phone;

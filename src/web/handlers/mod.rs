@@ -10,6 +10,7 @@ pub mod connect;
 pub mod dashboard;
 pub mod health;
 pub mod login;
+pub mod media_links;
 mod multipart;
 pub mod post_check;
 pub mod post_options;
