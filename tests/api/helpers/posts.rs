@@ -23,6 +23,16 @@ pub async fn app_with_account(settings: &[(&str, &str)]) -> (TestApp, String) {
     (app, csrf)
 }
 
+/// Cast (manual clock and worker) with the owner logged in and two sandbox creators connected,
+/// `alice` and `bob`; returns the CSRF token and their open_ids, in that order.
+pub async fn app_with_two_accounts(settings: &[(&str, &str)]) -> (TestApp, String, [String; 2]) {
+    let (app, csrf) = app_with_account(settings).await;
+    let res = app.connect_account("bob").await;
+    assert_eq!(res.status().as_u16(), 303, "connect a second account");
+    let ids = [app.open_id("alice").await, app.open_id("bob").await];
+    (app, csrf, ids)
+}
+
 /// The same with the real worker on the real clock.
 pub async fn live_app_with_account(settings: &[(&str, &str)]) -> (TestApp, String) {
     let app = spawn_live_app_with(settings).await;
@@ -270,8 +280,8 @@ pub fn spool_files(app: &TestApp) -> Vec<String> {
     }
 }
 
-/// Posts `video` to `targets` through `POST /api/posts` (multipart, streamed), with `publish_at`
-/// and an `Idempotency-Key` when given.
+/// Posts `video` to `targets` through `POST /api/posts` (multipart, the file read whole: for
+/// the small fixtures), with `publish_at` and an `Idempotency-Key` when given.
 pub async fn post_video(
     app: &TestApp,
     csrf: &str,

@@ -1,5 +1,5 @@
 //! The real `cast` binary as a separate process, with everything it prints kept, for what only a
-//! process shows: its log, and its refusal to share a data folder.
+//! process shows: its log, its refusal to share a data folder, and how it stops on SIGTERM.
 
 use std::io::BufRead as _;
 use std::path::Path;
@@ -99,6 +99,15 @@ impl CastProcess {
         }
     }
 
+    /// Sends SIGTERM, as systemd's stop does.
+    pub fn terminate(&self) {
+        rustix::process::kill_process(
+            rustix::process::Pid::from_child(&self.child),
+            rustix::process::Signal::TERM,
+        )
+        .expect("SIGTERM");
+    }
+
     /// Everything printed so far.
     pub fn output(&self) -> String {
         self.lines.lock().expect("lines").join("\n")
@@ -110,4 +119,74 @@ impl Drop for CastProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Connects sandbox creator `username` to the Cast at `base` as a script would, with an API
+/// token (`bearer`: "Bearer …"): Cast's authorize URL, the sandbox's consent answered, the code
+/// handed back to Cast. Returns the account's open_id.
+pub async fn connect_with_token(
+    client: &reqwest::Client,
+    base: &str,
+    bearer: &str,
+    username: &str,
+) -> String {
+    let auth: serde_json::Value = client
+        .get(format!("{base}/api/tiktok/auth-url"))
+        .header("Authorization", bearer)
+        .send()
+        .await
+        .expect("auth url")
+        .json()
+        .await
+        .expect("json");
+    let state = auth["state"].as_str().expect("state").to_string();
+    // The authorize URL carries this attempt's PKCE challenge; the consent form must echo it.
+    let authorize = url::Url::parse(auth["url"].as_str().expect("url")).expect("authorize url");
+    let challenge = |name: &str| {
+        authorize
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_else(|| panic!("the authorize URL has {name}"))
+    };
+    let scopes = "user.info.basic,video.upload,video.publish";
+    let mut form = vec![
+        ("client_key", "cast-sandbox".to_string()),
+        ("response_type", "code".to_string()),
+        ("redirect_uri", format!("{base}/auth/tiktok/callback")),
+        ("scope", scopes.to_string()),
+        ("state", state.clone()),
+        ("username", username.to_string()),
+        ("decision", "authorize".to_string()),
+        ("code_challenge", challenge("code_challenge")),
+        ("code_challenge_method", challenge("code_challenge_method")),
+    ];
+    form.extend(scopes.split(',').map(|s| ("scopes", s.to_string())));
+    let res = client
+        .post(format!("{base}/sandbox/tiktok/v2/auth/authorize/"))
+        .header("Authorization", bearer)
+        .form(&form)
+        .send()
+        .await
+        .expect("consent");
+    assert_eq!(res.status().as_u16(), 303);
+    let callback = url::Url::parse(crate::helpers::location(&res).as_str()).expect("callback");
+    let code = callback
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("code");
+    let res = client
+        .post(format!("{base}/api/tiktok/login"))
+        .header("Authorization", bearer)
+        .json(&serde_json::json!({"code": code, "state": state}))
+        .send()
+        .await
+        .expect("connect");
+    assert_eq!(res.status().as_u16(), 200);
+    let body: serde_json::Value = res.json().await.expect("json");
+    body["account"]["open_id"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("the connected account's open_id: {body}"))
 }
