@@ -21,7 +21,7 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 
 use super::limiter::RateLimiter;
-use super::{AccountError, AccountKey, Accounts};
+use super::{AccountError, AccountKey, Accounts, TokenPair};
 use crate::platforms::PlatformId;
 
 /// An access token this close to expiry is refreshed before use.
@@ -42,25 +42,6 @@ pub enum CallKind {
 
 pub trait CallError: std::fmt::Display + Send + Sync + 'static {
     fn kind(&self) -> CallKind;
-}
-
-/// A fresh pair of tokens, as a platform's token endpoint gives them.
-#[derive(Clone)]
-pub struct TokenPair {
-    pub access_token: String,
-    pub expires_in: Duration,
-    pub refresh_token: String,
-    /// None when the platform did not say: the refresh token is kept until it is refused.
-    pub refresh_expires_in: Option<Duration>,
-    pub scopes: Vec<String>,
-}
-
-impl std::fmt::Debug for TokenPair {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenPair")
-            .field("scopes", &self.scopes)
-            .finish_non_exhaustive()
-    }
 }
 
 /// How a platform refreshes an account's tokens, and its per-account rate limits.

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::platforms::PlatformId;
 
 pub use connect::Connections;
-pub use gateway::{CallError, CallKind, Gateway, GatewayError, TokenPair, TokenSource};
+pub use gateway::{CallError, CallKind, Gateway, GatewayError, TokenSource};
 pub use service::Accounts;
 
 /// Which account: one platform's id for it (TikTok's `open_id`, a YouTube channel).
@@ -97,6 +97,25 @@ impl Account {
     /// What the posting screen and the history call it: "@name on TikTok".
     pub fn label(&self) -> String {
         format!("{} on {}", self.handle(), self.platform.name())
+    }
+}
+
+/// A fresh pair of tokens, as a platform's token endpoint gives them.
+#[derive(Clone)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub expires_in: std::time::Duration,
+    pub refresh_token: String,
+    /// None when the platform did not say: the refresh token is kept until it is refused.
+    pub refresh_expires_in: Option<std::time::Duration>,
+    pub scopes: Vec<String>,
+}
+
+impl std::fmt::Debug for TokenPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenPair")
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
     }
 }
 

@@ -2,8 +2,7 @@
 
 use sqlx::{SqliteExecutor, SqlitePool};
 
-use super::gateway::TokenPair;
-use super::{Account, AccountError, AccountKey, AccountStatus};
+use super::{Account, AccountError, AccountKey, AccountStatus, TokenPair};
 use crate::crypto::Sealer;
 use crate::platforms::PlatformId;
 

@@ -6,10 +6,9 @@ use std::sync::Arc;
 
 use sqlx::SqlitePool;
 
-use super::gateway::TokenPair;
 use super::oauth_state::{self, StateError};
 use super::repository::{self, StoredTokens};
-use super::{Account, AccountError, AccountKey, AccountStatus, NewConnection};
+use super::{Account, AccountError, AccountKey, AccountStatus, NewConnection, TokenPair};
 use crate::clock::Clock;
 use crate::crypto::Sealer;
 use crate::notify::{Event as Notice, EventKind, Notifier, Target as NoticeTarget};

@@ -112,16 +112,6 @@ pub async fn store(db: impl SqliteExecutor<'_>, phc: &str, now: i64) -> Result<(
     Ok(())
 }
 
-/// `cast set-password`: the new hash, every existing login ended, any setup link burned, at once.
-pub async fn reset(db: &sqlx::SqlitePool, phc: &str, now: i64) -> Result<(), OwnerError> {
-    let mut tx = db.begin().await?;
-    store(&mut *tx, phc, now).await?;
-    crate::session_store::delete_all(&mut *tx).await?;
-    super::setup::clear(&mut *tx).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -43,7 +43,7 @@ impl Owner {
     /// `cast set-password`: the new password, every login ended, any setup link burned.
     pub async fn reset_password(&self, new: NewPassword) -> Result<(), OwnerError> {
         let phc = hash(new).await?;
-        password::reset(&self.db, &phc, self.clock.now()).await
+        setup::reset(&self.db, &phc, self.clock.now()).await
     }
 
     /// Whether a bearer token is one of the owner's live API tokens.

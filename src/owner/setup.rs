@@ -59,3 +59,13 @@ pub async fn complete(
     tx.commit().await?;
     Ok(true)
 }
+
+/// `cast set-password`: the new hash, every existing login ended, any setup link burned, at once.
+pub async fn reset(db: &SqlitePool, phc: &str, now: i64) -> Result<(), OwnerError> {
+    let mut tx = db.begin().await?;
+    password::store(&mut *tx, phc, now).await?;
+    crate::session_store::delete_all(&mut *tx).await?;
+    clear(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}

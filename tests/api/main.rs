@@ -10,6 +10,7 @@ mod instagram_sandbox_publish;
 mod limits;
 mod media_helpers;
 
+mod architecture;
 mod auth;
 mod browser;
 mod config_errors;

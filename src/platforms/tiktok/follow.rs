@@ -13,8 +13,8 @@ use super::client::privacy::PrivacyLevel;
 use super::client::publish::Status;
 use super::client::videos::match_by_caption;
 use super::context::{CallFailure, Context};
+use super::notes::Notes;
 use super::options::{PostMode, TikTokOptions};
-use super::send::Notes;
 use crate::accounts::GatewayError;
 use crate::platforms::{Event, Outcome, Recorder, StepResult, Stop, TargetJob, Visibility};
 

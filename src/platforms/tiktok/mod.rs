@@ -10,6 +10,7 @@ mod connect;
 mod context;
 mod flags;
 mod follow;
+mod notes;
 pub mod options;
 mod platform;
 pub mod rules;

@@ -7,7 +7,6 @@
 use std::io::SeekFrom;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 use tokio_util::io::ReaderStream;
 
@@ -18,6 +17,7 @@ use super::client::publish::{
 use super::client::{ErrorKind, TikTokError};
 use super::context::{CallFailure, Context, stop};
 use super::follow::poll_delay;
+use super::notes::Notes;
 use super::options::{PostMode, TikTokOptions};
 use super::rules::UNAUDITED_EXPLANATION;
 use crate::accounts::{AccountError, GatewayError};
@@ -28,33 +28,6 @@ const UPLOAD_URL_SECS: i64 = 3600;
 const URL_MARGIN_SECS: i64 = 30;
 /// Times in a row TikTok's own count may move Cast's progress before Cast gives up on this step.
 const MAX_RESYNCS: u32 = 3;
-
-/// What Cast notes about a TikTok upload in the target's `progress`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Notes {
-    /// The chunk size of the current upload's plan.
-    #[serde(default)]
-    pub chunk_size: Option<u64>,
-    /// Chunk sizes TikTok refused at init ("The chunk size is invalid"), each tried once.
-    #[serde(default)]
-    pub refused_chunk_sizes: Vec<u64>,
-    /// When init answered: the video list only matches videos created after it.
-    #[serde(default)]
-    pub initiated_at: Option<i64>,
-    /// Where the post id came from: `status`, or `caption` (found in the video list).
-    #[serde(default)]
-    pub post_id_source: Option<String>,
-}
-
-impl Notes {
-    pub fn of(job: &TargetJob) -> Self {
-        serde_json::from_value(job.progress.clone()).unwrap_or_default()
-    }
-
-    pub fn to_value(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or_default()
-    }
-}
 
 fn refused(code: &str, message: impl Into<String>) -> Stop {
     Stop::Event(Event::refused(code, message))

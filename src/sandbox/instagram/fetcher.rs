@@ -6,10 +6,7 @@
 //! A fetch starts lazily, when the container is next looked at (status, publish, the listing)
 //! or when `settle` is called, so no timer runs and a moved test clock is all it takes.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
-
-use tokio::sync::watch;
+use std::sync::Arc;
 
 use super::State;
 use super::answers::What;
@@ -18,49 +15,6 @@ use super::judge::{self, Refusal};
 use super::robots;
 use super::settings::{Answer, Step};
 use super::store::containers::{self, Container, Failure};
-
-pub const USER_AGENT: &str =
-    "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)";
-
-/// The fetches running now.
-pub struct Running {
-    ids: Mutex<HashSet<String>>,
-    count: watch::Sender<usize>,
-}
-
-impl Default for Running {
-    fn default() -> Self {
-        Self {
-            ids: Mutex::default(),
-            count: watch::channel(0).0,
-        }
-    }
-}
-
-impl Running {
-    fn begin(&self, id: &str) {
-        self.ids
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(id.to_string());
-        self.count.send_modify(|n| *n += 1);
-    }
-
-    fn end(&self, id: &str) {
-        self.ids
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(id);
-        self.count.send_modify(|n| *n = n.saturating_sub(1));
-    }
-
-    fn is_running(&self, id: &str) -> bool {
-        self.ids
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains(id)
-    }
-}
 
 /// Ends a fetch's bookkeeping however its task ends (even by panic).
 struct Guard(Arc<State>, String);

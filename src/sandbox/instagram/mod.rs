@@ -12,6 +12,7 @@ mod answers;
 mod caller;
 mod consent;
 mod download;
+mod emulator;
 mod errors;
 mod faults;
 mod fetcher;
@@ -31,15 +32,17 @@ mod standalone;
 mod status;
 mod store;
 
+use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 
-use actix_web::web;
 use sqlx::SqlitePool;
+use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::sandbox::gate::Gate;
+pub use emulator::InstagramSandbox;
 pub use settings::InstagramSandboxSettings;
 pub use standalone::{StandaloneInstagram, start_standalone};
 
@@ -49,51 +52,6 @@ pub const CLIENT_SECRET: &str = "cast-sandbox-instagram-secret";
 /// Where the sandbox is mounted on Cast's port, with one prefix per Meta host below it:
 /// `www` (www.instagram.com), `api` (api.instagram.com), `graph` (graph.instagram.com).
 pub const MOUNT: &str = "/sandbox/instagram";
-
-#[derive(Clone)]
-pub struct InstagramSandbox {
-    state: Arc<State>,
-}
-
-impl InstagramSandbox {
-    /// `origin` is where the sandbox is reached (Cast's `BASE_URL` origin), `files_dir` where
-    /// fetched media go (`DATA_DIR/sandbox/instagram`), `redirect_uri` the app's one registered
-    /// redirect URI (`{BASE_URL}/auth/instagram/callback`). The redirect URI's origin is the one
-    /// place a `video_url` may be plain http or an IP address (the sandbox is local).
-    pub fn new(
-        settings: InstagramSandboxSettings,
-        db: SqlitePool,
-        clock: Clock,
-        gate: Gate,
-        origin: String,
-        files_dir: PathBuf,
-        redirect_uri: String,
-    ) -> Self {
-        Self {
-            state: Arc::new(State::new(
-                settings,
-                db,
-                clock,
-                gate,
-                origin,
-                files_dir,
-                redirect_uri,
-            )),
-        }
-    }
-
-    /// Mounts the sandbox's scope at `/sandbox/instagram`. Call once per worker: the state is
-    /// shared, so limits and faults hold across workers.
-    pub fn configure(&self, cfg: &mut web::ServiceConfig) {
-        routes::configure(cfg, web::Data::from(self.state.clone()));
-    }
-
-    /// Starts every fetch that is due by the sandbox's clock and waits until no fetch is
-    /// running. Tests call this after moving the clock, instead of sleeping.
-    pub async fn settle(&self) {
-        fetcher::settle(&self.state).await;
-    }
-}
 
 /// What every handler reaches.
 pub(crate) struct State {
@@ -109,7 +67,7 @@ pub(crate) struct State {
     local_origin: Option<String>,
     faults: faults::Faults,
     limits: limits::CallLimiter,
-    fetches: fetcher::Running,
+    fetches: Running,
     http: reqwest::Client,
 }
 
@@ -127,7 +85,7 @@ impl State {
             .ok()
             .map(|u| u.origin().ascii_serialization());
         let http = reqwest::Client::builder()
-            .user_agent(fetcher::USER_AGENT)
+            .user_agent(USER_AGENT)
             .connect_timeout(Duration::from_secs(10))
             // Meta's fetcher follows no redirect: a `Location` fails the container.
             .redirect(reqwest::redirect::Policy::none())
@@ -144,7 +102,7 @@ impl State {
             redirect_uri,
             local_origin,
             limits: limits::CallLimiter::default(),
-            fetches: fetcher::Running::default(),
+            fetches: Running::default(),
             http,
         }
     }
@@ -160,5 +118,49 @@ impl State {
     /// An absolute URL below the sandbox's mount point.
     fn url(&self, path: &str) -> String {
         format!("{}{MOUNT}{path}", self.origin)
+    }
+}
+
+/// How Meta's fetcher introduces itself.
+pub const USER_AGENT: &str =
+    "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)";
+
+/// The fetches running now.
+pub struct Running {
+    ids: Mutex<HashSet<String>>,
+    count: watch::Sender<usize>,
+}
+
+impl Default for Running {
+    fn default() -> Self {
+        Self {
+            ids: Mutex::default(),
+            count: watch::channel(0).0,
+        }
+    }
+}
+
+impl Running {
+    fn begin(&self, id: &str) {
+        self.ids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.to_string());
+        self.count.send_modify(|n| *n += 1);
+    }
+
+    fn end(&self, id: &str) {
+        self.ids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
+        self.count.send_modify(|n| *n = n.saturating_sub(1));
+    }
+
+    fn is_running(&self, id: &str) -> bool {
+        self.ids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(id)
     }
 }

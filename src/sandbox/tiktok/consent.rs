@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::errors::PageError;
 use super::pages::{ConsentPage, ScopeChoice};
 use super::store::accounts::{self, NewCode};
-use super::{CLIENT_KEY, SandboxState, pkce, routes, scopes};
+use super::{CLIENT_KEY, MOUNT, SandboxState, pkce, scopes};
 use crate::crypto::random_token;
 use crate::sandbox::gate::Visitor;
 
@@ -146,10 +146,10 @@ fn page(
         })
         .collect();
     ConsentPage {
-        mount: routes::MOUNT,
+        mount: MOUNT,
         csrf_token,
         app_name: "Cast",
-        action: format!("{}/v2/auth/authorize/", routes::MOUNT),
+        action: format!("{MOUNT}/v2/auth/authorize/"),
         client_key: CLIENT_KEY.to_string(),
         redirect_uri: auth.redirect_uri.clone(),
         scope: auth.scope.clone(),

@@ -4,9 +4,9 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_RANGE;
 use actix_web::{HttpResponse, ResponseError};
 
+use super::MOUNT;
 use super::envelope;
 use super::pages::ErrorPage;
-use super::routes::MOUNT;
 
 /// A refusal on a v2 API path, answered in the v2 envelope.
 #[derive(Debug, thiserror::Error)]

@@ -7,9 +7,11 @@
 mod auth;
 mod consent;
 mod creator;
+mod emulator;
 mod envelope;
 mod errors;
 mod faults;
+mod inflight;
 mod limits;
 mod oauth;
 mod pages;
@@ -29,28 +31,23 @@ mod user;
 mod videos;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use actix_web::web;
 use sqlx::SqlitePool;
 
 use crate::clock::Clock;
 use crate::config::tiktok_sandbox::{Forms, TikTokSandboxSettings as SandboxSettings};
 use crate::sandbox::gate::Gate;
-pub use routes::MOUNT;
+pub use emulator::TikTokSandbox;
 pub use standalone::{StandaloneSandbox, start_standalone};
+
+/// Where the sandbox is mounted on Cast's port.
+pub const MOUNT: &str = "/sandbox/tiktok";
 
 /// The sandbox's one built-in client (contract section 12): public by design, since the consent
 /// page needs the owner's login.
 pub const CLIENT_KEY: &str = "cast-sandbox";
 pub const CLIENT_SECRET: &str = "cast-sandbox-secret";
-
-/// The TikTok emulator, built once and mounted in each HTTP worker.
-#[derive(Clone)]
-pub struct TikTokSandbox {
-    state: Arc<SandboxState>,
-}
 
 /// Where the emulator stands and what it is given.
 pub struct Placement {
@@ -60,29 +57,6 @@ pub struct Placement {
     pub files_dir: PathBuf,
     /// The one redirect URI registered for its client, matched exactly.
     pub redirect_uri: String,
-}
-
-impl TikTokSandbox {
-    /// `clock`: the one Cast reads, so a test that moves it moves TikTok's time too. `gate`
-    /// answers whether a request to the consent page or the `_` pages is the owner's.
-    pub fn new(
-        settings: SandboxSettings,
-        db: SqlitePool,
-        clock: Clock,
-        gate: Gate,
-        placement: Placement,
-    ) -> Self {
-        let state = SandboxState::new(settings, db, clock, gate, placement);
-        Self {
-            state: Arc::new(state),
-        }
-    }
-
-    /// Mounts the sandbox under `/sandbox/tiktok`. Called once per worker: the state is shared,
-    /// so rate limits and fault counters hold across workers.
-    pub fn configure(&self, cfg: &mut web::ServiceConfig) {
-        routes::configure(cfg, web::Data::from(self.state.clone()));
-    }
 }
 
 /// What every sandbox handler reaches: settings, its tables, and the in-memory counters.
@@ -99,8 +73,8 @@ pub(crate) struct SandboxState {
     redirect_uri: String,
     limits: limits::RateLimiter,
     faults: faults::Faults,
-    checks: processing::Checks,
-    uploads: upload::Busy,
+    checks: inflight::Checks,
+    uploads: inflight::Busy,
     clock: Clock,
     gate: Gate,
     /// One counter per kind of answer given in several forms (`Forms::Rotate`).
@@ -145,8 +119,8 @@ impl SandboxState {
             redirect_uri,
             limits: limits::RateLimiter::default(),
             faults,
-            checks: processing::Checks::default(),
-            uploads: upload::Busy::default(),
+            checks: inflight::Checks::default(),
+            uploads: inflight::Busy::default(),
             clock,
             gate,
             turns: Default::default(),
@@ -155,7 +129,7 @@ impl SandboxState {
 
     /// An absolute URL below the sandbox's mount point.
     fn url(&self, path: &str) -> String {
-        format!("{}{}{path}", self.origin, routes::MOUNT)
+        format!("{}{MOUNT}{path}", self.origin)
     }
 
     /// Milliseconds since the Unix epoch: the sandbox's clock for every expiry and delay.

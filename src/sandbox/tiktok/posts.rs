@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 use super::errors::PageError;
 use super::pages::{PostRow, PostsPage};
 use super::store::publishes::{self, Publish, SEND_TO_USER_INBOX};
-use super::{SandboxState, processing, routes};
+use super::{MOUNT, SandboxState, processing};
 use crate::sandbox::gate::Visitor;
 
 /// The owner's form token, or the response a stranger gets instead.
@@ -108,10 +108,10 @@ fn row(p: &Publish) -> PostRow {
             .collect::<Vec<_>>()
             .join(", "),
         created,
-        avatar_url: format!("{}/v2/user/avatar/{}.svg", routes::MOUNT, p.open_id),
-        video_url: complete.then(|| format!("{}/_/video/{}", routes::MOUNT, p.publish_id)),
+        avatar_url: format!("{}/v2/user/avatar/{}.svg", MOUNT, p.open_id),
+        video_url: complete.then(|| format!("{}/_/video/{}", MOUNT, p.publish_id)),
         post_action: (p.state == SEND_TO_USER_INBOX)
-            .then(|| format!("{}/_/drafts/{}/post", routes::MOUNT, p.publish_id)),
+            .then(|| format!("{}/_/drafts/{}/post", MOUNT, p.publish_id)),
     }
 }
 
@@ -125,7 +125,7 @@ pub async fn page(
     };
     let posts = current(&state).await?.iter().map(row).collect();
     let html = askama::Template::render(&PostsPage {
-        mount: routes::MOUNT,
+        mount: MOUNT,
         csrf_token,
         posts,
     })?;
@@ -168,7 +168,7 @@ pub async fn post_draft(
     }
     tracing::info!(%publish_id, "sandbox: inbox draft posted from the app");
     Ok(HttpResponse::SeeOther()
-        .insert_header(("Location", format!("{}/_/", routes::MOUNT)))
+        .insert_header(("Location", format!("{}/_/", MOUNT)))
         .finish())
 }
 

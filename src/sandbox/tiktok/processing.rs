@@ -5,10 +5,8 @@
 //! delay has passed and the check is done, then the outcome, written once. No timers, so a
 //! restart loses nothing: a check that was running is simply started again.
 
-use std::collections::HashSet;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use actix_web::web;
 use sha2::{Digest as _, Sha256};
@@ -21,25 +19,6 @@ use super::{SandboxState, Turn};
 use crate::config::tiktok_sandbox::{Forms, PostIdForm};
 use crate::media::probe::ProbeError;
 use serde_json::{Value, json};
-
-/// The publishes whose check is running now, so a status poll does not start a second one.
-#[derive(Default)]
-pub struct Checks(Mutex<HashSet<String>>);
-
-impl Checks {
-    fn claim(&self, publish_id: &str) -> bool {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(publish_id.to_string())
-    }
-    fn release(&self, publish_id: &str) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(publish_id);
-    }
-}
 
 /// Where a publish's bytes are kept: named by the random upload id, never by client input.
 pub fn video_path(state: &SandboxState, upload_id: &str) -> PathBuf {

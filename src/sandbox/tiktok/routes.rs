@@ -7,9 +7,9 @@
 use actix_web::{HttpResponse, ResponseError as _, web};
 
 use super::errors::ApiError;
-use super::{SandboxState, consent, creator, oauth, posts, publish, status, upload, user, videos};
-
-pub const MOUNT: &str = "/sandbox/tiktok";
+use super::{
+    MOUNT, SandboxState, consent, creator, oauth, posts, publish, status, upload, user, videos,
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<SandboxState>) {
     cfg.service(

@@ -8,7 +8,7 @@ use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer};
 use sqlx::SqlitePool;
 
-use super::{Placement, TikTokSandbox, routes};
+use super::{MOUNT, Placement, TikTokSandbox};
 use crate::config::TikTokSandboxSettings as SandboxSettings;
 use crate::sandbox::gate::OpenGate;
 
@@ -29,7 +29,7 @@ pub struct StandaloneSandbox {
 impl StandaloneSandbox {
     /// The API base, TikTok's `https://open.tiktokapis.com` here: `http://127.0.0.1:PORT/sandbox/tiktok`.
     pub fn base_url(&self) -> String {
-        format!("{}{}", self.origin, routes::MOUNT)
+        format!("{}{MOUNT}", self.origin)
     }
 
     /// The consent page, TikTok's `https://www.tiktok.com/v2/auth/authorize/` here.

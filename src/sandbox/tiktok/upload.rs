@@ -1,10 +1,8 @@
 //! The upload URL: chunk `PUT`s (contract section 6), checked in order and written to disk as
 //! they stream, so even a 128 MB chunk never sits in memory.
 
-use std::collections::HashSet;
 use std::io::SeekFrom;
 use std::path::Path;
-use std::sync::Mutex;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE};
@@ -22,39 +20,6 @@ const MEDIA_TYPES: [&str; 3] = ["video/mp4", "video/quicktime", "video/webm"];
 /// A refused request's body is read and dropped, so the client sees the status rather than a
 /// reset connection; past this much it is cheaper to let the connection close.
 const DRAIN_LIMIT: u64 = 130_000_000;
-
-/// Uploads with a chunk being written now: chunks go one after another, never side by side.
-#[derive(Default)]
-pub struct Busy(Mutex<HashSet<String>>);
-
-struct BusyGuard<'a> {
-    busy: &'a Busy,
-    id: String,
-}
-
-impl Busy {
-    fn claim(&self, id: &str) -> Option<BusyGuard<'_>> {
-        let fresh = self
-            .0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(id.to_string());
-        fresh.then(|| BusyGuard {
-            busy: self,
-            id: id.to_string(),
-        })
-    }
-}
-
-impl Drop for BusyGuard<'_> {
-    fn drop(&mut self) {
-        self.busy
-            .0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&self.id);
-    }
-}
 
 pub async fn put_chunk(
     req: HttpRequest,

@@ -1,0 +1,33 @@
+//! What Cast notes about a TikTok upload in the target's `progress`, read and written by both
+//! the steps that send the file and those that follow it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::platforms::TargetJob;
+
+/// The TikTok upload's notes.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Notes {
+    /// The chunk size of the current upload's plan.
+    #[serde(default)]
+    pub chunk_size: Option<u64>,
+    /// Chunk sizes TikTok refused at init ("The chunk size is invalid"), each tried once.
+    #[serde(default)]
+    pub refused_chunk_sizes: Vec<u64>,
+    /// When init answered: the video list only matches videos created after it.
+    #[serde(default)]
+    pub initiated_at: Option<i64>,
+    /// Where the post id came from: `status`, or `caption` (found in the video list).
+    #[serde(default)]
+    pub post_id_source: Option<String>,
+}
+
+impl Notes {
+    pub fn of(job: &TargetJob) -> Self {
+        serde_json::from_value(job.progress.clone()).unwrap_or_default()
+    }
+
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}

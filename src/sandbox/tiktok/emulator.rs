@@ -1,0 +1,40 @@
+//! The TikTok emulator as the app factory sees it: built once, mounted in each HTTP worker.
+
+use std::sync::Arc;
+
+use actix_web::web;
+use sqlx::SqlitePool;
+
+use super::{Placement, SandboxState, routes};
+use crate::clock::Clock;
+use crate::config::tiktok_sandbox::TikTokSandboxSettings as SandboxSettings;
+use crate::sandbox::gate::Gate;
+
+/// The TikTok emulator, built once and mounted in each HTTP worker.
+#[derive(Clone)]
+pub struct TikTokSandbox {
+    state: Arc<SandboxState>,
+}
+
+impl TikTokSandbox {
+    /// `clock`: the one Cast reads, so a test that moves it moves TikTok's time too. `gate`
+    /// answers whether a request to the consent page or the `_` pages is the owner's.
+    pub fn new(
+        settings: SandboxSettings,
+        db: SqlitePool,
+        clock: Clock,
+        gate: Gate,
+        placement: Placement,
+    ) -> Self {
+        let state = SandboxState::new(settings, db, clock, gate, placement);
+        Self {
+            state: Arc::new(state),
+        }
+    }
+
+    /// Mounts the sandbox under `/sandbox/tiktok`. Called once per worker: the state is shared,
+    /// so rate limits and fault counters hold across workers.
+    pub fn configure(&self, cfg: &mut web::ServiceConfig) {
+        routes::configure(cfg, web::Data::from(self.state.clone()));
+    }
+}
