@@ -11,7 +11,9 @@ Standard library only, plus curl.
 """
 
 import argparse
+import hashlib
 import json
+import secrets
 import os
 import platform
 import re
@@ -126,9 +128,12 @@ class Cast:
         self.proc.wait(timeout=30)
         self.log.close()
 
-    def consent(self, username, state):
-        """Approves the sandbox's consent page as the owner (API token); returns the code."""
+    def consent(self, username, state, challenge):
+        """Approves the sandbox's consent page as the owner (API token); returns the code.
+        `challenge` is the PKCE code_challenge (hex SHA-256 of the verifier, TikTok's form)."""
         form = [
+            ("code_challenge", challenge),
+            ("code_challenge_method", "S256"),
             ("client_key", "cast-sandbox"),
             ("response_type", "code"),
             ("redirect_uri", self.base + "/auth/tiktok/callback"),
@@ -151,8 +156,10 @@ class Cast:
 
     def connect_account(self, username):
         status, _, body = request("GET", self.base + "/api/tiktok/auth-url", self.token)
-        state = json.loads(body)["state"]
-        code = self.consent(username, state)
+        answer = json.loads(body)
+        state = answer["state"]
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(answer["url"]).query)
+        code = self.consent(username, state, query["code_challenge"][0])
         status, _, body = request(
             "POST", self.base + "/api/tiktok/login", self.token,
             json.dumps({"code": code, "state": state}).encode(), {"Content-Type": "application/json"},
@@ -163,8 +170,11 @@ class Cast:
 
     def sandbox_token(self, username):
         """A sandbox access token of our own, for the curl baseline."""
-        code = self.consent(username, "bench")
+        verifier = secrets.token_urlsafe(48)
+        challenge = hashlib.sha256(verifier.encode()).hexdigest()
+        code = self.consent(username, "bench", challenge)
         form = {
+            "code_verifier": verifier,
             "client_key": "cast-sandbox",
             "client_secret": "cast-sandbox-secret",
             "code": code,
