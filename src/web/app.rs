@@ -25,6 +25,7 @@ use crate::disk::DiskSpace;
 use crate::owner::device::Devices;
 use crate::owner::login::Login;
 use crate::owner::{Owner, OwnerError};
+use crate::platforms::tiktok::webhook::{LogOnly, TikTokWebhooks};
 use crate::sandbox::tiktok::{Placement, TikTokSandbox};
 use crate::sandbox::youtube::YouTubeSandbox;
 use crate::session_store::SqliteSessionStore;
@@ -68,6 +69,8 @@ pub struct Application {
     setup_token: Option<String>,
     runtime: Runtime,
     db: sqlx::SqlitePool,
+    tiktok_webhooks: TikTokWebhooks,
+    tiktok_sandbox: Option<TikTokSandbox>,
     /// Held for as long as the app runs: no second Cast can start on this data folder.
     _lock: DataDirLock,
 }
@@ -123,6 +126,9 @@ impl Application {
         ));
         let owner = Owner::new(db.clone(), runtime.clock.clone());
         let emulators = Emulators::build(&config, &db, &runtime.clock, &owner);
+        let tiktok_sandbox = emulators.tiktok.clone();
+        let tiktok_webhooks = TikTokWebhooks::from_config(&config, db.clone(), runtime.clock.clone());
+        let webhooks_data = web::Data::new(tiktok_webhooks.clone());
         let setup_token = owner.issue_setup_link().await?;
         let disk = DiskSpace::default();
         let tus = crate::tus::BrowserUploads::new(
@@ -168,6 +174,7 @@ impl Application {
             let emulators = emulators.clone();
             App::new()
                 .app_data(app_state.clone())
+                .app_data(webhooks_data.clone())
                 .app_data(web::FormConfig::default().limit(64 * 1024))
                 .app_data(web::JsonConfig::default().limit(256 * 1024))
                 // The emulators' scopes first: Cast's own scope matches every other path.
@@ -194,6 +201,8 @@ impl Application {
             setup_token,
             runtime,
             db,
+            tiktok_webhooks,
+            tiktok_sandbox,
             _lock: lock,
         })
     }
@@ -250,6 +259,16 @@ impl Application {
         &self.state.uploads
     }
 
+    /// TikTok's webhooks as received; tests make processors over them and step them.
+    pub fn tiktok_webhooks(&self) -> &TikTokWebhooks {
+        &self.tiktok_webhooks
+    }
+
+    /// The TikTok emulator, when TikTok runs against it; tests step its webhooks.
+    pub fn tiktok_sandbox(&self) -> Option<&TikTokSandbox> {
+        self.tiktok_sandbox.as_ref()
+    }
+
     /// Serves until SIGTERM/SIGINT (actix handles the signals) and the server has drained,
     /// with the background tasks beside it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
@@ -260,10 +279,23 @@ impl Application {
         ));
         let uploader = (!self.runtime.manual_worker)
             .then(|| tokio::spawn(self.state.uploads.clone().run_worker()));
+        // Stepped by tests with a manual worker, like the uploads. Until the core implements
+        // `WebhookEffects`, events are logged and polling decides every outcome.
+        let webhooks = (!self.runtime.manual_worker).then(|| {
+            let processor = self.tiktok_webhooks.processor(Arc::new(LogOnly));
+            let sandbox = self.tiktok_sandbox.clone().map(|s| tokio::spawn(s.run_webhooks()));
+            (tokio::spawn(processor.run()), sandbox)
+        });
         let result = self.server.await;
         // A job stopped mid-chunk resumes at the next start from its recorded progress.
         if let Some(uploader) = uploader {
             uploader.abort();
+        }
+        if let Some((processor, sandbox)) = webhooks {
+            processor.abort();
+            if let Some(sandbox) = sandbox {
+                sandbox.abort();
+            }
         }
         refresher.abort();
         housekeeping.abort();

@@ -2,3 +2,4 @@
 //! `shared/tiktok-api.md`.
 
 pub mod client;
+pub mod webhook;

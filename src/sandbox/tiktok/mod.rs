@@ -10,6 +10,7 @@ mod creator;
 mod envelope;
 mod errors;
 mod faults;
+mod in_app;
 mod limits;
 mod oauth;
 mod pages;
@@ -27,6 +28,7 @@ mod store;
 mod upload;
 mod user;
 mod videos;
+mod webhooks;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -40,6 +42,7 @@ use crate::config::tiktok_sandbox::{Forms, TikTokSandboxSettings as SandboxSetti
 use crate::sandbox::gate::Gate;
 pub use routes::MOUNT;
 pub use standalone::{StandaloneSandbox, start_standalone};
+pub use webhooks::WebhookStep;
 
 /// The sandbox's one built-in client (contract section 12): public by design, since the consent
 /// page needs the owner's login.
@@ -103,6 +106,8 @@ pub(crate) struct SandboxState {
     uploads: upload::Busy,
     clock: Clock,
     gate: Gate,
+    /// The webhooks it sends (contract §12).
+    webhooks: webhooks::Sender,
     /// One counter per kind of answer given in several forms (`Forms::Rotate`).
     turns: [AtomicUsize; 5],
 }
@@ -136,6 +141,7 @@ impl SandboxState {
             .iter()
             .filter_map(|p| privacy::PrivacyLevel::parse(p))
             .collect();
+        let webhooks = webhooks::Sender::new(&settings.webhooks, origin.trim_end_matches('/'));
         Self {
             settings,
             privacy_options,
@@ -149,6 +155,7 @@ impl SandboxState {
             uploads: upload::Busy::default(),
             clock,
             gate,
+            webhooks,
             turns: Default::default(),
         }
     }
