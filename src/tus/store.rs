@@ -193,6 +193,7 @@ async fn sync(f: &mut tokio::fs::File) -> Result<(), TusError> {
 /// Appends a PATCH body at `offset`, streaming it to disk one chunk at a time (memory stays flat
 /// whatever the size). What arrived is kept and counted even when the connection drops halfway,
 /// so the client resumes from there.
+#[allow(clippy::too_many_arguments)]
 #[tracing::instrument(skip(db, clock, data_dir, writers, body))]
 pub async fn append<S, E>(
     db: &SqlitePool,

@@ -127,7 +127,8 @@ impl Application {
         let owner = Owner::new(db.clone(), runtime.clock.clone());
         let emulators = Emulators::build(&config, &db, &runtime.clock, &owner);
         let tiktok_sandbox = emulators.tiktok.clone();
-        let tiktok_webhooks = TikTokWebhooks::from_config(&config, db.clone(), runtime.clock.clone());
+        let tiktok_webhooks =
+            TikTokWebhooks::from_config(&config, db.clone(), runtime.clock.clone());
         let webhooks_data = web::Data::new(tiktok_webhooks.clone());
         let setup_token = owner.issue_setup_link().await?;
         let disk = DiskSpace::default();
@@ -283,7 +284,10 @@ impl Application {
         // `WebhookEffects`, events are logged and polling decides every outcome.
         let webhooks = (!self.runtime.manual_worker).then(|| {
             let processor = self.tiktok_webhooks.processor(Arc::new(LogOnly));
-            let sandbox = self.tiktok_sandbox.clone().map(|s| tokio::spawn(s.run_webhooks()));
+            let sandbox = self
+                .tiktok_sandbox
+                .clone()
+                .map(|s| tokio::spawn(s.run_webhooks()));
             (tokio::spawn(processor.run()), sandbox)
         });
         let result = self.server.await;

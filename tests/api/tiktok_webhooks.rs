@@ -18,7 +18,12 @@ const POST_ID: &str = "7312345678901234567";
 async fn a_signed_webhook_is_stored_and_answered_at_once_and_applied_after() {
     let app = spawn_manual_app_with(&[]).await;
     let now = app.clock.now();
-    let event = body(COMPLETE, now, "act.alice", json!({"publish_id": "v_pub_file~v2-1.1", "publish_type": "DIRECT_PUBLISH"}));
+    let event = body(
+        COMPLETE,
+        now,
+        "act.alice",
+        json!({"publish_id": "v_pub_file~v2-1.1", "publish_type": "DIRECT_PUBLISH"}),
+    );
     let (status, answer) = deliver_signed(&app, &event).await;
     assert_eq!((status, &answer), (200, &json!({"stored": true})));
 
@@ -33,7 +38,10 @@ async fn a_signed_webhook_is_stored_and_answered_at_once_and_applied_after() {
     assert_eq!(apply_all(&app, &recorder).await.len(), 1);
     assert_eq!(
         recorder.calls(),
-        [Call::Publish("v_pub_file~v2-1.1".into(), PublishEvent::Complete)]
+        [Call::Publish(
+            "v_pub_file~v2-1.1".into(),
+            PublishEvent::Complete
+        )]
     );
     let events = app.tiktok_webhooks.stored().await.expect("stored");
     assert_eq!(events[0].outcome.as_deref(), Some("applied"));
@@ -67,7 +75,10 @@ async fn a_duplicate_delivery_is_acknowledged_stored_once_and_applied_once() {
     assert_eq!((status, answer), (200, json!({"duplicate": true})));
 
     assert_eq!(stored(&app).await, 1);
-    assert!(apply_all(&app, &recorder).await.is_empty(), "nothing more to apply");
+    assert!(
+        apply_all(&app, &recorder).await.is_empty(),
+        "nothing more to apply"
+    );
     assert_eq!(recorder.calls().len(), 1);
     assert_eq!(
         recorder.target("p1"),
@@ -94,7 +105,12 @@ async fn a_late_retry_that_keeps_its_first_timestamp_is_accepted_within_73_hours
     let (status, answer) = deliver(&app, Some(&signature), &event).await;
     assert_eq!((status, answer), (200, json!({"duplicate": true})));
     // A first delivery that late (its earlier tries all failed) is stored and applied.
-    let late = body(PUBLIC, first_t, "act.alice", json!({"publish_id": "p1", "post_id": POST_ID}));
+    let late = body(
+        PUBLIC,
+        first_t,
+        "act.alice",
+        json!({"publish_id": "p1", "post_id": POST_ID}),
+    );
     let (status, _) = deliver(&app, Some(&sign(SANDBOX_SECRET, first_t, &late)), &late).await;
     assert_eq!(status, 200);
 
@@ -119,9 +135,19 @@ async fn events_out_of_order_are_applied_once_each_and_leave_the_post_published_
     let app = spawn_manual_app_with(&[]).await;
     let now = app.clock.now();
     // The id arrives before the completion it follows, and a stale inbox event comes last.
-    let public = body(PUBLIC, now + 5, "act.alice", json!({"publish_id": "p1", "post_id": POST_ID}));
+    let public = body(
+        PUBLIC,
+        now + 5,
+        "act.alice",
+        json!({"publish_id": "p1", "post_id": POST_ID}),
+    );
     let complete = body(COMPLETE, now, "act.alice", json!({"publish_id": "p1"}));
-    let inbox = body("post.publish.inbox_delivered", now - 60, "act.alice", json!({"publish_id": "p1"}));
+    let inbox = body(
+        "post.publish.inbox_delivered",
+        now - 60,
+        "act.alice",
+        json!({"publish_id": "p1"}),
+    );
     for event in [&public, &complete, &inbox] {
         assert_eq!(deliver_signed(&app, event).await.0, 200);
     }
@@ -136,7 +162,11 @@ async fn events_out_of_order_are_applied_once_each_and_leave_the_post_published_
             Call::Removed(..) => "removed",
         })
         .collect();
-    assert_eq!(kinds, ["publicly_available", "complete", "inbox_delivered"], "in the order they came");
+    assert_eq!(
+        kinds,
+        ["publicly_available", "complete", "inbox_delivered"],
+        "in the order they came"
+    );
     assert_eq!(
         recorder.target("p1"),
         Target {
@@ -192,7 +222,12 @@ async fn a_timestamp_older_than_73_hours_or_over_5_minutes_ahead_is_refused() {
     let (status, _) = deliver(&app, Some(&sign(SANDBOX_SECRET, now + 300, &event)), &event).await;
     assert_eq!(status, 200);
     let older = body(COMPLETE, now, "act.bob", json!({"publish_id": "p2"}));
-    let (status, _) = deliver(&app, Some(&sign(SANDBOX_SECRET, now - 73 * 3600, &older)), &older).await;
+    let (status, _) = deliver(
+        &app,
+        Some(&sign(SANDBOX_SECRET, now - 73 * 3600, &older)),
+        &older,
+    )
+    .await;
     assert_eq!(status, 200);
 }
 
@@ -200,7 +235,12 @@ async fn a_timestamp_older_than_73_hours_or_over_5_minutes_ahead_is_refused() {
 async fn an_oversized_body_is_refused_even_when_signed() {
     let app = spawn_manual_app_with(&[]).await;
     let padding = "x".repeat(70 * 1024);
-    let event = body(COMPLETE, app.clock.now(), "act.alice", json!({"publish_id": "p1", "pad": padding}));
+    let event = body(
+        COMPLETE,
+        app.clock.now(),
+        "act.alice",
+        json!({"publish_id": "p1", "pad": padding}),
+    );
     let (status, _) = deliver_signed(&app, &event).await;
     assert_eq!(status, 413);
     assert_eq!(stored(&app).await, 0);
@@ -210,18 +250,46 @@ async fn an_oversized_body_is_refused_even_when_signed() {
 async fn unknown_events_are_stored_and_ignored_and_removals_reach_the_core() {
     let app = spawn_manual_app_with(&[]).await;
     let now = app.clock.now();
-    let old_kit = body("video.publish.completed", now, "act.alice", json!({"share_id": "s1"}));
-    let unreadable = body(COMPLETE, now, "act.alice", json!({"publish_type": "INBOX_SHARE"}));
-    let removed = body("authorization.removed", now, "act.alice", json!({"reason": 1}));
+    let old_kit = body(
+        "video.publish.completed",
+        now,
+        "act.alice",
+        json!({"share_id": "s1"}),
+    );
+    let unreadable = body(
+        COMPLETE,
+        now,
+        "act.alice",
+        json!({"publish_type": "INBOX_SHARE"}),
+    );
+    let removed = body(
+        "authorization.removed",
+        now,
+        "act.alice",
+        json!({"reason": 1}),
+    );
     for event in [&old_kit, &unreadable, &removed] {
         assert_eq!(deliver_signed(&app, event).await.0, 200);
     }
     let recorder = Arc::new(Recorder::default());
     let steps = apply_all(&app, &recorder).await;
-    assert!(matches!(steps[..], [Step::Ignored { .. }, Step::Ignored { .. }, Step::Applied { .. }]), "{steps:?}");
+    assert!(
+        matches!(
+            steps[..],
+            [
+                Step::Ignored { .. },
+                Step::Ignored { .. },
+                Step::Applied { .. }
+            ]
+        ),
+        "{steps:?}"
+    );
     assert_eq!(
         recorder.calls(),
-        [Call::Removed("act.alice".into(), RemovalReason::UserDisconnected)]
+        [Call::Removed(
+            "act.alice".into(),
+            RemovalReason::UserDisconnected
+        )]
     );
     let outcomes: Vec<Option<String>> = app
         .tiktok_webhooks
@@ -231,24 +299,44 @@ async fn unknown_events_are_stored_and_ignored_and_removals_reach_the_core() {
         .into_iter()
         .map(|e| e.outcome)
         .collect();
-    assert_eq!(outcomes, [Some("ignored".into()), Some("ignored".into()), Some("applied".into())]);
+    assert_eq!(
+        outcomes,
+        [
+            Some("ignored".into()),
+            Some("ignored".into()),
+            Some("applied".into())
+        ]
+    );
 }
 
 #[tokio::test]
 async fn an_event_stored_before_a_crash_is_applied_after_the_restart() {
     let app = spawn_manual_app_with(&[]).await;
-    let event = body(COMPLETE, app.clock.now(), "act.alice", json!({"publish_id": "p1"}));
+    let event = body(
+        COMPLETE,
+        app.clock.now(),
+        "act.alice",
+        json!({"publish_id": "p1"}),
+    );
     assert_eq!(deliver_signed(&app, &event).await.0, 200);
     let app = app.restart().await;
     let recorder = Arc::new(Recorder::default());
     apply_all(&app, &recorder).await;
-    assert_eq!(recorder.calls(), [Call::Publish("p1".into(), PublishEvent::Complete)]);
+    assert_eq!(
+        recorder.calls(),
+        [Call::Publish("p1".into(), PublishEvent::Complete)]
+    );
 }
 
 #[tokio::test]
 async fn an_event_the_core_could_not_apply_is_tried_again_later() {
     let app = spawn_manual_app_with(&[]).await;
-    let event = body(COMPLETE, app.clock.now(), "act.alice", json!({"publish_id": "p1"}));
+    let event = body(
+        COMPLETE,
+        app.clock.now(),
+        "act.alice",
+        json!({"publish_id": "p1"}),
+    );
     assert_eq!(deliver_signed(&app, &event).await.0, 200);
     let recorder = Arc::new(Recorder::failing_first(1));
     let steps = apply_all(&app, &recorder).await;

@@ -44,7 +44,10 @@ pub async fn deliver(app: &TestApp, signature: Option<&str>, body: &str) -> (u16
     let res = req.send().await.expect("webhook request");
     let status = res.status().as_u16();
     let text = res.text().await.expect("answer");
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 /// Delivers `body` signed now with the sandbox's secret.
@@ -55,7 +58,11 @@ pub async fn deliver_signed(app: &TestApp, body: &str) -> (u16, Value) {
 
 /// How many events Cast stored.
 pub async fn stored(app: &TestApp) -> usize {
-    app.tiktok_webhooks.stored().await.expect("stored events").len()
+    app.tiktok_webhooks
+        .stored()
+        .await
+        .expect("stored events")
+        .len()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

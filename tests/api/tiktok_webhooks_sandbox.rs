@@ -31,7 +31,10 @@ async fn deliveries(app: &TestApp) -> Vec<Value> {
 /// here; the short pauses let the sandbox's media check, which runs on a thread of its own,
 /// finish hashing the video.
 async fn sent_until(app: &TestApp, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    let sandbox = app.tiktok_sandbox.as_ref().expect("TikTok runs against the sandbox");
+    let sandbox = app
+        .tiktok_sandbox
+        .as_ref()
+        .expect("TikTok runs against the sandbox");
     let mut sent = Vec::new();
     for _ in 0..500 {
         sandbox.step_webhooks().await.expect("webhook step");
@@ -50,7 +53,9 @@ async fn step(app: &TestApp) -> cast::sandbox::tiktok::WebhookStep {
 }
 
 fn names(sent: &[Value]) -> Vec<&str> {
-    sent.iter().map(|d| d["event"].as_str().expect("event")).collect()
+    sent.iter()
+        .map(|d| d["event"].as_str().expect("event"))
+        .collect()
 }
 
 /// The content of a delivery's body, parsed twice as Cast must.
@@ -68,14 +73,21 @@ fn assert_signed_by_the_sandbox(sent: &[Value]) {
             .and_then(|s| s.split(',').next())
             .and_then(|t| t.parse().ok())
             .expect("t first");
-        assert_eq!(signature, sign(SANDBOX_SECRET, t, d["body"].as_str().expect("body")));
+        assert_eq!(
+            signature,
+            sign(SANDBOX_SECRET, t, d["body"].as_str().expect("body"))
+        );
     }
 }
 
 async fn revoke(app: &TestApp, token: &str) {
     let res = reqwest::Client::new()
         .post(api_url(app, "/v2/oauth/revoke/"))
-        .form(&[("client_key", "cast-sandbox"), ("client_secret", "cast-sandbox-secret"), ("token", token)])
+        .form(&[
+            ("client_key", "cast-sandbox"),
+            ("client_secret", "cast-sandbox-secret"),
+            ("token", token),
+        ])
         .send()
         .await
         .expect("revoke");
@@ -85,25 +97,46 @@ async fn revoke(app: &TestApp, token: &str) {
 /// Presses a button of the sandbox's posts page (the creator in the TikTok app).
 async fn press(app: &TestApp, action: &str) -> u16 {
     let page = app.get_text(&format!("{API}/_/")).await;
-    assert!(page.contains(action) || page.contains(&action.replace('~', "&#126;")), "{page}");
+    assert!(
+        page.contains(action) || page.contains(&action.replace('~', "&#126;")),
+        "{page}"
+    );
     let csrf = extract_csrf(&page).expect("csrf");
-    app.post_form(action, &[("csrf_token", &csrf)]).await.status().as_u16()
+    app.post_form(action, &[("csrf_token", &csrf)])
+        .await
+        .status()
+        .as_u16()
 }
 
 #[tokio::test]
-async fn a_public_direct_post_sends_signed_events_newest_first_each_twice_and_cast_keeps_one_of_each() {
+async fn a_public_direct_post_sends_signed_events_newest_first_each_twice_and_cast_keeps_one_of_each()
+ {
     let app = sandbox_manual_app(&[]).await;
     let c = connect(&app, "alice").await;
-    let publish_id = post_whole(&app, &c.access_token, "PUBLIC_TO_EVERYONE", fixture("ok.mp4")).await;
+    let publish_id = post_whole(
+        &app,
+        &c.access_token,
+        "PUBLIC_TO_EVERYONE",
+        fixture("ok.mp4"),
+    )
+    .await;
     assert!(step(&app).await.sent == 0, "nothing before processing ends");
     app.advance(Duration::from_secs(1));
 
     // Nobody polls: the sandbox notices the moments itself.
     let sent = sent_until(&app, |s| s.len() >= 4).await;
-    assert_eq!(names(&sent), [PUBLIC, COMPLETE, PUBLIC, COMPLETE], "newest first, then the duplicates");
+    assert_eq!(
+        names(&sent),
+        [PUBLIC, COMPLETE, PUBLIC, COMPLETE],
+        "newest first, then the duplicates"
+    );
     assert_signed_by_the_sandbox(&sent);
     for d in &sent {
-        assert_eq!((d["attempt"].as_i64(), d["answered"].as_i64()), (Some(1), Some(200)), "{d}");
+        assert_eq!(
+            (d["attempt"].as_i64(), d["answered"].as_i64()),
+            (Some(1), Some(200)),
+            "{d}"
+        );
         let c = content(d);
         assert_eq!(c["publish_id"], publish_id.as_str());
         assert_eq!(c["publish_type"], "DIRECT_PUBLISH");
@@ -112,7 +145,11 @@ async fn a_public_direct_post_sends_signed_events_newest_first_each_twice_and_ca
     assert_eq!(body["user_openid"], c.open_id.as_str());
     assert_eq!(body["client_key"], "cast-sandbox");
     let post_ids = received(&app).await[0]["post_ids"].clone();
-    assert_eq!(content(&sent[0])["post_id"], post_ids[0], "the first post id goes as a string");
+    assert_eq!(
+        content(&sent[0])["post_id"],
+        post_ids[0],
+        "the first post id goes as a string"
+    );
 
     // Cast believed all four and kept one of each.
     assert_eq!(stored(&app).await, 2);
@@ -141,7 +178,13 @@ async fn with_reordering_off_and_no_duplicates_events_go_once_in_the_order_they_
     ])
     .await;
     let c = connect(&app, "alice").await;
-    post_whole(&app, &c.access_token, "PUBLIC_TO_EVERYONE", fixture("ok.mp4")).await;
+    post_whole(
+        &app,
+        &c.access_token,
+        "PUBLIC_TO_EVERYONE",
+        fixture("ok.mp4"),
+    )
+    .await;
     app.advance(Duration::from_secs(1));
     let sent = sent_until(&app, |s| s.len() >= 2).await;
     assert_eq!(names(&sent), [COMPLETE, PUBLIC]);
@@ -169,7 +212,10 @@ async fn an_inbox_draft_sends_inbox_delivered_then_complete_when_posted_from_the
     assert_eq!(press(&app, &action).await, 303);
     let sent = sent_until(&app, |s| s.len() >= 3).await;
     assert_eq!(names(&sent), [INBOX, PUBLIC, COMPLETE]);
-    assert!(sent.iter().all(|d| content(d)["publish_type"] == "INBOX_SHARE"));
+    assert!(
+        sent.iter()
+            .all(|d| content(d)["publish_type"] == "INBOX_SHARE")
+    );
     assert_signed_by_the_sandbox(&sent);
     assert_eq!(stored(&app).await, 3);
 }
@@ -184,7 +230,12 @@ async fn a_video_tiktok_refuses_sends_failed_with_its_reason() {
     assert_eq!(names(&sent), [FAILED]);
     let c = content(&sent[0]);
     let reason = received(&app).await[0]["fail_reason"].clone();
-    assert!(reason.as_str().is_some_and(|r| r.ends_with("_check_failed")), "{reason}");
+    assert!(
+        reason
+            .as_str()
+            .is_some_and(|r| r.ends_with("_check_failed")),
+        "{reason}"
+    );
     assert_eq!(c["reason"], reason, "the reason status fetch gives");
     assert_eq!(c["publish_id"], publish_id.as_str());
     let recorder = Arc::new(Recorder::default());
@@ -213,7 +264,10 @@ async fn revoking_a_token_sends_authorization_removed_with_reason_5() {
     apply_all(&app, &recorder).await;
     assert_eq!(
         recorder.calls(),
-        [Call::Removed(c.open_id.clone(), RemovalReason::DeveloperRevoked)]
+        [Call::Removed(
+            c.open_id.clone(),
+            RemovalReason::DeveloperRevoked
+        )]
     );
     // A second revoke of the dead token announces nothing.
     revoke(&app, &c.access_token).await;
@@ -224,7 +278,13 @@ async fn revoking_a_token_sends_authorization_removed_with_reason_5() {
 async fn take_down_and_remove_access_on_the_posts_page_send_their_events() {
     let app = sandbox_manual_app(&[("CAST_SANDBOX_WEBHOOK_DUPLICATES", "0")]).await;
     let c = connect(&app, "alice").await;
-    let publish_id = post_whole(&app, &c.access_token, "PUBLIC_TO_EVERYONE", fixture("ok.mp4")).await;
+    let publish_id = post_whole(
+        &app,
+        &c.access_token,
+        "PUBLIC_TO_EVERYONE",
+        fixture("ok.mp4"),
+    )
+    .await;
     app.advance(Duration::from_secs(1));
     sent_until(&app, |s| s.len() >= 2).await;
 
@@ -234,20 +294,38 @@ async fn take_down_and_remove_access_on_the_posts_page_send_their_events() {
     assert_eq!(sent[2]["event"], TAKEN_DOWN);
     let first = content(&sent[0])["post_id"].clone();
     let again = content(&sent[2])["post_id"].clone();
-    assert!(first.is_string() && again.is_u64(), "{first} then {again}: a string, then a number");
-    assert_eq!(first.as_str().map(str::to_string), again.as_u64().map(|n| n.to_string()));
+    assert!(
+        first.is_string() && again.is_u64(),
+        "{first} then {again}: a string, then a number"
+    );
+    assert_eq!(
+        first.as_str().map(str::to_string),
+        again.as_u64().map(|n| n.to_string())
+    );
     // Taken down once is taken down: the button is gone and a second press is refused.
     let page = app.get_text(&format!("{API}/_/")).await;
     assert!(!page.contains("take-down"), "{page}");
     let csrf = extract_csrf(&page).expect("csrf");
-    assert_eq!(app.post_form(&take_down, &[("csrf_token", &csrf)]).await.status().as_u16(), 409);
+    assert_eq!(
+        app.post_form(&take_down, &[("csrf_token", &csrf)])
+            .await
+            .status()
+            .as_u16(),
+        409
+    );
 
     let remove = format!("{API}/_/creators/{}/remove-access", c.open_id);
     assert_eq!(press(&app, &remove).await, 303);
     let sent = sent_until(&app, |s| s.len() >= 4).await;
     assert_eq!(sent[3]["event"], REMOVED);
     assert_eq!(content(&sent[3])["reason"], 1);
-    let (status, _) = call(&app, &c.access_token, "/v2/post/publish/creator_info/query/", None).await;
+    let (status, _) = call(
+        &app,
+        &c.access_token,
+        "/v2/post/publish/creator_info/query/",
+        None,
+    )
+    .await;
     assert_eq!(status, 401, "the creator's tokens died with the access");
 
     let recorder = Arc::new(Recorder::default());
@@ -280,7 +358,11 @@ async fn hook(req: HttpRequest, hook: web::Data<Hook>) -> HttpResponse {
         .unwrap_or_default()
         .to_string();
     hook.seen.lock().expect("lock").push(signature);
-    if hook.fail.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+    if hook
+        .fail
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+    {
         HttpResponse::InternalServerError().finish()
     } else {
         HttpResponse::Ok().finish()
@@ -295,11 +377,15 @@ async fn start_hook(fail: usize) -> (String, web::Data<Hook>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let shared = data.clone();
-    let server = HttpServer::new(move || App::new().app_data(shared.clone()).route("/hook", web::post().to(hook)))
-        .workers(1)
-        .listen(listener)
-        .expect("listen")
-        .run();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(shared.clone())
+            .route("/hook", web::post().to(hook))
+    })
+    .workers(1)
+    .listen(listener)
+    .expect("listen")
+    .run();
     tokio::spawn(server);
     (format!("http://127.0.0.1:{port}/hook"), data)
 }
@@ -320,7 +406,11 @@ async fn a_receiver_that_answers_500_is_retried_with_backoff_and_the_same_t() {
     app.advance(Duration::from_secs(1));
     assert_eq!(step(&app).await.sent, 1);
     app.advance(Duration::from_secs(1));
-    assert_eq!(step(&app).await.sent, 0, "the second retry waits twice as long");
+    assert_eq!(
+        step(&app).await.sent,
+        0,
+        "the second retry waits twice as long"
+    );
     app.advance(Duration::from_secs(1));
     assert_eq!(step(&app).await.sent, 1);
     app.advance(Duration::from_secs(60));
@@ -329,12 +419,20 @@ async fn a_receiver_that_answers_500_is_retried_with_backoff_and_the_same_t() {
     let sent = deliveries(&app).await;
     let answers: Vec<(i64, i64)> = sent
         .iter()
-        .map(|d| (d["attempt"].as_i64().expect("attempt"), d["answered"].as_i64().expect("answered")))
+        .map(|d| {
+            (
+                d["attempt"].as_i64().expect("attempt"),
+                d["answered"].as_i64().expect("answered"),
+            )
+        })
         .collect();
     assert_eq!(answers, [(1, 500), (2, 500), (3, 200)]);
     let seen = hook.seen.lock().expect("lock").clone();
     assert_eq!(seen.len(), 3);
-    assert!(seen.iter().all(|s| *s == seen[0]), "every retry keeps its first signature: {seen:?}");
+    assert!(
+        seen.iter().all(|s| *s == seen[0]),
+        "every retry keeps its first signature: {seen:?}"
+    );
     assert!(seen[0].starts_with(&format!("t={first_t},")), "{}", seen[0]);
     assert_signed_by_the_sandbox(&sent);
 }
@@ -373,7 +471,10 @@ async fn with_a_bad_signature_cast_refuses_every_delivery_and_stores_nothing() {
     assert_eq!(sent[0]["answered"], 401);
     app.advance(Duration::from_secs(1));
     let sent = sent_until(&app, |s| s.len() >= 2).await;
-    assert_eq!((sent[1]["attempt"].as_i64(), sent[1]["answered"].as_i64()), (Some(2), Some(401)));
+    assert_eq!(
+        (sent[1]["attempt"].as_i64(), sent[1]["answered"].as_i64()),
+        (Some(2), Some(401))
+    );
     assert_eq!(stored(&app).await, 0);
 }
 
@@ -398,7 +499,13 @@ async fn a_delay_holds_events_back_until_app_time_passes_it() {
 async fn with_webhooks_off_nothing_is_sent() {
     let app = sandbox_manual_app(&[("CAST_SANDBOX_WEBHOOK_URL", "off")]).await;
     let c = connect(&app, "alice").await;
-    post_whole(&app, &c.access_token, "PUBLIC_TO_EVERYONE", fixture("ok.mp4")).await;
+    post_whole(
+        &app,
+        &c.access_token,
+        "PUBLIC_TO_EVERYONE",
+        fixture("ok.mp4"),
+    )
+    .await;
     revoke(&app, &c.access_token).await;
     app.advance(Duration::from_secs(10));
     assert_eq!(step(&app).await, Default::default());

@@ -105,7 +105,10 @@ mod tests {
 
     #[test]
     fn by_default_cast_gets_every_event_twice_newest_first_retried_for_ten_minutes() {
-        assert_eq!(settings(&[]).expect("defaults"), SandboxWebhookSettings::default());
+        assert_eq!(
+            settings(&[]).expect("defaults"),
+            SandboxWebhookSettings::default()
+        );
         let d = SandboxWebhookSettings::default();
         assert_eq!(d.target, WebhookTarget::Cast);
         assert_eq!(d.duplicates, 1);

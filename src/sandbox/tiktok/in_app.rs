@@ -10,7 +10,11 @@ use super::{SandboxState, routes, webhooks};
 use crate::sandbox::gate::Visitor;
 
 /// The owner with a valid form token, or the answer a stranger or a stale form gets.
-async fn owner_form(state: &SandboxState, req: &HttpRequest, body: &[u8]) -> Result<(), HttpResponse> {
+async fn owner_form(
+    state: &SandboxState,
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<(), HttpResponse> {
     if let Visitor::Stranger(res) = state.gate.check(req).await {
         return Err(res);
     }
@@ -48,10 +52,14 @@ pub async fn take_down(
         .ok_or(PageError::NotFound)?;
     let public_id = found.post_id.filter(|_| webhooks::is_public(&found));
     let Some(post_id) = public_id else {
-        return Err(PageError::Conflict("Only a public post can be taken down.".into()));
+        return Err(PageError::Conflict(
+            "Only a public post can be taken down.".into(),
+        ));
     };
     if !in_app::take_down(&state.db, &publish_id).await? {
-        return Err(PageError::Conflict("Only a public post can be taken down.".into()));
+        return Err(PageError::Conflict(
+            "Only a public post can be taken down.".into(),
+        ));
     }
     tracing::info!(%publish_id, "sandbox: post taken down in the app");
     webhooks::announce_take_down(&state, &found, post_id).await;

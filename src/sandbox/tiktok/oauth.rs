@@ -237,7 +237,9 @@ async fn revoke_token(
     if accounts::revoke_by_token(&state.db, token, state.now_ms()).await? {
         tracing::info!("sandbox: access revoked");
         if let Some(removal) = removal {
-            removal.announce(state, webhooks::REVOKED_BY_DEVELOPER).await;
+            removal
+                .announce(state, webhooks::REVOKED_BY_DEVELOPER)
+                .await;
         }
     }
     // "200 with an empty body or {}": the empty body is the stricter test of a client.

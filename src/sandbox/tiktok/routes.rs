@@ -53,8 +53,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<SandboxState>) {
                 web::post().to(posts::post_draft),
             )
             .route("/_/webhooks", web::get().to(webhooks::listing::list))
-            .route("/_/posts/{publish_id}/take-down", web::post().to(in_app::take_down))
-            .route("/_/creators/{open_id}/remove-access", web::post().to(in_app::remove_access))
+            .route(
+                "/_/posts/{publish_id}/take-down",
+                web::post().to(in_app::take_down),
+            )
+            .route(
+                "/_/creators/{open_id}/remove-access",
+                web::post().to(in_app::remove_access),
+            )
             .route("/_/style.css", web::get().to(style))
             // www.tiktok.com's profile and video pages, where Cast links a published post.
             .route("/web/{rest:.*}", web::get().to(web_page))

@@ -264,9 +264,21 @@ mod tests {
             }
         );
         let e = envelope("post.publish.complete", json!({"publish_id": "p1"}));
-        assert!(matches!(e.event(), Event::Publish { event: PublishEvent::Complete, .. }));
+        assert!(matches!(
+            e.event(),
+            Event::Publish {
+                event: PublishEvent::Complete,
+                ..
+            }
+        ));
         let e = envelope("post.publish.inbox_delivered", json!({"publish_id": "p1"}));
-        assert!(matches!(e.event(), Event::Publish { event: PublishEvent::InboxDelivered, .. }));
+        assert!(matches!(
+            e.event(),
+            Event::Publish {
+                event: PublishEvent::InboxDelivered,
+                ..
+            }
+        ));
         let e = envelope("authorization.removed", json!({"reason": "1"}));
         assert_eq!(
             e.event(),
@@ -279,10 +291,21 @@ mod tests {
 
     #[test]
     fn unknown_and_retired_events_are_ignored_and_bad_content_is_unreadable() {
-        for name in ["video.publish.completed", "video.upload.failed", "portability.x", ""] {
-            assert_eq!(envelope(name, json!({"share_id": "1"})).event(), Event::Ignored);
+        for name in [
+            "video.publish.completed",
+            "video.upload.failed",
+            "portability.x",
+            "",
+        ] {
+            assert_eq!(
+                envelope(name, json!({"share_id": "1"})).event(),
+                Event::Ignored
+            );
         }
-        let e = envelope("post.publish.complete", json!({"publish_type": "INBOX_SHARE"}));
+        let e = envelope(
+            "post.publish.complete",
+            json!({"publish_type": "INBOX_SHARE"}),
+        );
         assert!(matches!(e.event(), Event::Unreadable(_)));
         let mut e = envelope("post.publish.complete", json!({}));
         e.content = Some("not json".into());

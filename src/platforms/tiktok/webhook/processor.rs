@@ -127,7 +127,9 @@ impl<E: WebhookEffects> WebhookProcessor<E> {
             let now = inner.clock.now();
             if now >= next_purge {
                 match store::purge(&inner.db, now - KEEP_SECS).await {
-                    Ok(n) if n > 0 => tracing::info!(events = n, "old TikTok webhook events forgotten"),
+                    Ok(n) if n > 0 => {
+                        tracing::info!(events = n, "old TikTok webhook events forgotten")
+                    }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "cannot forget old TikTok webhook events"),
                 }

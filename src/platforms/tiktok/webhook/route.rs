@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt as _;
 use serde_json::json;
 
-use super::{HEADER, PATH, ReceiveError, Receipt, TikTokWebhooks};
+use super::{HEADER, PATH, Receipt, ReceiveError, TikTokWebhooks};
 
 /// TikTok's events are a few hundred bytes; anything near this is not one.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

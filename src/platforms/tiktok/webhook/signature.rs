@@ -54,7 +54,8 @@ impl SignatureHeader {
             };
             let (key, val) = (key.trim(), val.trim());
             if key.eq_ignore_ascii_case("t") && t.is_none() {
-                let digits = !val.is_empty() && val.len() <= 18 && val.bytes().all(|b| b.is_ascii_digit());
+                let digits =
+                    !val.is_empty() && val.len() <= 18 && val.bytes().all(|b| b.is_ascii_digit());
                 if digits && let Ok(n) = val.parse::<i64>() {
                     t = Some((val.to_string(), n));
                 }

@@ -73,11 +73,10 @@ pub async fn next_due(db: &SqlitePool, now: i64) -> Result<Option<StoredEvent>, 
 
 /// When the next unprocessed event is due, if any.
 pub async fn next_run_at(db: &SqlitePool) -> Result<Option<i64>, sqlx::Error> {
-    let (at,): (Option<i64>,) = sqlx::query_as(
-        "SELECT MIN(run_at) FROM tiktok_webhook_events WHERE processed_at IS NULL",
-    )
-    .fetch_one(db)
-    .await?;
+    let (at,): (Option<i64>,) =
+        sqlx::query_as("SELECT MIN(run_at) FROM tiktok_webhook_events WHERE processed_at IS NULL")
+            .fetch_one(db)
+            .await?;
     Ok(at)
 }
 
@@ -125,8 +124,8 @@ pub async fn mark_failed(
 /// Every stored event, oldest first.
 pub async fn all(db: &SqlitePool) -> Result<Vec<StoredEvent>, sqlx::Error> {
     sqlx::query_as(select_events!("ORDER BY id"))
-    .fetch_all(db)
-    .await
+        .fetch_all(db)
+        .await
 }
 
 /// When the last verified event arrived: webhooks work when this is recent.

@@ -38,9 +38,9 @@ pub async fn due(state: &SandboxState, sender: &Sender, url: &str) -> Result<usi
         let (state_after, next) = if answered == Some(200) {
             ("delivered", None)
         } else {
-            let deadline = d
-                .first_due_ms
-                .saturating_add(i64::try_from(sender.settings.retry_for.as_millis()).unwrap_or(i64::MAX / 2));
+            let deadline = d.first_due_ms.saturating_add(
+                i64::try_from(sender.settings.retry_for.as_millis()).unwrap_or(i64::MAX / 2),
+            );
             match retry_at(now, attempt, deadline) {
                 Some(at) => ("pending", Some(at)),
                 None => ("given_up", None),

@@ -74,7 +74,9 @@ impl Sender {
     }
 
     fn next_post_id_as_string(&self) -> bool {
-        self.post_id_turn.fetch_add(1, Ordering::Relaxed) % 2 == 0
+        self.post_id_turn
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(2)
     }
 
     /// Queues the deliveries of events just queued together for one post: newest first with
@@ -203,7 +205,12 @@ pub(super) async fn announce_removal(
         return;
     };
     let content = serde_json::json!({ "reason": reason });
-    let body = body::envelope(moments::AUTHORIZATION_REMOVED, state.now_ms(), open_id, &content);
+    let body = body::envelope(
+        moments::AUTHORIZATION_REMOVED,
+        state.now_ms(),
+        open_id,
+        &content,
+    );
     let moment = format!("{}:{first}", moments::AUTHORIZATION_REMOVED);
     state
         .webhooks
@@ -219,9 +226,20 @@ pub(super) async fn announce_take_down(state: &SandboxState, p: &Publish, post_i
         "post_id": body::post_id_value(post_id, sender.next_post_id_as_string()),
         "publish_type": body::publish_type(&p.mode, p.downgraded),
     });
-    let body = body::envelope(moments::NO_LONGER_PUBLIC, state.now_ms(), &p.open_id, &content);
+    let body = body::envelope(
+        moments::NO_LONGER_PUBLIC,
+        state.now_ms(),
+        &p.open_id,
+        &content,
+    );
     let moment = format!("{}:{}", moments::NO_LONGER_PUBLIC, p.publish_id);
     sender
-        .queue_one(state, &moment, moments::NO_LONGER_PUBLIC, Some(&p.publish_id), &body)
+        .queue_one(
+            state,
+            &moment,
+            moments::NO_LONGER_PUBLIC,
+            Some(&p.publish_id),
+            &body,
+        )
         .await;
 }

@@ -180,7 +180,10 @@ mod tests {
         posted.completed_ms = Some(60_000);
         posted.post_id = Some(7_000_000_000_000_000_002);
         let (due, settled) = passed(&posted, PROCESSING, AFTER, 65_000);
-        assert_eq!(events(&due), [INBOX_DELIVERED, COMPLETE, PUBLICLY_AVAILABLE]);
+        assert_eq!(
+            events(&due),
+            [INBOX_DELIVERED, COMPLETE, PUBLICLY_AVAILABLE]
+        );
         assert_eq!(due[0].at_ms, 4_000, "delivered when processing ended");
         assert!(settled);
     }

@@ -17,7 +17,10 @@ use super::{Sender, body, store};
 const WATCH_FOR_MS: i64 = 72 * 60 * 60 * 1000;
 
 /// Queues the events of every moment that has passed since the last tick; returns how many.
-pub async fn notice(state: &web::Data<SandboxState>, sender: &Sender) -> Result<usize, sqlx::Error> {
+pub async fn notice(
+    state: &web::Data<SandboxState>,
+    sender: &Sender,
+) -> Result<usize, sqlx::Error> {
     let now = state.now_ms();
     let mut queued = 0;
     for publish_id in store::watched(&state.db, now.saturating_sub(WATCH_FOR_MS)).await? {
@@ -35,9 +38,15 @@ pub async fn notice(state: &web::Data<SandboxState>, sender: &Sender) -> Result<
         for m in &due {
             let content = content(sender, &p, m);
             let body = body::envelope(m.event, m.at_ms, &p.open_id, &content);
-            if let Some(id) =
-                store::insert_event(&state.db, &m.key(&p.publish_id), m.event, Some(&p.publish_id), &body, now)
-                    .await?
+            if let Some(id) = store::insert_event(
+                &state.db,
+                &m.key(&p.publish_id),
+                m.event,
+                Some(&p.publish_id),
+                &body,
+                now,
+            )
+            .await?
             {
                 fresh.push(id);
             }
@@ -62,7 +71,10 @@ fn content(sender: &Sender, p: &publishes::Publish, m: &Moment) -> serde_json::V
             map.insert("reason".into(), reason.as_str().into());
         }
         if let Some(id) = m.post_id {
-            map.insert("post_id".into(), body::post_id_value(id, sender.next_post_id_as_string()));
+            map.insert(
+                "post_id".into(),
+                body::post_id_value(id, sender.next_post_id_as_string()),
+            );
         }
     }
     c
