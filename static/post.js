@@ -1,5 +1,6 @@
-// The posting screen: picks the video, uploads it to Cast over tus (resumable), previews it, and
-// keeps the form in line with TikTok's Direct Post rules. The server enforces every rule again.
+// The posting screen: picks the video once, uploads it to Cast over tus (resumable), previews
+// it, and keeps each ticked account's options block in line with its platform's rules (TikTok's
+// Direct Post rules, per account). The server enforces every rule again.
 (function () {
   "use strict";
   var CHUNK = 50 * 1024 * 1024; // under the 100 MB request cap of free Cloudflare tunnels
@@ -9,39 +10,86 @@
   function csrf() { var m = document.querySelector('meta[name="csrf-token"]'); return m ? m.content : ""; }
   function fmtBytes(n) { return n > 1e9 ? (n / 1e9).toFixed(2) + " GB" : (n / 1e6).toFixed(1) + " MB"; }
   function fmtTime(s) { s = Math.round(s); return s >= 60 ? Math.floor(s / 60) + " min " + (s % 60) + " s" : s + " s"; }
+  function when(form) { var r = form.querySelector('input[name="when"]:checked'); return r ? r.value : "now"; }
+  function q(el, sel) { return el.querySelector(sel); }
 
-  function mode(form) { var r = form.querySelector('input[name="mode"]:checked'); return r ? r.value : "now"; }
+  // The ticked targets' slots.
+  function ticked(form) {
+    return Array.prototype.map.call(form.querySelectorAll('input[name="target"]:checked'), function (c) { return c.value; });
+  }
 
-  // Recomputes everything that depends on the form's state: consent wording, branded/private
-  // exclusion, the publish button and its explanation.
-  function refresh(form) {
-    var commercial = $("commercial").checked;
-    var organic = $("brand_organic"), branded = $("brand_content");
-    var privacy = $("privacy_level");
-    var inbox = mode(form) === "inbox";
-    $("commercial-options").hidden = !commercial;
+  // One TikTok options block: its TikTok rules, and whether it is ready to post.
+  function refreshTikTok(block) {
+    var commercial = q(block, ".commercial").checked;
+    var organic = q(block, ".brand-organic"), branded = q(block, ".brand-content");
+    var privacy = q(block, ".privacy-level");
+    var inbox = q(block, ".mode-inbox").checked;
+    q(block, ".commercial-options").hidden = !commercial;
     if (!commercial) { organic.checked = false; branded.checked = false; }
     var selfOnly = privacy.querySelector('option[value="SELF_ONLY"]');
     if (selfOnly) selfOnly.disabled = branded.checked || selfOnly.dataset.lock === "1";
     branded.disabled = privacy.value === "SELF_ONLY";
-    $("branded-private-hint").hidden = !(branded.checked || privacy.value === "SELF_ONLY") || !commercial;
+    q(block, ".branded-private-hint").hidden = !(branded.checked || privacy.value === "SELF_ONLY") || !commercial;
     var needsChoice = commercial && !organic.checked && !branded.checked;
-    $("commercial-hint").hidden = !needsChoice;
-    $("consent-plain").hidden = branded.checked;
-    $("consent-branded").hidden = !branded.checked;
-    $("publish_at").hidden = mode(form) !== "schedule";
-    $("publish_at").required = mode(form) === "schedule";
-    $("inbox-note").hidden = !inbox;
+    q(block, ".commercial-hint").hidden = !needsChoice;
+    q(block, ".consent-plain").hidden = branded.checked;
+    q(block, ".consent-branded").hidden = !branded.checked;
+    q(block, ".inbox-note").hidden = !inbox;
     privacy.required = !inbox;
+    return {
+      ready: !needsChoice && (inbox || privacy.value !== ""),
+      inbox: inbox,
+      why: needsChoice ? "You need to indicate if your content promotes yourself, a third party, or both." : ""
+    };
+  }
+
+  // Recomputes everything that depends on the form's state: each ticked block's rules, the
+  // publish button and its explanation.
+  function refresh(form) {
+    var slots = ticked(form);
+    var ready = slots.length > 0, allInbox = slots.length > 0, why = "";
+    form.querySelectorAll(".target-options").forEach(function (box) {
+      var on = slots.indexOf(box.dataset.slot) >= 0;
+      box.hidden = !on;
+      if (!on) return;
+      var tiktok = q(box, ".tiktok-options");
+      if (!tiktok) { ready = false; allInbox = false; return; }
+      var r = refreshTikTok(tiktok);
+      ready = ready && r.ready;
+      allInbox = allInbox && r.inbox;
+      if (r.why) why = r.why;
+    });
+    $("publish_at").hidden = when(form) !== "schedule";
+    $("publish_at").required = when(form) === "schedule";
     var check = $("video-check").querySelector("[data-ok]");
-    var ready = $("upload-id").value !== "" && check && check.dataset.ok === "true";
-    var ok = ready && !needsChoice && (inbox || privacy.value !== "") &&
-      (mode(form) !== "schedule" || $("publish_at").value !== "");
+    var uploaded = $("upload-id").value !== "" && check && check.dataset.ok === "true";
+    var ok = uploaded && ready && (when(form) !== "schedule" || $("publish_at").value !== "");
     var button = $("publish");
     button.disabled = !ok;
-    button.textContent = inbox ? "Send to TikTok inbox" : (mode(form) === "schedule" ? "Schedule" : "Publish");
-    button.title = needsChoice ? "You need to indicate if your content promotes yourself, a third party, or both." : "";
+    button.textContent = when(form) === "schedule" ? "Schedule" : (allInbox ? "Send to TikTok inbox" : "Publish");
+    button.title = why;
     $("title-count").textContent = String(($("title").value.match(/[\s\S]/g) || []).length);
+  }
+
+  // Loads a ticked account's options block (its platform's facts, fetched now).
+  function load(box, form) {
+    if (box.dataset.loaded || !box.dataset.src) return;
+    box.dataset.loaded = "1";
+    box.innerHTML = '<p class="muted" aria-busy="true">Asking what this account may post…</p>';
+    htmx.ajax("GET", box.dataset.src, { target: box, swap: "innerHTML" }).then(function () { refresh(form); });
+  }
+
+  // Asks Cast whether each ticked account's platform takes the uploaded video.
+  function check(form) {
+    var id = $("upload-id").value;
+    if (!id) return;
+    var params = "upload_id=" + encodeURIComponent(id);
+    ticked(form).forEach(function (slot) {
+      var account = form.querySelector('input[name="account_' + slot + '"]');
+      if (account) params += "&account=" + encodeURIComponent(account.value);
+    });
+    htmx.ajax("GET", "/post/check?" + params, { target: "#video-check", swap: "innerHTML" })
+      .then(function () { refresh(form); });
   }
 
   function showProgress(sent, total, started) {
@@ -80,10 +128,8 @@
         var id = upload.url.split("/").filter(Boolean).pop();
         if (uploaded) uploaded();
         $("upload-id").value = id;
-        $("upload-text").textContent = "Uploaded to Cast. Checking the video against TikTok's rules…";
-        htmx.ajax("GET", "/post/check?upload_id=" + encodeURIComponent(id) + "&open_id=" +
-          encodeURIComponent(form.querySelector('input[name="open_id"]').value), { target: "#video-check", swap: "innerHTML" })
-          .then(function () { refresh(form); });
+        $("upload-text").textContent = "Uploaded to Cast. Checking the video against each platform's rules…";
+        check(form);
       }
     });
     current = upload;
@@ -153,7 +199,7 @@
         ? "The share reached Cast before Cast was set up on this phone. Pick the video below; sharing to Cast works straight away from now on."
         : "The shared video could not be kept on this phone (full storage?). Pick it below.");
       if (history.replaceState) history.replaceState(null, "", location.pathname);
-    } else if (!$("post-form-area")) {
+    } else if (!$("post-form")) {
       shareNote("Connect an account first; then share the video to Cast again.");
     }
   }
@@ -164,6 +210,11 @@
     $("tz-offset").value = String(-new Date().getTimezoneOffset());
     form.addEventListener("change", function (e) {
       if (e.target.id === "video" && e.target.files.length) startUpload(form, e.target.files[0]);
+      if (e.target.name === "target") {
+        var box = $("target-" + e.target.value);
+        if (e.target.checked && box) load(box, form);
+        check(form);
+      }
       refresh(form);
     });
     form.addEventListener("input", function () { refresh(form); });
@@ -172,7 +223,11 @@
     if (/^\d+$/.test(shared() || "")) takeShared(form);
   }
 
-  function init() { bind($("post-form")); }
+  function init() {
+    var form = $("post-form");
+    bind(form);
+    if (form) refresh(form);
+  }
   document.addEventListener("DOMContentLoaded", shareNotes);
   document.addEventListener("DOMContentLoaded", init);
   document.addEventListener("htmx:afterSettle", init);

@@ -4,32 +4,48 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{CookieContentSecurity, PersistentSession};
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
+use tokio::sync::Notify;
 use tracing_actix_web::TracingLogger;
 
 use super::gate::CastGate;
 use super::state::AppState;
+use super::templates::Emulated;
 use super::{form_token, middleware, request_span, routes};
-use crate::accounts::Accounts;
+use crate::accounts::gateway::{Refresh, run_refresher};
+use crate::accounts::{Accounts, Connections};
 use crate::clock::Clock;
 use crate::config::{Config, PlatformMode};
 use crate::crypto::{CryptoError, Keys};
 use crate::data_dir::{DataDirError, DataDirLock};
 use crate::db::{self, DbError};
 use crate::disk::DiskSpace;
+use crate::links::{LinkSettings, Links};
+use crate::notify::{Notifier, NotifyError};
 use crate::owner::device::Devices;
 use crate::owner::login::Login;
 use crate::owner::{Owner, OwnerError};
-use crate::platforms::tiktok::webhook::{LogOnly, TikTokWebhooks};
+use crate::platforms::tiktok::webhook::{CoreEffects, TikTokWebhooks};
+use crate::platforms::tiktok::{self, TikTok, TikTokSettings};
+use crate::platforms::{PlatformId, Platforms};
+use crate::posts::{PostSettings, Posts, STOP_GRACE};
 use crate::sandbox::tiktok::{Placement, TikTokSandbox};
 use crate::sandbox::youtube::YouTubeSandbox;
 use crate::session_store::SqliteSessionStore;
-use crate::uploads::{UploadSettings, Uploads};
+use crate::tus::BrowserUploads;
+
+/// How long the HTTP server lets requests in flight finish once the worker has stopped. With the
+/// worker's `STOP_GRACE` this bounds a stop: `SHUTDOWN_BOUND` (under deploy/cast.service's
+/// TimeoutStopSec=30).
+const SERVER_GRACE: Duration = Duration::from_secs(5);
+/// The longest a stop takes, from SIGTERM to exit.
+pub const SHUTDOWN_BOUND: Duration = Duration::from_secs(25);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -48,17 +64,32 @@ pub enum StartError {
     Db(#[from] DbError),
     #[error("cannot prepare the owner account: {0}")]
     Owner(#[from] OwnerError),
+    #[error("cannot set up notifications: {0}")]
+    Notify(#[from] NotifyError),
     #[error("cannot start the HTTP server: {0}")]
     Server(std::io::Error),
 }
 
-/// How this process runs beside its settings: which clock it reads and whether the upload worker
+/// How this process runs beside its settings: which clock it reads and whether the worker
 /// runs by itself. Production takes the default; tests take a manual clock and step the worker.
 #[derive(Clone, Default)]
 pub struct Runtime {
     pub clock: Clock,
-    /// When true the worker is not started: the test calls `Uploads::try_execute_job` itself.
+    /// When true neither the worker nor the notifier's delivery runs by itself: the test calls
+    /// `Posts::try_execute_job` / `run_until_idle` and `Notifier::deliver_due`.
     pub manual_worker: bool,
+}
+
+/// Asks a running Cast to stop in order: the worker first (its step in flight finishes its
+/// chunk, its leases are released), then the server (which, emulators included, must outlive
+/// the worker's last request).
+#[derive(Clone, Default)]
+pub struct Stopper(Arc<Notify>);
+
+impl Stopper {
+    pub fn stop(&self) {
+        self.0.notify_one();
+    }
 }
 
 /// Cast, built and listening, ready to run. `main` and every test build it the same way.
@@ -66,9 +97,12 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    links: web::Data<Links>,
     setup_token: Option<String>,
     runtime: Runtime,
     db: sqlx::SqlitePool,
+    stopper: Stopper,
+    refreshers: Vec<Arc<dyn Refresh>>,
     tiktok_webhooks: TikTokWebhooks,
     tiktok_sandbox: Option<TikTokSandbox>,
     /// Held for as long as the app runs: no second Cast can start on this data folder.
@@ -82,7 +116,7 @@ impl Application {
 
     pub async fn build_with(mut config: Config, runtime: Runtime) -> Result<Self, StartError> {
         // The lock comes before anything that touches the folder's contents: a second Cast must
-        // not release the first one's job leases or delete its uploads in progress.
+        // not release the first one's leases or delete its uploads in progress.
         crate::data_dir::create(&config.data_dir)?;
         let lock = DataDirLock::acquire(&config.data_dir)?;
         crate::data_dir::secure(&config.data_dir)?;
@@ -101,64 +135,43 @@ impl Application {
         config.resolve_port(port);
         let keys = Keys::load(config.secret_key.as_ref(), &config.data_dir)?;
         let db = db::connect(&config.db_path()).await?;
+        let clock = runtime.clock.clone();
+        let owner = Owner::new(db.clone(), clock.clone());
+        let setup_token = owner.issue_setup_link().await?;
+        let services = Services::build(&config, &db, &keys, &clock, owner)?;
+        let emulators = Emulators::build(&config, &db, &clock, &services.owner);
+        let refreshers: Vec<Arc<dyn Refresh>> = vec![Arc::new(services.tiktok.gateway().clone())];
+        let tiktok_webhooks = TikTokWebhooks::from_config(&config, db.clone(), clock.clone());
+        let webhooks_data = web::Data::new(tiktok_webhooks.clone());
+        let tiktok_sandbox = emulators.tiktok.clone();
         let session_key = Key::from(&keys.derive("session-cookie"));
         let secure = config.cookies_secure();
         let session_ttl =
             actix_web::cookie::time::Duration::seconds(config.session_ttl.as_secs() as i64);
-        let client = crate::platforms::tiktok::client::TikTokClient::from_config(&config);
-        let upload_settings = UploadSettings::from_config(&config, client.client_key());
-        let accounts = Accounts::new(
-            db.clone(),
-            keys.sealer("tiktok-tokens"),
-            client,
-            runtime.clock.clone(),
-        );
-        let uploads = Uploads::new(
-            db.clone(),
-            accounts.clone(),
-            upload_settings,
-            runtime.clock.clone(),
-        );
-        let login = Arc::new(Login::new(
-            db.clone(),
-            Devices::new(keys.signer("known-browser")),
-            runtime.clock.clone(),
-        ));
-        let owner = Owner::new(db.clone(), runtime.clock.clone());
-        let emulators = Emulators::build(&config, &db, &runtime.clock, &owner);
-        let tiktok_sandbox = emulators.tiktok.clone();
-        let tiktok_webhooks =
-            TikTokWebhooks::from_config(&config, db.clone(), runtime.clock.clone());
-        let webhooks_data = web::Data::new(tiktok_webhooks.clone());
-        let setup_token = owner.issue_setup_link().await?;
-        let disk = DiskSpace::default();
-        let tus = crate::tus::BrowserUploads::new(
-            db.clone(),
-            runtime.clock.clone(),
-            config.data_dir.clone(),
-            config.partial_upload_ttl,
-            config.max_upload_bytes,
-            config.limits.clone(),
-            disk.clone(),
-        );
-        let form_tokens = form_token::FormTokens::new(keys.signer("visitor-form"), secure);
         let stalled_client = config.limits.stalled_client;
-        let emulated = emulators.named();
         let state = web::Data::new(AppState {
-            emulated,
+            emulated: emulators.named(),
             config,
-            clock: runtime.clock.clone(),
-            owner,
-            login,
-            form_tokens,
-            disk,
+            clock: clock.clone(),
+            form_tokens: form_token::FormTokens::new(keys.signer("visitor-form"), secure),
+            owner: services.owner,
+            login: Arc::new(Login::new(
+                db.clone(),
+                Devices::new(keys.signer("known-browser")),
+                clock.clone(),
+            )),
+            disk: services.disk,
             health: crate::db::Health::new(db.clone()),
-            tus,
-            accounts,
-            uploads,
+            tus: services.tus,
+            accounts: services.accounts,
+            connections: services.connections,
+            posts: services.posts,
+            tiktok: services.tiktok,
+            notifier: services.notifier,
         });
+        let links = web::Data::new(services.links);
         let app_state = state.clone();
-        let clock = runtime.clock.clone();
+        let app_links = links.clone();
         let session_db = db.clone();
         let server = HttpServer::new(move || {
             let session = SessionMiddleware::builder(
@@ -175,6 +188,7 @@ impl Application {
             let emulators = emulators.clone();
             App::new()
                 .app_data(app_state.clone())
+                .app_data(app_links.clone())
                 .app_data(webhooks_data.clone())
                 .app_data(web::FormConfig::default().limit(64 * 1024))
                 .app_data(web::JsonConfig::default().limit(256 * 1024))
@@ -190,18 +204,23 @@ impl Application {
         })
         // A client must send its request head within this (10 s at most: a head is a few
         // hundred bytes), or the connection is closed; bodies are held to a pace by `slow_body`.
-        .client_request_timeout(stalled_client.min(std::time::Duration::from_secs(10)))
+        .client_request_timeout(stalled_client.min(Duration::from_secs(10)))
+        // Cast handles SIGTERM itself (`run_until_stopped`): the worker stops before the server.
+        .disable_signals()
         .listen(listener)
         .map_err(StartError::Server)?
-        .shutdown_timeout(10)
+        .shutdown_timeout(SERVER_GRACE.as_secs())
         .run();
         Ok(Self {
             port,
             server,
             state,
+            links,
             setup_token,
             runtime,
             db,
+            stopper: Stopper::default(),
+            refreshers,
             tiktok_webhooks,
             tiktok_sandbox,
             _lock: lock,
@@ -237,7 +256,7 @@ impl Application {
     }
 
     /// Browser uploads over tus; tests run their cleanup directly.
-    pub fn browser_uploads(&self) -> &crate::tus::BrowserUploads {
+    pub fn browser_uploads(&self) -> &BrowserUploads {
         &self.state.tus
     }
 
@@ -246,18 +265,31 @@ impl Application {
         self.setup_token.as_deref()
     }
 
-    /// Stops the server from elsewhere (tests restart Cast on the same data folder).
-    pub fn handle(&self) -> actix_web::dev::ServerHandle {
-        self.server.handle()
+    /// Stops Cast in order from elsewhere (tests restart Cast on the same data folder).
+    /// Public media links: made and revoked by platform jobs, served at `/m/`.
+    pub fn links(&self) -> &Links {
+        &self.links
+    }
+
+    pub fn stopper(&self) -> Stopper {
+        self.stopper.clone()
     }
 
     pub fn accounts(&self) -> &Accounts {
         &self.state.accounts
     }
 
-    /// The upload queue; tests drive its worker step (`try_execute_job`) directly.
-    pub fn uploads(&self) -> &Uploads {
-        &self.state.uploads
+    /// The publishing core; tests drive its worker (`try_execute_job`, `run_until_idle`).
+    pub fn posts(&self) -> &Posts {
+        &self.state.posts
+    }
+
+    pub fn notifier(&self) -> &Notifier {
+        &self.state.notifier
+    }
+
+    pub fn tiktok(&self) -> &Arc<TikTok> {
+        &self.state.tiktok
     }
 
     /// TikTok's webhooks as received; tests make processors over them and step them.
@@ -265,52 +297,220 @@ impl Application {
         &self.tiktok_webhooks
     }
 
+    /// What a TikTok webhook does to Cast's posts and accounts: the effects the processor
+    /// applies (tests step a processor over them, as the worker is stepped).
+    pub fn tiktok_webhook_effects(&self) -> Arc<CoreEffects> {
+        Arc::new(CoreEffects::new(
+            self.state.posts.clone(),
+            self.state.accounts.clone(),
+            self.state.tiktok.clone(),
+        ))
+    }
+
     /// The TikTok emulator, when TikTok runs against it; tests step its webhooks.
     pub fn tiktok_sandbox(&self) -> Option<&TikTokSandbox> {
         self.tiktok_sandbox.as_ref()
     }
 
-    /// Serves until SIGTERM/SIGINT (actix handles the signals) and the server has drained,
-    /// with the background tasks beside it.
+    /// Serves until SIGTERM/SIGINT or `Stopper::stop`, with the background tasks beside it
+    /// under one supervisor, which logs which task stopped and why. A stop takes at most
+    /// `SHUTDOWN_BOUND`: the worker first (`STOP_GRACE` for the chunk in flight, then its
+    /// leases released), then the server (`SERVER_GRACE`).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let refresher = tokio::spawn(self.state.accounts.clone().run_refresher());
-        let housekeeping = tokio::spawn(housekeeping(
-            self.state.tus.clone(),
-            SqliteSessionStore::new(self.db.clone(), self.state.clock.clone()),
+        let webhook_effects = self.tiktok_webhook_effects();
+        let handle = self.server.handle();
+        let mut server = tokio::spawn(self.server);
+        let posts = self.state.posts.clone();
+        let mut worker =
+            (!self.runtime.manual_worker).then(|| tokio::spawn(posts.clone().run_worker()));
+        let mut background = tokio::task::JoinSet::new();
+        background.spawn(named("token refresher", run_refresher(self.refreshers)));
+        background.spawn(named(
+            "housekeeping",
+            housekeeping(
+                self.state.tus.clone(),
+                SqliteSessionStore::new(self.db.clone(), self.state.clock.clone()),
+                posts.clone(),
+            ),
         ));
-        let uploader = (!self.runtime.manual_worker)
-            .then(|| tokio::spawn(self.state.uploads.clone().run_worker()));
-        // Stepped by tests with a manual worker, like the uploads. Until the core implements
-        // `WebhookEffects`, events are logged and polling decides every outcome.
-        let webhooks = (!self.runtime.manual_worker).then(|| {
-            let processor = self.tiktok_webhooks.processor(Arc::new(LogOnly));
-            let sandbox = self
-                .tiktok_sandbox
-                .clone()
-                .map(|s| tokio::spawn(s.run_webhooks()));
-            (tokio::spawn(processor.run()), sandbox)
-        });
-        let result = self.server.await;
-        // A job stopped mid-chunk resumes at the next start from its recorded progress.
-        if let Some(uploader) = uploader {
-            uploader.abort();
-        }
-        if let Some((processor, sandbox)) = webhooks {
-            processor.abort();
-            if let Some(sandbox) = sandbox {
-                sandbox.abort();
+        if !self.runtime.manual_worker {
+            background.spawn(named(
+                "notification delivery",
+                self.state.notifier.clone().run(),
+            ));
+            // Stepped by tests with a manual worker, like the posts' worker.
+            let processor = self.tiktok_webhooks.processor(webhook_effects);
+            background.spawn(named("TikTok webhooks", processor.run()));
+            if let Some(sandbox) = self.tiktok_sandbox.clone() {
+                background.spawn(named(
+                    "the TikTok sandbox's webhooks",
+                    sandbox.run_webhooks(),
+                ));
             }
         }
-        refresher.abort();
-        housekeeping.abort();
+        let stopper = self.stopper.0.clone();
+        let why = tokio::select! {
+            _ = shutdown_signal() => "a signal asked Cast to stop".to_string(),
+            _ = stopper.notified() => "Cast was asked to stop".to_string(),
+            ended = &mut server => format!("the HTTP server stopped: {ended:?}"),
+            Some(ended) = async { match worker.as_mut() { Some(w) => Some(w.await), None => std::future::pending().await } } => {
+                worker = None;
+                format!("the worker stopped: {ended:?}")
+            }
+            Some(ended) = background.join_next() => format!("a background task stopped: {ended:?}"),
+        };
+        tracing::info!(why, "Cast is stopping");
+        let started = std::time::Instant::now();
+        posts.stop();
+        if let Some(worker) = worker {
+            // The worker bounds itself (STOP_GRACE); this only guards against a hang in it.
+            if tokio::time::timeout(STOP_GRACE + Duration::from_secs(3), worker)
+                .await
+                .is_err()
+            {
+                tracing::error!("the worker did not stop in time");
+            }
+        }
+        background.abort_all();
+        handle.stop(true).await;
+        let result = match server.await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        };
+        tracing::info!(
+            took_ms = started.elapsed().as_millis() as u64,
+            "Cast stopped"
+        );
         result
     }
 }
 
-/// Every ten minutes: forget expired sessions and delete abandoned browser uploads.
-async fn housekeeping(tus: crate::tus::BrowserUploads, store: SqliteSessionStore) {
+/// The app's services, built once: the domain, the platforms, the notifier.
+struct Services {
+    owner: Owner,
+    disk: DiskSpace,
+    tus: BrowserUploads,
+    notifier: Notifier,
+    accounts: Accounts,
+    connections: Connections,
+    posts: Posts,
+    tiktok: Arc<TikTok>,
+    links: Links,
+}
+
+impl Services {
+    fn build(
+        config: &Config,
+        db: &sqlx::SqlitePool,
+        keys: &Keys,
+        clock: &Clock,
+        owner: Owner,
+    ) -> Result<Self, StartError> {
+        let disk = DiskSpace::default();
+        let tus = BrowserUploads::new(
+            db.clone(),
+            clock.clone(),
+            config.data_dir.clone(),
+            config.partial_upload_ttl,
+            config.max_upload_bytes,
+            config.limits.clone(),
+            disk.clone(),
+        );
+        let notifier = Notifier::new(db.clone(), clock.clone(), config.notify.clone())?;
+        // Every platform's tokens are sealed with this key (bound to their account), under the
+        // name it had when TikTok was the only platform.
+        let accounts = Accounts::new(
+            db.clone(),
+            keys.sealer("tiktok-tokens"),
+            clock.clone(),
+            notifier.clone(),
+            config.url(""),
+        )
+        .requiring(PlatformId::TikTok, &tiktok::REQUIRED_SCOPES);
+        let tiktok = Arc::new(TikTok::new(tiktok::Context::new(
+            crate::platforms::tiktok::client::TikTokClient::from_config(config),
+            accounts.clone(),
+            db.clone(),
+            TikTokSettings {
+                chunk_size: config.tiktok.chunk_size,
+                web_base: config.tiktok.web_base.clone(),
+            },
+        )));
+        let platforms = Platforms::default().with(tiktok.clone());
+        let connections = Connections::new(accounts.clone(), platforms.clone());
+        let posts = Posts::new(
+            db.clone(),
+            platforms,
+            accounts.clone(),
+            tus.clone(),
+            notifier.clone(),
+            clock.clone(),
+            PostSettings {
+                spool_dir: config.data_dir.join("spool"),
+                max_upload_bytes: config.max_upload_bytes,
+                spool_retention: config.spool_retention,
+                base_url: config.url(""),
+                concurrency: config.worker_concurrency,
+                step_deadline: PostSettings::STEP_DEADLINE,
+                slice: PostSettings::SLICE,
+            },
+        );
+        // Public media links; PUBLIC_LINK_TTL is read here once it moves into Config.
+        let links = Links::new(
+            db.clone(),
+            clock.clone(),
+            config.base_url.as_str(),
+            LinkSettings::default(),
+        );
+        Ok(Self {
+            owner,
+            links,
+            disk,
+            tus,
+            notifier,
+            accounts,
+            connections,
+            posts,
+            tiktok,
+        })
+    }
+}
+
+/// A background task that says why it ended (they loop for ever, so ending at all is news).
+async fn named(name: &'static str, task: impl std::future::Future<Output = ()>) -> &'static str {
+    task.await;
+    tracing::error!(task = name, "a background task ended");
+    name
+}
+
+/// SIGTERM (systemd's stop) or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot listen for SIGTERM");
+                    return std::future::pending().await;
+                }
+            };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Every ten minutes: forget expired sessions, delete abandoned browser uploads, and delete
+/// videos kept past their retention.
+async fn housekeeping(tus: BrowserUploads, store: SqliteSessionStore, posts: Posts) {
     // The first pass waits a full period: nothing has had time to expire right after start-up.
-    let period = std::time::Duration::from_secs(600);
+    let period = Duration::from_secs(600);
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     loop {
         tick.tick().await;
@@ -324,6 +524,7 @@ async fn housekeeping(tus: crate::tus::BrowserUploads, store: SqliteSessionStore
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
         }
+        posts.delete_expired_spools().await;
     }
 }
 
@@ -369,10 +570,10 @@ impl Emulators {
     }
 
     /// The platforms Cast posts to through an emulator, for the banner.
-    fn named(&self) -> Vec<crate::web::templates::Emulated> {
+    fn named(&self) -> Vec<Emulated> {
         self.tiktok
             .iter()
-            .map(|_| crate::web::templates::Emulated {
+            .map(|_| Emulated {
                 name: "TikTok",
                 received_url: format!("{}/_/", crate::sandbox::tiktok::MOUNT),
                 real_with: "Set TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET",

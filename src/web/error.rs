@@ -34,7 +34,7 @@ pub enum AppError {
     /// The client sent its request too slowly and was cut off.
     #[error("{0}")]
     TooSlow(String),
-    /// A TikTok (or sandbox) failure the user should read, e.g. "TikTok says: …".
+    /// A platform's failure the user should read, e.g. "TikTok says: …".
     #[error("{message}")]
     Upstream { code: String, message: String },
     /// Anything unexpected: logged in full, shown as a generic message with the request id.
@@ -112,13 +112,17 @@ impl From<crate::accounts::AccountError> for AppError {
     fn from(e: crate::accounts::AccountError) -> Self {
         use crate::accounts::AccountError as E;
         match e {
-            E::NotFound => Self::NotFound,
-            E::NoAccount | E::Ambiguous => Self::unprocessable("account", e.to_string()),
+            E::NotFound(_) => Self::NotFound,
+            E::NoAccount(_) | E::Ambiguous(_) => Self::unprocessable("account", e.to_string()),
             E::NeedsReconnect(_) => Self::Conflict {
                 code: "needs_reconnect",
                 message: e.to_string(),
             },
-            E::TikTok(t) => t.into(),
+            E::Platform { code, message, .. } => Self::Upstream { code, message },
+            E::State { error, .. } => Self::bad_request(error.code(), e.to_string()),
+            E::Denied(_) => Self::bad_request("access_denied", e.to_string()),
+            E::Refused { .. } => Self::bad_request("platform_refused", e.to_string()),
+            E::MissingCode(_) => Self::bad_request("missing_code", e.to_string()),
             E::Db(db) => db.into(),
             E::Crypto(_) => Self::Internal(e.into()),
         }
@@ -135,10 +139,34 @@ impl From<crate::platforms::tiktok::client::TikTokError> for AppError {
     }
 }
 
-impl From<crate::uploads::UploadError> for AppError {
-    fn from(e: crate::uploads::UploadError) -> Self {
-        use crate::uploads::UploadError as E;
-        use crate::uploads::spool::SpoolError;
+impl<E> From<crate::accounts::GatewayError<E>> for AppError
+where
+    E: std::fmt::Display + Into<AppError>,
+{
+    fn from(e: crate::accounts::GatewayError<E>) -> Self {
+        use crate::accounts::GatewayError as G;
+        match e {
+            G::Platform(p) => p.into(),
+            G::Account(a) => a.into(),
+            G::Wait(d) => Self::TooManyRequests {
+                message: format!(
+                    "The platform allows only so many requests a minute for this account: try again in {} s.",
+                    d.as_secs().max(1)
+                ),
+                retry_after_secs: d.as_secs().max(1),
+            },
+            G::TimedOut(_) => Self::Upstream {
+                code: "timeout".into(),
+                message: e.to_string(),
+            },
+        }
+    }
+}
+
+impl From<crate::posts::PostError> for AppError {
+    fn from(e: crate::posts::PostError) -> Self {
+        use crate::posts::PostError as E;
+        use crate::posts::spool::SpoolError;
         match e {
             E::Rejected(ref problems) => Self::Unprocessable {
                 code: problems.first().map(|p| p.code).unwrap_or("invalid"),

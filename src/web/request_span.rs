@@ -14,6 +14,16 @@ use crate::web::state::AppState;
 
 pub struct PathOnly;
 
+/// The path as logged: a public media link's token is itself the credential, so only its
+/// first characters are shown.
+fn target(path: &str) -> std::borrow::Cow<'_, str> {
+    if crate::web::handlers::media_links::is_public_media(path) {
+        std::borrow::Cow::Owned(crate::web::handlers::media_links::redact(path))
+    } else {
+        std::borrow::Cow::Borrowed(path)
+    }
+}
+
 impl RootSpanBuilder for PathOnly {
     fn on_request_start(request: &ServiceRequest) -> Span {
         let request_id = request
@@ -33,7 +43,7 @@ impl RootSpanBuilder for PathOnly {
             "HTTP request",
             http.method = %request.method(),
             http.route = %route,
-            http.target = %request.path(),
+            http.target = %target(request.path()),
             http.client_ip = %client,
             http.status_code = tracing::field::Empty,
             otel.status_code = tracing::field::Empty,

@@ -10,13 +10,14 @@ use crate::web::middleware;
 
 use crate::web::assets;
 use crate::web::handlers::{
-    accounts, api_me, api_tiktok, api_uploads, connect, dashboard, health, login, post_form,
-    post_submit, pwa, setup, tus, upload_pages,
+    accounts, api_me, api_posts, api_tiktok, api_uploads, connect, dashboard, health, login,
+    media_links, post_check, post_options, post_pages, post_submit, pwa, setup, tus,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     // Signed by TikTok, so outside Cast's login and CSRF; before the scope, which matches every path.
     cfg.service(crate::platforms::tiktok::webhook::resource());
+    public_media(cfg);
     cfg.service(
         web::scope("")
             .configure(cast_routes)
@@ -26,6 +27,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .wrap(from_fn(middleware::auth::require_owner))
             .wrap(from_fn(middleware::errors::render)),
     );
+}
+
+/// Public media links and what fetchers read first (instagram-api.md section 11). They answer
+/// platforms' fetchers, never people: outside Cast's scope, so no login, no CSRF, and an empty
+/// 404 stays empty.
+fn public_media(cfg: &mut web::ServiceConfig) {
+    cfg.route("/robots.txt", web::get().to(media_links::robots_show))
+        .service(
+            web::scope("/m")
+                .service(
+                    web::resource("/{token}/{name}")
+                        .route(web::get().to(media_links::link_serve))
+                        .route(web::head().to(media_links::link_serve)),
+                )
+                .service(
+                    web::resource("/{name}")
+                        .route(web::get().to(media_links::verification_serve))
+                        .route(web::head().to(media_links::verification_serve)),
+                )
+                // Anything else under /m/ is an empty 404 too, never Cast's page.
+                .default_service(web::to(media_links::nothing_here)),
+        );
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
@@ -46,14 +69,13 @@ fn cast_routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(login::login_show))
         .route("/login", web::post().to(login::login_submit))
         .route("/logout", web::post().to(login::logout))
+        // The posting screen: the video once, a block of options per ticked account.
         .route("/", web::get().to(dashboard::dashboard_show))
-        .route("/connect/tiktok", web::get().to(connect::connect_start))
         .route(
-            "/auth/tiktok/callback",
-            web::get().to(connect::connect_callback),
+            "/post/options",
+            web::get().to(post_options::post_options_show),
         )
-        .route("/post/form", web::get().to(post_form::post_form_show))
-        .route("/post/check", web::get().to(post_submit::post_check))
+        .route("/post/check", web::get().to(post_check::post_check))
         .route("/post", web::post().to(post_submit::post_submit))
         .service(
             web::resource(["/uploads/tus", "/uploads/tus/"])
@@ -67,36 +89,60 @@ fn cast_routes(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(tus::tus_delete))
                 .route(web::method(actix_web::http::Method::OPTIONS).to(tus::tus_options)),
         )
-        .route("/history", web::get().to(upload_pages::history_show))
-        .route("/uploads/{id}", web::get().to(upload_pages::upload_show))
+        // A post's page, each target's live status and actions; History by post.
+        .route("/posts/{id}", web::get().to(post_pages::post_show))
         .route(
-            "/uploads/{id}/status",
-            web::get().to(upload_pages::upload_status_show),
+            "/posts/{id}/status",
+            web::get().to(post_pages::post_status_show),
         )
         .route(
-            "/uploads/{id}/retry",
-            web::post().to(upload_pages::upload_retry),
+            "/posts/{id}/targets/{target_id}/retry",
+            web::post().to(post_pages::target_retry),
         )
         .route(
-            "/uploads/{id}/cancel",
-            web::post().to(upload_pages::upload_cancel),
+            "/posts/{id}/targets/{target_id}/cancel",
+            web::post().to(post_pages::target_cancel),
+        )
+        .route("/history", web::get().to(post_pages::history_show))
+        .route("/uploads/{id}", web::get().to(post_pages::upload_show))
+        // Accounts, whatever their platform.
+        .route("/connect/{platform}", web::get().to(connect::connect_start))
+        .route(
+            "/auth/{platform}/callback",
+            web::get().to(connect::connect_callback),
+        )
+        .route(
+            "/accounts/{platform}/{account_id}/disconnect",
+            web::post().to(accounts::account_disconnect),
         )
         .route(
             "/accounts/{open_id}/disconnect",
-            web::post().to(accounts::account_disconnect),
+            web::post().to(accounts::tiktok_account_disconnect),
         )
+        // The JSON API.
         .route("/api/me", web::get().to(api_me::me_show))
+        .route("/api/posts", web::post().to(api_posts::post_create))
+        .route("/api/posts", web::get().to(api_posts::posts_list))
+        .route("/api/posts/{id}", web::get().to(api_posts::post_show))
+        .route(
+            "/api/posts/{id}/targets/{target_id}/retry",
+            web::post().to(api_posts::target_retry),
+        )
+        .route(
+            "/api/posts/{id}/targets/{target_id}/cancel",
+            web::post().to(api_posts::target_cancel),
+        )
         .route(
             "/api/tiktok/auth-url",
             web::get().to(api_tiktok::auth_url_show),
         )
         .route(
             "/api/tiktok/login",
-            web::post().to(api_tiktok::login_submit),
+            web::post().to(api_tiktok::connect_finish),
         )
         .route(
             "/api/tiktok/logout",
-            web::post().to(api_tiktok::logout_submit),
+            web::post().to(api_tiktok::account_disconnect),
         )
         .route(
             "/api/tiktok/accounts",
@@ -106,6 +152,7 @@ fn cast_routes(cfg: &mut web::ServiceConfig) {
             "/api/tiktok/creator-info",
             web::get().to(api_tiktok::creator_info_show),
         )
+        // The seed API: one-target posts, with the JSON it always had.
         .route(
             "/api/tiktok/upload-video",
             web::post().to(api_uploads::upload_create),

@@ -1,25 +1,31 @@
 //! What every handler can reach: the settings, the clock and the domain services. No pool: SQL
 //! lives in the services' repositories.
 
-use crate::accounts::Accounts;
+use std::sync::Arc;
+
+use crate::accounts::{Accounts, Connections};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Health;
 use crate::disk::DiskSpace;
+use crate::notify::Notifier;
 use crate::owner::Owner;
 use crate::owner::login::Login;
+use crate::platforms::tiktok::TikTok;
+use crate::posts::Posts;
 use crate::tus::BrowserUploads;
-use crate::uploads::Uploads;
 use crate::web::form_token::FormTokens;
+use crate::web::templates::Emulated;
 
 pub struct AppState {
     pub config: Config,
     /// The platforms running against their emulators, for the sandbox banner.
-    pub emulated: Vec<crate::web::templates::Emulated>,
+    pub emulated: Vec<Emulated>,
     pub clock: Clock,
-    /// Password, setup link, API tokens and the login throttle.
+    /// Password, setup link and API tokens.
     pub owner: Owner,
-    pub login: std::sync::Arc<Login>,
+    /// Password checks and the login throttle.
+    pub login: Arc<Login>,
     /// CSRF for the forms a visitor fills in before logging in.
     pub form_tokens: FormTokens,
     /// Free space on the data folder's disk.
@@ -28,5 +34,11 @@ pub struct AppState {
     /// Videos arriving from the browser over tus.
     pub tus: BrowserUploads,
     pub accounts: Accounts,
-    pub uploads: Uploads,
+    /// Connecting and disconnecting accounts, whatever the platform.
+    pub connections: Connections,
+    /// The publishing core.
+    pub posts: Posts,
+    /// TikTok's own screens (the posting screen's options block, `/api/tiktok/*`).
+    pub tiktok: Arc<TikTok>,
+    pub notifier: Notifier,
 }

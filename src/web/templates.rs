@@ -108,9 +108,10 @@ pub struct DashboardPage {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "partials/post_form.html")]
-pub struct PostFormPartial {
-    pub csrf: String,
+#[template(path = "partials/tiktok_options.html")]
+pub struct TikTokOptionsPartial {
+    /// The account's place on the posting screen: its fields are named `t{slot}_…`.
+    pub slot: usize,
     pub account: crate::accounts::Account,
     /// Creator info, or why this creator cannot post now.
     pub creator: Result<crate::platforms::tiktok::client::users::CreatorInfo, String>,
@@ -118,32 +119,93 @@ pub struct PostFormPartial {
     pub max_duration_label: String,
 }
 
-/// One upload as the status page and History show it.
-pub struct UploadCard {
-    pub view: crate::uploads::UploadView,
-    pub handle: String,
-    pub percent: u64,
-    pub post_url: Option<String>,
-    pub is_final: bool,
-    /// The buttons `uploads::lifecycle` allows.
-    pub can_retry: bool,
-    pub can_check_again: bool,
-    pub can_send_again: bool,
-    pub can_cancel: bool,
+/// One target as the post's page shows it.
+pub struct TargetCard {
+    pub view: crate::posts::TargetView,
+    /// "@poster on TikTok".
+    pub account: String,
+    pub summary: crate::platforms::Summary,
+    pub platform_name: &'static str,
+    pub post_id: String,
+    pub publish_at: Option<i64>,
+}
+
+impl TargetCard {
+    pub fn headline(&self) -> String {
+        headline(
+            &self.view.state,
+            &self.view.awaiting_link,
+            self.platform_name,
+            &self.view.progress,
+        )
+    }
+
+    /// 0 waiting, 1 uploading, 2 processing, 3 done: for the step list.
+    pub fn step(&self) -> u8 {
+        use crate::posts::TargetState as S;
+        match self.view.state {
+            S::Scheduled | S::Queued | S::Waiting | S::Cancelled => 0,
+            S::Uploading => 1,
+            S::Processing => 2,
+            S::Published | S::InInbox | S::Failed => 3,
+        }
+    }
+
+    pub fn post_url(&self) -> Option<String> {
+        self.view.result.as_ref().and_then(|r| r.url.clone())
+    }
+
+    pub fn has_post_id(&self) -> bool {
+        self.view
+            .result
+            .as_ref()
+            .is_some_and(|r| r.post_id.is_some())
+    }
+
+    pub fn can(&self, action: crate::posts::Action) -> bool {
+        self.view.actions.contains(&action)
+    }
+
+    pub fn action_url(&self, action: &str) -> String {
+        format!("/posts/{}/targets/{}/{action}", self.post_id, self.view.id)
+    }
+}
+
+/// A post as its page shows it.
+pub struct PostCard {
+    pub id: String,
+    pub title: String,
+    pub created_at: i64,
+    pub size: u64,
+    pub cards: Vec<TargetCard>,
+}
+
+impl PostCard {
+    /// Whether the page keeps asking for news: while a target moves, and (slowly) while a
+    /// published post's link is awaited.
+    pub fn poll_every(&self) -> Option<&'static str> {
+        if self.cards.iter().any(|c| !c.view.state.is_final()) {
+            Some("every 2s")
+        } else if self.cards.iter().any(|c| c.view.awaiting_link) {
+            Some("every 30s")
+        } else {
+            None
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "pages/upload.html")]
-pub struct UploadPage {
+#[template(path = "pages/post.html")]
+pub struct PostPage {
     pub layout: Layout,
-    pub card: UploadCard,
+    pub post: PostCard,
     pub csrf: String,
 }
 
 #[derive(Template)]
-#[template(path = "partials/upload_status.html")]
-pub struct UploadStatusPartial<'a> {
-    pub card: &'a UploadCard,
+#[template(path = "partials/post_status.html")]
+pub struct PostStatusPartial<'a> {
+    pub post: &'a PostCard,
     pub csrf: &'a str,
 }
 
@@ -151,9 +213,41 @@ pub struct UploadStatusPartial<'a> {
 #[template(path = "pages/history.html")]
 pub struct HistoryPage {
     pub layout: Layout,
-    pub cards: Vec<UploadCard>,
+    pub posts: Vec<crate::posts::history::HistoryPost>,
     pub older: Option<String>,
     pub first_page: bool,
+}
+
+/// The step a target is at, in words.
+pub fn headline(
+    state: &crate::posts::TargetState,
+    awaiting_link: &bool,
+    platform: &str,
+    percent: &u8,
+) -> String {
+    use crate::posts::TargetState as S;
+    let awaiting_link = *awaiting_link;
+    match *state {
+        S::Scheduled => "Scheduled".into(),
+        S::Queued => "Waiting to start".into(),
+        S::Uploading => format!("Uploading to {platform} {percent}%"),
+        S::Processing => {
+            format!("{platform} is processing the video (this can take a few minutes)")
+        }
+        S::Waiting => format!("Waiting for {platform}'s limit"),
+        S::Published if awaiting_link => {
+            format!("Published; {platform} has not given the link yet")
+        }
+        S::Published => "Published".into(),
+        S::InInbox => format!("In your {platform} inbox"),
+        S::Failed => "Failed".into(),
+        S::Cancelled => "Cancelled".into(),
+    }
+}
+
+/// "12.3 MB".
+pub fn megabytes(size: impl std::borrow::Borrow<u64>) -> String {
+    format!("{:.1} MB", *size.borrow() as f64 / 1e6)
 }
 
 /// RFC 3339 in UTC, for `<time datetime>`; the page shows it in the owner's time zone.
@@ -173,10 +267,19 @@ pub struct VideoCheckPartial {
     pub ok: bool,
     pub summary: String,
     pub problems: Vec<String>,
+    /// "TikTok", "TikTok and YouTube".
+    pub platforms: String,
+}
+
+/// A problem as the posting screen shows it: which account it is about, when it is about one.
+pub struct ShownProblem {
+    pub code: &'static str,
+    pub message: String,
+    pub target: Option<String>,
 }
 
 #[derive(Template)]
 #[template(path = "partials/post_errors.html")]
 pub struct PostErrorsPartial<'a> {
-    pub problems: &'a [crate::uploads::Problem],
+    pub problems: &'a [ShownProblem],
 }

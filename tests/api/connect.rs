@@ -171,9 +171,8 @@ async fn the_callback_refuses_an_expired_state() {
     app.logged_in().await;
     let (page, _) = app.open_consent().await;
     let callback = app.answer_consent(&page, "authorize", "slow", &[]).await;
-    cast::accounts::oauth_state::expire_all(&app.db)
-        .await
-        .expect("expire");
+    // Eleven minutes pass (on the app's clock) before TikTok sends the owner back.
+    app.advance(std::time::Duration::from_secs(11 * 60));
     let res = app.client.get(&callback).send().await.expect("callback");
     assert_eq!(res.status().as_u16(), 400);
     assert!(
@@ -270,10 +269,11 @@ async fn tokens_are_not_readable_in_the_database_file() {
 
 #[tokio::test]
 async fn an_expired_access_token_is_refreshed_automatically() {
-    let app = spawn_app_with(&[("CAST_SANDBOX_TOKEN_TTL", "2")]).await;
+    let app = spawn_app().await;
     app.logged_in().await;
     app.connect_account("sleepy").await;
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    // A day and a bit: TikTok's access token (24 h) has really expired, at TikTok too.
+    app.advance(std::time::Duration::from_secs(25 * 3600));
     let res = app.get("/api/tiktok/creator-info").await;
     assert_eq!(res.status().as_u16(), 200, "{:?}", res.text().await);
     assert_eq!(accounts_json(&app).await[0]["status"], "active");
@@ -284,10 +284,7 @@ async fn two_concurrent_calls_refresh_once() {
     let app = spawn_app().await;
     app.logged_in().await;
     app.connect_account("busy").await;
-    sqlx::query("UPDATE accounts SET access_expires_at = 0")
-        .execute(&app.db)
-        .await
-        .expect("expire");
+    app.advance(std::time::Duration::from_secs(25 * 3600));
     let (a, b) = tokio::join!(
         app.get("/api/tiktok/creator-info"),
         app.get("/api/tiktok/creator-info")
@@ -316,10 +313,7 @@ async fn a_refused_refresh_marks_the_account_for_reconnecting() {
         .send()
         .await
         .expect("revoke");
-    sqlx::query("UPDATE accounts SET access_expires_at = 0")
-        .execute(&app.db)
-        .await
-        .expect("expire");
+    app.advance(std::time::Duration::from_secs(25 * 3600));
     let res = app.get("/api/tiktok/creator-info").await;
     assert_eq!(res.status().as_u16(), 409);
     let accounts = accounts_json(&app).await;

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
+use crate::helpers::sandbox::*;
 use crate::helpers::spawn_app;
-use crate::sandbox_helpers::*;
 
 fn param(url: &str, key: &str) -> Option<String> {
     query_param(url, key)

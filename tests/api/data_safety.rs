@@ -5,11 +5,11 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::helpers::posts::{accepted, app_with_account, padded_mp4};
+use crate::helpers::process::CastProcess;
 use crate::helpers::{
     PASSWORD, TestApp, run_cast, spawn_app, spawn_app_in, spawn_app_on, test_config,
 };
-use crate::process::CastProcess;
-use crate::uploads_helpers::{accepted, app_with_account, padded_mp4};
 use cast::Runtime;
 
 /// Every file and folder under `dir` that someone other than its owner could read or write.
@@ -91,12 +91,17 @@ async fn data_files_are_private_to_casts_user() {
     let job = accepted(
         &app,
         &csrf,
-        &crate::uploads_helpers::fixture("ok.mp4"),
+        &crate::helpers::posts::fixture("ok.mp4"),
         &[("privacy_level", "SELF_ONLY")],
     )
     .await;
-    crate::uploads_helpers::wait_for(&app, job["id"].as_str().expect("id"), &["published"], 60)
-        .await;
+    crate::helpers::posts::step_until(
+        &app,
+        job["id"].as_str().expect("id"),
+        &["published"],
+        std::time::Duration::from_secs(3600),
+    )
+    .await;
     half_sent_browser_upload(&app, &csrf).await;
     let dir = app.data_path();
     for made in [
@@ -228,7 +233,7 @@ async fn a_backup_taken_during_an_upload_restores_everything() {
     let dir = tempfile::tempdir().expect("dir");
     let video = padded_mp4(dir.path(), 3_000_000);
     let sent = accepted(&app, &csrf, &video, &[("privacy_level", "SELF_ONLY")]).await;
-    app.uploads.try_execute_job().await.expect("a worker step");
+    app.posts.try_execute_job().await.expect("a worker step");
     let waiting = accepted(&app, &csrf, &video, &[("privacy_level", "SELF_ONLY")]).await;
     half_sent_browser_upload(&app, &csrf).await;
     let before: serde_json::Value = app.get("/api/uploads").await.json().await.expect("json");

@@ -1,6 +1,8 @@
-//! The status page and History: what the owner comes back to.
+//! A post's page and History: what the owner comes back to.
 
-use crate::uploads_helpers::{accepted, app_with_account, fixture, wait_for};
+use std::time::Duration;
+
+use crate::helpers::posts::{accepted, app_with_account, fixture, job, step_until};
 
 #[tokio::test]
 async fn the_status_fragment_polls_until_published_then_tells_htmx_to_stop() {
@@ -13,16 +15,17 @@ async fn the_status_fragment_polls_until_published_then_tells_htmx_to_stop() {
     )
     .await;
     let id = job["id"].as_str().expect("id").to_string();
-    let page = app.get_text(&format!("/uploads/{id}")).await;
+    let post_id = job["post_id"].as_str().expect("post id").to_string();
+    let page = app.get_text(&format!("/posts/{post_id}")).await;
     assert!(page.contains("First"));
     assert!(
-        page.contains("hx-trigger=\"every 2s\"") || page.contains("Published"),
-        "an active job polls"
+        page.contains("hx-trigger=\"every 2s\""),
+        "an active post polls"
     );
-    wait_for(&app, &id, &["published"], 30).await;
+    step_until(&app, &id, &["published"], Duration::from_secs(3600)).await;
     let res = app
         .client
-        .get(app.url(&format!("/uploads/{id}/status")))
+        .get(app.url(&format!("/posts/{post_id}/status")))
         .header("HX-Request", "true")
         .send()
         .await
@@ -39,7 +42,7 @@ async fn the_status_fragment_polls_until_published_then_tells_htmx_to_stop() {
         "the final fragment does not poll"
     );
     assert!(
-        body.contains("id=\"post-link\""),
+        body.contains("class=\"post-link\""),
         "a public post links to the post"
     );
 }
@@ -54,9 +57,9 @@ async fn history_lists_uploads_newest_first_and_scheduled_ones_can_be_cancelled(
         &[("privacy_level", "SELF_ONLY"), ("title", "Older one")],
     )
     .await;
-    // Times are kept to the second; a second apart makes "newest first" unambiguous.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let later = time::OffsetDateTime::now_utc() + time::Duration::hours(3);
+    // The same second of the clock: the order is the order they were made.
+    let now = time::OffsetDateTime::from_unix_timestamp(app.clock.now()).expect("now");
+    let later = now + time::Duration::hours(3);
     let at = later
         .format(&time::format_description::well_known::Rfc3339)
         .expect("time");
@@ -77,13 +80,25 @@ async fn history_lists_uploads_newest_first_and_scheduled_ones_can_be_cancelled(
     let newer = page.find("Later one").expect("listed");
     assert!(newer < older, "newest first");
     assert!(page.contains("@alice"), "each row names its account");
-    assert!(page.contains(&format!("/uploads/{}", first["id"].as_str().expect("id"))));
+    assert!(page.contains(&format!(
+        "/posts/{}",
+        first["post_id"].as_str().expect("id")
+    )));
 
     let id = scheduled["id"].as_str().expect("id");
+    let post_id = scheduled["post_id"].as_str().expect("post id");
+    assert!(
+        page.contains(&format!("/posts/{post_id}/targets/{id}/cancel")),
+        "a scheduled post can be cancelled from History"
+    );
     let res = app
-        .post_form(&format!("/uploads/{id}/cancel"), &[("csrf_token", &csrf)])
+        .post_form(
+            &format!("/posts/{post_id}/targets/{id}/cancel"),
+            &[("csrf_token", &csrf)],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 303);
-    let page = app.get_text(&format!("/uploads/{id}")).await;
+    let page = app.get_text(&format!("/posts/{post_id}")).await;
     assert!(page.contains("Cancelled"));
+    assert_eq!(job(&app, id).await["state"], "cancelled");
 }

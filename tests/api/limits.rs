@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
+use crate::helpers::posts::{accepted, fixture, upload};
 use crate::helpers::{TestApp, location, spawn_app_on};
-use crate::uploads_helpers::{accepted, fixture, upload};
 use cast::Runtime;
 
 const GB: u64 = 1_000_000_000;
@@ -77,7 +77,7 @@ async fn a_full_disk_refuses_the_upload_and_keeps_the_queue() {
     let body: serde_json::Value = res.json().await.expect("json");
     assert_eq!(body["uploads"][0]["id"], id.as_str());
     assert_eq!(body["uploads"][0]["state"], "queued");
-    app.uploads.try_execute_job().await.expect("worker step");
+    app.posts.try_execute_job().await.expect("worker step");
     let res = list(&app, &token, "").await;
     let body: serde_json::Value = res.json().await.expect("json");
     assert_eq!(body["uploads"][0]["state"], "processing", "{body}");
@@ -217,7 +217,7 @@ async fn a_slow_body_is_cut_off() {
         "the multipart upload is cut off: {status:?}"
     );
     assert!(
-        crate::uploads_helpers::spool_files(&app).is_empty(),
+        crate::helpers::posts::spool_files(&app).is_empty(),
         "nothing half-received is left in the spool"
     );
 
@@ -249,10 +249,9 @@ async fn a_bad_time_zone_offset_is_a_form_problem() {
             .header("HX-Request", "true")
             .form(&[
                 ("csrf_token", csrf.as_str()),
-                ("mode", "schedule"),
+                ("when", "schedule"),
                 ("publish_at_local", "2030-01-01T18:30"),
                 ("tz_offset_min", offset),
-                ("privacy_level", "SELF_ONLY"),
                 ("upload_id", "none"),
             ])
             .send()

@@ -7,7 +7,7 @@ use cast::notify::{Channel, Event, EventKind, Target};
 use hmac::{Hmac, Mac as _};
 use sha2::Sha256;
 
-use crate::notify_helpers::{Receiver, SmtpSink, build, notifier_with, refused_url};
+use crate::helpers::notify::{Receiver, SmtpSink, build, notifier_with, refused_url};
 
 const WEBHOOK_SECRET: &str = "webhook-signing-secret-0123";
 const NTFY_TOKEN: &str = "tk_ntfy_access_token_42";

@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
+use crate::helpers::sandbox::*;
 use crate::helpers::{location, spawn_app};
-use crate::sandbox_helpers::*;
 
 #[tokio::test]
 async fn the_consent_page_needs_the_owners_login() {

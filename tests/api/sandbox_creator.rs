@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-use crate::sandbox_helpers::*;
+use crate::helpers::sandbox::*;
 
 async fn user_info(app: &TestApp, token: &str, query: &str) -> (u16, Value) {
     let res = reqwest::Client::new()

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::sandbox_helpers::*;
+use crate::helpers::sandbox::*;
 
 #[tokio::test]
 async fn an_init_fault_answers_tiktoks_error_then_init_works() {

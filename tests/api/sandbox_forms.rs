@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::helpers::sandbox::*;
 use crate::helpers::{TestApp, location};
-use crate::sandbox_helpers::*;
 
 /// Approves a consent page that asked for `requested`, granting `ticked`; returns the tokens.
 async fn connect_requesting(
@@ -87,7 +87,7 @@ async fn stored_chunks_are_answered_in_each_form_in_turn() {
 
 #[tokio::test]
 async fn a_public_posts_id_shows_late_in_the_pinned_form_and_is_listed_at_once() {
-    let app = sandbox_manual_app(&[
+    let app = sandbox_app(&[
         ("CAST_SANDBOX_POST_ID_FORM", "string"),
         ("CAST_SANDBOX_POST_ID_AFTER_MS", "60000"),
     ])
@@ -141,7 +141,7 @@ async fn a_public_posts_id_shows_late_in_the_pinned_form_and_is_listed_at_once()
 
 #[tokio::test]
 async fn post_ids_rotate_through_every_form() {
-    let app = sandbox_manual_app(&[("CAST_SANDBOX_POST_ID_FORM", "rotate")]).await;
+    let app = sandbox_app(&[("CAST_SANDBOX_POST_ID_FORM", "rotate")]).await;
     let c = connect(&app, "maria").await;
     let publish_id = public_post(&app, &c, "Forms").await;
     settle(&app, &c.access_token, &publish_id).await;
@@ -162,7 +162,7 @@ async fn post_ids_rotate_through_every_form() {
 
 #[tokio::test]
 async fn a_post_id_that_never_comes_stays_out_of_status_fetch() {
-    let app = sandbox_manual_app(&[
+    let app = sandbox_app(&[
         ("CAST_SANDBOX_POST_ID_FORM", "list"),
         ("CAST_SANDBOX_POST_ID_AFTER_MS", "never"),
     ])

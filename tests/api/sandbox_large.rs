@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use futures_util::stream;
 
-use crate::sandbox_helpers::*;
+use crate::helpers::sandbox::*;
 
 const GIB: u64 = 1 << 30;
 const CHUNK: u64 = 64_000_000;

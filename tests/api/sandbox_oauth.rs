@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::sandbox_helpers::*;
+use crate::helpers::sandbox::*;
 
 fn assert_oauth_error(status: u16, body: &Value, want_status: u16, want_error: &str) {
     assert_eq!(
@@ -80,10 +80,7 @@ async fn a_code_expires_after_ten_minutes() {
     let app = sandbox_app(&[]).await;
     let code = code_for(&app, "maria", &ALL_SCOPES).await;
     // Ten minutes pass.
-    sqlx::query("UPDATE sandbox_auth_codes SET expires_ms = expires_ms - 600001")
-        .execute(&app.db)
-        .await
-        .expect("age");
+    app.advance(std::time::Duration::from_millis(600_001));
     let (status, body) = oauth_error(exchange(&app, &code).await).await;
     assert_oauth_error(status, &body, 400, "invalid_grant");
 }
@@ -209,7 +206,7 @@ async fn access_tokens_expire_after_the_configured_ttl() {
     let body: Value = exchange(&app, &code).await.json().await.expect("json");
     assert_eq!(body["expires_in"], 1);
     let token = body["access_token"].as_str().expect("token");
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.advance(std::time::Duration::from_millis(1100));
     let (status, body) = call(&app, token, "/v2/post/publish/creator_info/query/", None).await;
     assert_api_error(status, &body, 401, "access_token_invalid");
 }

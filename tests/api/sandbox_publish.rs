@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-use crate::sandbox_helpers::*;
+use crate::helpers::sandbox::*;
 
 async fn direct_with(app: &TestApp, token: &str, body: Value) -> (u16, Value) {
     call(app, token, "/v2/post/publish/video/init/", Some(body)).await

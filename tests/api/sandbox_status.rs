@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
+use crate::helpers::sandbox::*;
 use crate::helpers::{extract_csrf, location, spawn_app};
-use crate::sandbox_helpers::*;
 
 #[tokio::test]
 async fn the_whole_flow_oauth_direct_post_chunks_status_and_checksum() {

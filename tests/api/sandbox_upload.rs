@@ -3,7 +3,7 @@
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use crate::helpers::TestApp;
-use crate::sandbox_helpers::*;
+use crate::helpers::sandbox::*;
 
 /// Two chunks: 5,242,880 bytes then 5,243,003 (the remainder rides in the last).
 const SIZE: u64 = MIB5 * 2 + 123;
@@ -266,7 +266,7 @@ async fn an_expired_upload_url_is_403() {
     )
     .await;
     let (_, url) = accepted(status, &body);
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.advance(std::time::Duration::from_millis(1100));
     assert_eq!(
         put_chunk(&url, 0, 1000, garbage(1000, 0))
             .await

@@ -5,14 +5,14 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::uploads_helpers::*;
+use crate::helpers::posts::*;
 
 const HOUR: Duration = Duration::from_secs(3600);
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
 /// Publishes ok.mp4 publicly and returns the job once published, with the sandbox's own post id.
 async fn publish_public(settings: &[(&str, &str)]) -> (crate::helpers::TestApp, Value, Value) {
-    let (app, csrf) = manual_app_with_account(settings).await;
+    let (app, csrf) = app_with_account(settings).await;
     let queued = accepted(
         &app,
         &csrf,
@@ -69,7 +69,7 @@ async fn a_post_id_left_out_still_counts_as_published() {
     assert_eq!(done["post_ids"], serde_json::json!([]));
     assert_eq!(done["awaiting_link"], true);
     let id = done["id"].as_str().expect("id");
-    let page = app.get_text(&format!("/uploads/{id}")).await;
+    let page = app.get_text(&format!("/posts/{id}")).await;
     assert!(
         page.contains("Published; TikTok has not given the link yet"),
         "{page}"
@@ -102,7 +102,7 @@ async fn a_post_id_that_comes_late_is_filled_in_and_one_that_never_comes_links_t
     assert_eq!(done["awaiting_link"], true);
     let res = app
         .client
-        .get(app.url(&format!("/uploads/{id}/status")))
+        .get(app.url(&format!("/posts/{id}/status")))
         .header("HX-Request", "true")
         .send()
         .await
@@ -134,19 +134,19 @@ async fn a_post_id_that_comes_late_is_filled_in_and_one_that_never_comes_links_t
     assert_eq!(given_up["state"], "published", "still published");
     assert_eq!(given_up["post_ids"], serde_json::json!([]));
     assert!(
-        app.uploads.next_due().await.expect("due").is_none(),
+        app.posts.next_due().await.expect("due").is_none(),
         "stopped asking"
     );
     let res = app
         .client
-        .get(app.url(&format!("/uploads/{id}/status")))
+        .get(app.url(&format!("/posts/{id}/status")))
         .header("HX-Request", "true")
         .send()
         .await
         .expect("status");
     assert_eq!(res.status().as_u16(), 286, "the page stops asking too");
     let fragment = res.text().await.expect("body");
-    assert!(fragment.contains("id=\"post-link\""), "{fragment}");
+    assert!(fragment.contains("class=\"post-link\""), "{fragment}");
     assert!(fragment.contains("see it on your profile"), "{fragment}");
 }
 
@@ -175,7 +175,7 @@ async fn a_post_id_withheld_by_status_is_found_in_the_video_list() {
 
 #[tokio::test]
 async fn a_private_post_has_no_link_to_wait_for() {
-    let (app, csrf) = manual_app_with_account(&[("CAST_SANDBOX_POST_ID_AFTER_MS", "never")]).await;
+    let (app, csrf) = app_with_account(&[("CAST_SANDBOX_POST_ID_AFTER_MS", "never")]).await;
     let queued = accepted(
         &app,
         &csrf,
@@ -187,7 +187,7 @@ async fn a_private_post_has_no_link_to_wait_for() {
     let done = step_until(&app, id, &["published", "failed"], HOUR).await;
     assert_eq!(done["state"], "published");
     assert_eq!(done["awaiting_link"], false);
-    assert!(app.uploads.next_due().await.expect("due").is_none());
+    assert!(app.posts.next_due().await.expect("due").is_none());
 }
 
 #[tokio::test]
@@ -196,7 +196,7 @@ async fn a_chunk_answered_200_counts_as_stored() {
     // Several chunks, every one answered 200 (with Content-Range).
     let video = padded_mp4(dir.path(), 66_000_000);
     for reply in ["200", "bare", "rotate"] {
-        let (app, csrf) = manual_app_with_account(&[("CAST_SANDBOX_CHUNK_REPLY", reply)]).await;
+        let (app, csrf) = app_with_account(&[("CAST_SANDBOX_CHUNK_REPLY", reply)]).await;
         let queued = accepted(&app, &csrf, &video, &[("privacy_level", "SELF_ONLY")]).await;
         let id = queued["id"].as_str().expect("id");
         let done = step_until(&app, id, &["published", "failed"], HOUR).await;
@@ -209,7 +209,7 @@ async fn a_chunk_answered_200_counts_as_stored() {
 
 #[tokio::test]
 async fn a_direct_post_moved_to_the_inbox_ends_in_the_inbox() {
-    let (app, csrf) = manual_app_with_account(&[
+    let (app, csrf) = app_with_account(&[
         ("CAST_SANDBOX_UNAUDITED", "1"),
         ("CAST_SANDBOX_INBOX_DOWNGRADE", "1"),
     ])
@@ -227,11 +227,11 @@ async fn a_direct_post_moved_to_the_inbox_ends_in_the_inbox() {
     let note = done["note"].as_str().expect("a sentence saying why");
     assert!(note.contains("inbox instead of posting"), "{note}");
     assert!(
-        app.uploads.next_due().await.expect("due").is_none(),
+        app.posts.next_due().await.expect("due").is_none(),
         "not stuck"
     );
-    let page = app.get_text(&format!("/uploads/{id}")).await;
-    assert!(page.contains("id=\"inbox-reason\""), "{page}");
+    let page = app.get_text(&format!("/posts/{id}")).await;
+    assert!(page.contains("class=\"inbox-reason\""), "{page}");
     let posts = sandbox_posts(&app).await;
     assert_eq!(posts[0]["mode"], "inbox");
     assert_eq!(posts[0]["downgraded"], true);
@@ -245,7 +245,7 @@ async fn a_direct_post_moved_to_the_inbox_ends_in_the_inbox() {
 #[tokio::test]
 async fn token_errors_with_http_200_are_failures() {
     // The code exchange fails with HTTP 200 and an error body.
-    let app = crate::helpers::spawn_manual_app_with(&[
+    let app = crate::helpers::spawn_app_with(&[
         ("CAST_SANDBOX_OAUTH_ERROR_STATUS", "200"),
         ("CAST_SANDBOX_FAULTS", "token:400:1"),
     ])
@@ -286,7 +286,7 @@ async fn token_errors_with_http_200_are_failures() {
 
 #[tokio::test]
 async fn token_answers_without_token_type_and_with_real_lifetimes_connect() {
-    let app = crate::helpers::spawn_manual_app_with(&[("CAST_SANDBOX_TOKEN_TYPE", "absent")]).await;
+    let app = crate::helpers::spawn_app_with(&[("CAST_SANDBOX_TOKEN_TYPE", "absent")]).await;
     app.logged_in().await;
     assert_eq!(app.connect_account("alice").await.status().as_u16(), 303);
     let (access, refresh): (i64, Option<i64>) =

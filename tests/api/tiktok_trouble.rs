@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::uploads_helpers::*;
+use crate::helpers::posts::*;
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -13,7 +13,7 @@ const HOUR: Duration = Duration::from_secs(3600);
 async fn a_minute_of_tiktok_trouble_is_waited_out() {
     // Every init fails for the first 80 s of TikTok's clock, whatever Cast's schedule: a
     // count of failures in a row that fit in a minute (6 in 62 s before) would fail each job.
-    let (app, csrf) = manual_app_with_account(&[("CAST_SANDBOX_FAULTS", "init:503:80s")]).await;
+    let (app, csrf) = app_with_account(&[("CAST_SANDBOX_FAULTS", "init:503:80s")]).await;
     let mut ids = Vec::new();
     for title in ["One", "Two", "Three"] {
         let queued = accepted(
@@ -54,7 +54,7 @@ async fn a_minute_of_tiktok_trouble_is_waited_out() {
 
 #[tokio::test]
 async fn an_hour_of_tiktok_trouble_fails_with_one_clear_message() {
-    let (app, csrf) = manual_app_with_account(&[("CAST_SANDBOX_FAULTS", "init:503:7200s")]).await;
+    let (app, csrf) = app_with_account(&[("CAST_SANDBOX_FAULTS", "init:503:7200s")]).await;
     let queued = accepted(
         &app,
         &csrf,
@@ -123,7 +123,7 @@ async fn a_refused_multi_chunk_plan_falls_back_to_other_plans() {
     let dir = tempfile::tempdir().expect("dir");
     let video = padded_mp4(dir.path(), 66_000_000);
     // TikTok refuses the first plan (5,242,880-byte chunks) with "The chunk size is invalid".
-    let (app, csrf) = manual_app_with_account(&[("CAST_SANDBOX_FAULTS", "init:400:1")]).await;
+    let (app, csrf) = app_with_account(&[("CAST_SANDBOX_FAULTS", "init:400:1")]).await;
     let queued = accepted(&app, &csrf, &video, &[("privacy_level", "SELF_ONLY")]).await;
     let id = queued["id"].as_str().expect("id");
     let done = step_until(&app, id, &["published", "failed"], HOUR).await;
@@ -141,7 +141,7 @@ async fn a_refused_multi_chunk_plan_falls_back_to_other_plans() {
 async fn a_video_every_chunk_plan_of_which_is_refused_fails_with_advice_naming_its_size() {
     let dir = tempfile::tempdir().expect("dir");
     let video = padded_mp4(dir.path(), 66_000_000);
-    let (app, csrf) = manual_app_with_account(&[("CAST_SANDBOX_REFUSE_MULTI_CHUNK", "1")]).await;
+    let (app, csrf) = app_with_account(&[("CAST_SANDBOX_REFUSE_MULTI_CHUNK", "1")]).await;
     let queued = accepted(&app, &csrf, &video, &[("privacy_level", "SELF_ONLY")]).await;
     let id = queued["id"].as_str().expect("id");
     let failed = step_until(&app, id, &["published", "failed"], HOUR).await;
@@ -161,10 +161,11 @@ async fn a_video_every_chunk_plan_of_which_is_refused_fails_with_advice_naming_i
     }
     assert!(sandbox_posts(&app).await.is_empty(), "nothing was created");
     // Each plan was tried once.
-    let refused: String = sqlx::query_scalar("SELECT refused_chunk_sizes FROM uploads")
-        .fetch_one(&app.db)
-        .await
-        .expect("row");
+    let refused: String =
+        sqlx::query_scalar("SELECT json_extract(progress, '$.refused_chunk_sizes') FROM targets")
+            .fetch_one(&app.db)
+            .await
+            .expect("row");
     let refused: Value = serde_json::from_str(&refused).expect("json");
     assert_eq!(
         refused,

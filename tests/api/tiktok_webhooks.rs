@@ -7,7 +7,7 @@ use std::time::Duration;
 use cast::platforms::tiktok::webhook::{PublishEvent, RemovalReason, Step};
 use serde_json::json;
 
-use crate::helpers::spawn_manual_app_with;
+use crate::helpers::spawn_app_with;
 use crate::tiktok_webhooks_helpers::*;
 
 const COMPLETE: &str = "post.publish.complete";
@@ -16,7 +16,7 @@ const POST_ID: &str = "7312345678901234567";
 
 #[tokio::test]
 async fn a_signed_webhook_is_stored_and_answered_at_once_and_applied_after() {
-    let app = spawn_manual_app_with(&[]).await;
+    let app = spawn_app_with(&[]).await;
     let now = app.clock.now();
     let event = body(
         COMPLETE,
@@ -53,7 +53,7 @@ async fn a_signed_webhook_is_stored_and_answered_at_once_and_applied_after() {
 
 #[tokio::test]
 async fn a_duplicate_delivery_is_acknowledged_stored_once_and_applied_once() {
-    let app = spawn_manual_app_with(&[]).await;
+    let app = spawn_app_with(&[]).await;
     let now = app.clock.now();
     let content = json!({"publish_id": "p1", "post_id": POST_ID, "publish_type": "DIRECT_PUBLISH"});
     let event = body(PUBLIC, now, "act.alice", content);
@@ -92,7 +92,7 @@ async fn a_duplicate_delivery_is_acknowledged_stored_once_and_applied_once() {
 
 #[tokio::test]
 async fn a_late_retry_that_keeps_its_first_timestamp_is_accepted_within_73_hours() {
-    let app = spawn_manual_app_with(&[]).await;
+    let app = spawn_app_with(&[]).await;
     let first_t = app.clock.now();
     let event = body(COMPLETE, first_t, "act.alice", json!({"publish_id": "p1"}));
     let signature = sign(SANDBOX_SECRET, first_t, &event);
@@ -132,7 +132,7 @@ async fn a_late_retry_that_keeps_its_first_timestamp_is_accepted_within_73_hours
 
 #[tokio::test]
 async fn events_out_of_order_are_applied_once_each_and_leave_the_post_published_with_its_id() {
-    let app = spawn_manual_app_with(&[]).await;
+    let app = spawn_app_with(&[]).await;
     let now = app.clock.now();
     // The id arrives before the completion it follows, and a stale inbox event comes last.
     let public = body(
@@ -179,7 +179,7 @@ async fn events_out_of_order_are_applied_once_each_and_leave_the_post_published_
 
 #[tokio::test]
 async fn a_bad_or_missing_signature_is_refused_with_401_and_nothing_is_stored() {
-    let app = spawn_manual_app_with(&[]).await;
+    let app = spawn_app_with(&[]).await;
     let now = app.clock.now();
     let event = body(COMPLETE, now, "act.alice", json!({"publish_id": "p1"}));
     let forged = sign("not-the-secret", now, &event);
@@ -210,7 +210,7 @@ async fn a_bad_or_missing_signature_is_refused_with_401_and_nothing_is_stored() 
 
 #[tokio::test]
 async fn a_timestamp_older_than_73_hours_or_over_5_minutes_ahead_is_refused() {
-    let app = spawn_manual_app_with(&[]).await;
+    let app = spawn_app_with(&[]).await;
     let now = app.clock.now();
     let event = body(COMPLETE, now, "act.alice", json!({"publish_id": "p1"}));
     for t in [now - 73 * 3600 - 1, now + 5 * 60 + 1] {
@@ -233,7 +233,7 @@ async fn a_timestamp_older_than_73_hours_or_over_5_minutes_ahead_is_refused() {
 
 #[tokio::test]
 async fn an_oversized_body_is_refused_even_when_signed() {
-    let app = spawn_manual_app_with(&[]).await;
+    let app = spawn_app_with(&[]).await;
     let padding = "x".repeat(70 * 1024);
     let event = body(
         COMPLETE,
@@ -248,7 +248,7 @@ async fn an_oversized_body_is_refused_even_when_signed() {
 
 #[tokio::test]
 async fn unknown_events_are_stored_and_ignored_and_removals_reach_the_core() {
-    let app = spawn_manual_app_with(&[]).await;
+    let app = spawn_app_with(&[]).await;
     let now = app.clock.now();
     let old_kit = body(
         "video.publish.completed",
@@ -311,7 +311,7 @@ async fn unknown_events_are_stored_and_ignored_and_removals_reach_the_core() {
 
 #[tokio::test]
 async fn an_event_stored_before_a_crash_is_applied_after_the_restart() {
-    let app = spawn_manual_app_with(&[]).await;
+    let app = spawn_app_with(&[]).await;
     let event = body(
         COMPLETE,
         app.clock.now(),
@@ -330,7 +330,7 @@ async fn an_event_stored_before_a_crash_is_applied_after_the_restart() {
 
 #[tokio::test]
 async fn an_event_the_core_could_not_apply_is_tried_again_later() {
-    let app = spawn_manual_app_with(&[]).await;
+    let app = spawn_app_with(&[]).await;
     let event = body(
         COMPLETE,
         app.clock.now(),

@@ -9,8 +9,8 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use cast::platforms::tiktok::webhook::{PublishEvent, RemovalReason};
 use serde_json::Value;
 
+use crate::helpers::sandbox::*;
 use crate::helpers::{TestApp, extract_csrf};
-use crate::sandbox_helpers::*;
 use crate::tiktok_webhooks_helpers::*;
 
 const PUBLIC: &str = "post.publish.publicly_available";
@@ -111,7 +111,7 @@ async fn press(app: &TestApp, action: &str) -> u16 {
 #[tokio::test]
 async fn a_public_direct_post_sends_signed_events_newest_first_each_twice_and_cast_keeps_one_of_each()
  {
-    let app = sandbox_manual_app(&[]).await;
+    let app = sandbox_app(&[]).await;
     let c = connect(&app, "alice").await;
     let publish_id = post_whole(
         &app,
@@ -172,7 +172,7 @@ async fn a_public_direct_post_sends_signed_events_newest_first_each_twice_and_ca
 
 #[tokio::test]
 async fn with_reordering_off_and_no_duplicates_events_go_once_in_the_order_they_happened() {
-    let app = sandbox_manual_app(&[
+    let app = sandbox_app(&[
         ("CAST_SANDBOX_WEBHOOK_REORDER", "0"),
         ("CAST_SANDBOX_WEBHOOK_DUPLICATES", "0"),
     ])
@@ -192,7 +192,7 @@ async fn with_reordering_off_and_no_duplicates_events_go_once_in_the_order_they_
 
 #[tokio::test]
 async fn an_inbox_draft_sends_inbox_delivered_then_complete_when_posted_from_the_app() {
-    let app = sandbox_manual_app(&[("CAST_SANDBOX_WEBHOOK_DUPLICATES", "0")]).await;
+    let app = sandbox_app(&[("CAST_SANDBOX_WEBHOOK_DUPLICATES", "0")]).await;
     let c = connect(&app, "maria").await;
     let video = fixture("ok.mp4");
     let size = video.len() as u64;
@@ -222,7 +222,7 @@ async fn an_inbox_draft_sends_inbox_delivered_then_complete_when_posted_from_the
 
 #[tokio::test]
 async fn a_video_tiktok_refuses_sends_failed_with_its_reason() {
-    let app = sandbox_manual_app(&[("CAST_SANDBOX_WEBHOOK_DUPLICATES", "0")]).await;
+    let app = sandbox_app(&[("CAST_SANDBOX_WEBHOOK_DUPLICATES", "0")]).await;
     let c = connect(&app, "alice").await;
     let publish_id = post_whole(&app, &c.access_token, "SELF_ONLY", garbage(1000, 3)).await;
     app.advance(Duration::from_secs(1));
@@ -253,7 +253,7 @@ async fn a_video_tiktok_refuses_sends_failed_with_its_reason() {
 
 #[tokio::test]
 async fn revoking_a_token_sends_authorization_removed_with_reason_5() {
-    let app = sandbox_manual_app(&[]).await;
+    let app = sandbox_app(&[]).await;
     let c = connect(&app, "alice").await;
     revoke(&app, &c.access_token).await;
     let sent = sent_until(&app, |s| s.len() >= 2).await;
@@ -276,7 +276,7 @@ async fn revoking_a_token_sends_authorization_removed_with_reason_5() {
 
 #[tokio::test]
 async fn take_down_and_remove_access_on_the_posts_page_send_their_events() {
-    let app = sandbox_manual_app(&[("CAST_SANDBOX_WEBHOOK_DUPLICATES", "0")]).await;
+    let app = sandbox_app(&[("CAST_SANDBOX_WEBHOOK_DUPLICATES", "0")]).await;
     let c = connect(&app, "alice").await;
     let publish_id = post_whole(
         &app,
@@ -393,7 +393,7 @@ async fn start_hook(fail: usize) -> (String, web::Data<Hook>) {
 #[tokio::test]
 async fn a_receiver_that_answers_500_is_retried_with_backoff_and_the_same_t() {
     let (url, hook) = start_hook(2).await;
-    let app = sandbox_manual_app(&[
+    let app = sandbox_app(&[
         ("CAST_SANDBOX_WEBHOOK_URL", &url),
         ("CAST_SANDBOX_WEBHOOK_DUPLICATES", "0"),
     ])
@@ -440,7 +440,7 @@ async fn a_receiver_that_answers_500_is_retried_with_backoff_and_the_same_t() {
 #[tokio::test]
 async fn a_delivery_given_up_after_the_retry_window_is_not_sent_again() {
     let (url, hook) = start_hook(usize::MAX).await;
-    let app = sandbox_manual_app(&[
+    let app = sandbox_app(&[
         ("CAST_SANDBOX_WEBHOOK_URL", &url),
         ("CAST_SANDBOX_WEBHOOK_DUPLICATES", "0"),
         ("CAST_SANDBOX_WEBHOOK_RETRY_SECS", "5"),
@@ -460,7 +460,7 @@ async fn a_delivery_given_up_after_the_retry_window_is_not_sent_again() {
 
 #[tokio::test]
 async fn with_a_bad_signature_cast_refuses_every_delivery_and_stores_nothing() {
-    let app = sandbox_manual_app(&[
+    let app = sandbox_app(&[
         ("CAST_SANDBOX_WEBHOOK_BAD_SIGNATURE", "1"),
         ("CAST_SANDBOX_WEBHOOK_DUPLICATES", "0"),
     ])
@@ -480,7 +480,7 @@ async fn with_a_bad_signature_cast_refuses_every_delivery_and_stores_nothing() {
 
 #[tokio::test]
 async fn a_delay_holds_events_back_until_app_time_passes_it() {
-    let app = sandbox_manual_app(&[
+    let app = sandbox_app(&[
         ("CAST_SANDBOX_WEBHOOK_DELAY_MS", "5000"),
         ("CAST_SANDBOX_WEBHOOK_DUPLICATES", "0"),
     ])
@@ -497,7 +497,7 @@ async fn a_delay_holds_events_back_until_app_time_passes_it() {
 
 #[tokio::test]
 async fn with_webhooks_off_nothing_is_sent() {
-    let app = sandbox_manual_app(&[("CAST_SANDBOX_WEBHOOK_URL", "off")]).await;
+    let app = sandbox_app(&[("CAST_SANDBOX_WEBHOOK_URL", "off")]).await;
     let c = connect(&app, "alice").await;
     post_whole(
         &app,
@@ -514,7 +514,7 @@ async fn with_webhooks_off_nothing_is_sent() {
 
 #[tokio::test]
 async fn only_the_owner_sees_the_sandboxs_webhooks() {
-    let app = sandbox_manual_app(&[]).await;
+    let app = sandbox_app(&[]).await;
     let res = reqwest::Client::new()
         .get(app.url(&format!("{API}/_/webhooks")))
         .send()
@@ -525,7 +525,7 @@ async fn only_the_owner_sees_the_sandboxs_webhooks() {
 
 #[tokio::test]
 async fn cast_doctor_prints_the_webhook_url_to_paste_and_says_it_needs_https() {
-    let app = sandbox_manual_app(&[]).await;
+    let app = sandbox_app(&[]).await;
     let out = app.cast_cli(&["doctor"], None);
     let text = String::from_utf8_lossy(&out.stdout);
     let line = text

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::uploads_helpers::*;
+use crate::helpers::posts::*;
 
 async fn nothing_queued(app: &crate::helpers::TestApp) {
     let list: Value = app.get("/api/uploads").await.json().await.expect("json");

@@ -1,8 +1,12 @@
 //! Posting a video through the API reaches TikTok (the sandbox) with the same bytes.
 
+use std::time::Duration;
+
 use serde_json::Value;
 
-use crate::uploads_helpers::*;
+use crate::helpers::posts::*;
+
+const HOUR: Duration = Duration::from_secs(3600);
 
 #[tokio::test]
 async fn a_direct_post_is_published_with_the_bytes_that_were_sent() {
@@ -22,7 +26,7 @@ async fn a_direct_post_is_published_with_the_bytes_that_were_sent() {
     assert_eq!(queued["sha256"], sha256_file(&video));
     let id = queued["id"].as_str().expect("id");
 
-    let done = wait_for(&app, id, &["published", "failed"], 30).await;
+    let done = step_until(&app, id, &["published", "failed"], HOUR).await;
     assert_eq!(done["state"], "published", "{done}");
     assert_eq!(done["bytes_sent"], done["size"]);
     assert!(
@@ -48,11 +52,11 @@ async fn a_direct_post_is_published_with_the_bytes_that_were_sent() {
 async fn an_inbox_draft_ends_in_the_creators_inbox() {
     let (app, csrf) = app_with_account(&[]).await;
     let queued = accepted(&app, &csrf, &fixture("ok.mov"), &[("mode", "inbox")]).await;
-    let done = wait_for(
+    let done = step_until(
         &app,
         queued["id"].as_str().expect("id"),
         &["in_inbox", "failed"],
-        30,
+        HOUR,
     )
     .await;
     assert_eq!(done["state"], "in_inbox", "{done}");
@@ -64,7 +68,8 @@ async fn an_inbox_draft_ends_in_the_creators_inbox() {
 #[tokio::test]
 async fn a_scheduled_post_waits_for_its_time_then_publishes() {
     let (app, csrf) = app_with_account(&[]).await;
-    let at = time::OffsetDateTime::now_utc() + time::Duration::seconds(3);
+    let now = time::OffsetDateTime::from_unix_timestamp(app.clock.now()).expect("now");
+    let at = now + time::Duration::minutes(30);
     let at = at
         .format(&time::format_description::well_known::Rfc3339)
         .expect("format");
@@ -77,13 +82,14 @@ async fn a_scheduled_post_waits_for_its_time_then_publishes() {
     .await;
     assert_eq!(queued["state"], "scheduled");
     let id = queued["id"].as_str().expect("id");
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    app.advance(Duration::from_secs(29 * 60));
+    assert!(!app.step().await, "nothing is due before its time");
     assert_eq!(job(&app, id).await["state"], "scheduled");
     assert!(
         sandbox_posts(&app).await.is_empty(),
         "nothing sent before its time"
     );
-    let done = wait_for(&app, id, &["published", "failed"], 30).await;
+    let done = step_until(&app, id, &["published", "failed"], HOUR).await;
     assert_eq!(done["state"], "published", "{done}");
     // SELF_ONLY posts get no public post id.
     assert_eq!(done["post_ids"], serde_json::json!([]));
@@ -124,9 +130,8 @@ async fn uploads_are_listed_newest_first_a_page_at_a_time() {
             ],
         )
         .await;
+        // All within one second of the clock: the order is the order they were made.
         ids.push(j["id"].as_str().expect("id").to_string());
-        // created_at has whole seconds; the id breaks ties, so order needs distinct seconds.
-        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     }
     let page: Value = app
         .get("/api/uploads?limit=2")

@@ -2,15 +2,14 @@
 
 use std::time::Duration;
 
-use crate::uploads_helpers::*;
+use crate::helpers::posts::*;
 
 const HOUR: Duration = Duration::from_secs(3600);
 
 #[tokio::test]
 async fn temporary_tiktok_errors_are_retried_until_published() {
     let (app, csrf) =
-        manual_app_with_account(&[("CAST_SANDBOX_FAULTS", "init:429:1,chunk:500:1,status:500:1")])
-            .await;
+        app_with_account(&[("CAST_SANDBOX_FAULTS", "init:429:1,chunk:500:1,status:500:1")]).await;
     let queued = accepted(
         &app,
         &csrf,
@@ -28,7 +27,7 @@ async fn temporary_tiktok_errors_are_retried_until_published() {
 
 #[tokio::test]
 async fn a_permanent_refusal_fails_with_its_reason_and_retry_then_publishes() {
-    let (app, csrf) = manual_app_with_account(&[("CAST_SANDBOX_FAULTS", "init:400:1")]).await;
+    let (app, csrf) = app_with_account(&[("CAST_SANDBOX_FAULTS", "init:400:1")]).await;
     let queued = accepted(
         &app,
         &csrf,
@@ -56,7 +55,7 @@ async fn a_permanent_refusal_fails_with_its_reason_and_retry_then_publishes() {
 
 #[tokio::test]
 async fn cancel_works_before_sending_and_not_after_publishing() {
-    let (app, csrf) = manual_app_with_account(&[]).await;
+    let (app, csrf) = app_with_account(&[]).await;
     let later = accepted(
         &app,
         &csrf,
@@ -95,7 +94,7 @@ async fn cancel_works_before_sending_and_not_after_publishing() {
 
 #[tokio::test]
 async fn an_unaudited_refusal_says_to_make_the_account_private() {
-    let (app, csrf) = manual_app_with_account(&[("CAST_SANDBOX_UNAUDITED", "1")]).await;
+    let (app, csrf) = app_with_account(&[("CAST_SANDBOX_UNAUDITED", "1")]).await;
     // A public account: TikTok refuses even "Only me" (contract §9).
     let first = accepted(
         &app,
@@ -127,8 +126,11 @@ async fn an_unaudited_refusal_says_to_make_the_account_private() {
     }
 
     // Cast remembers: the posting screen says what fixes it, and a public post is refused up front.
-    let form = app.get_text("/post/form").await;
-    assert!(form.contains("id=\"unaudited-note\""), "{form}");
+    let open_id = app.open_id("alice").await;
+    let form = app
+        .get_text(&format!("/post/options?slot=0&account=tiktok:{open_id}"))
+        .await;
+    assert!(form.contains("id=\"t0-unaudited-note\""), "{form}");
     assert!(
         form.contains("private TikTok account") && form.contains("alone does not fix it"),
         "{form}"
@@ -155,7 +157,7 @@ async fn an_unaudited_refusal_says_to_make_the_account_private() {
 
 #[tokio::test]
 async fn an_unaudited_app_posts_only_me_to_a_private_account() {
-    let (app, csrf) = manual_app_with_account(&[
+    let (app, csrf) = app_with_account(&[
         ("CAST_SANDBOX_UNAUDITED", "1"),
         ("CAST_SANDBOX_ACCOUNT_PRIVATE", "1"),
     ])
@@ -180,7 +182,7 @@ async fn an_unaudited_app_posts_only_me_to_a_private_account() {
 #[tokio::test]
 async fn an_expired_upload_link_is_initialised_again() {
     // The first chunk fails; by the retry (15 s later on the schedule) the 1-second link has expired.
-    let (app, csrf) = manual_app_with_account(&[
+    let (app, csrf) = app_with_account(&[
         ("CAST_SANDBOX_UPLOAD_URL_TTL", "1"),
         ("CAST_SANDBOX_FAULTS", "chunk:500:1"),
     ])
@@ -221,7 +223,7 @@ async fn an_expired_upload_link_is_initialised_again() {
 async fn a_restart_mid_upload_resumes_and_sends_identical_bytes() {
     let port = free_port().to_string();
     let listen = format!("127.0.0.1:{port}");
-    let (app, csrf) = app_with_account(&[("LISTEN", listen.as_str())]).await;
+    let (app, csrf) = live_app_with_account(&[("LISTEN", listen.as_str())]).await;
     let dir = tempfile::tempdir().expect("dir");
     // Over 64,000,000 bytes: 12 chunks of 5,242,880 (the last one larger).
     let video = padded_mp4(dir.path(), 66_000_000);

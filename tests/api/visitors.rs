@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use futures_util::StreamExt as _;
 
+use crate::helpers::process::CastProcess;
 use crate::helpers::{PASSWORD, browser_client, run_cast, spawn_app};
-use crate::process::CastProcess;
 
 fn db_bytes(dir: &std::path::Path) -> u64 {
     ["cast.db", "cast.db-wal"]
@@ -181,17 +181,17 @@ async fn the_log_never_shows_a_query_string() {
         .await
         .expect("json");
     let state = auth["state"].as_str().expect("state").to_string();
-    // The consent form carries the PKCE challenge the authorize URL came with.
+    // The authorize URL carries this attempt's PKCE challenge; the consent form must echo it.
     let authorize = url::Url::parse(auth["url"].as_str().expect("url")).expect("authorize url");
-    let challenge = authorize
-        .query_pairs()
-        .find(|(k, _)| k == "code_challenge")
-        .map(|(_, v)| v.into_owned())
-        .expect("a PKCE challenge");
+    let challenge = |name: &str| {
+        authorize
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_else(|| panic!("the authorize URL has {name}"))
+    };
     let scopes = "user.info.basic,video.upload,video.publish";
     let mut form = vec![
-        ("code_challenge", challenge),
-        ("code_challenge_method", "S256".to_string()),
         ("client_key", "cast-sandbox".to_string()),
         ("response_type", "code".to_string()),
         ("redirect_uri", format!("{base}/auth/tiktok/callback")),
@@ -199,6 +199,8 @@ async fn the_log_never_shows_a_query_string() {
         ("state", state.clone()),
         ("username", "logtest".to_string()),
         ("decision", "authorize".to_string()),
+        ("code_challenge", challenge("code_challenge")),
+        ("code_challenge_method", challenge("code_challenge_method")),
     ];
     form.extend(scopes.split(',').map(|s| ("scopes", s.to_string())));
     let res = client
@@ -223,7 +225,7 @@ async fn the_log_never_shows_a_query_string() {
         .await
         .expect("connect");
     assert_eq!(res.status().as_u16(), 200);
-    let video = std::fs::read(crate::uploads_helpers::fixture("ok.mp4")).expect("fixture");
+    let video = std::fs::read(crate::helpers::posts::fixture("ok.mp4")).expect("fixture");
     let form = reqwest::multipart::Form::new()
         .text("privacy_level", "SELF_ONLY")
         .part(

@@ -12,7 +12,7 @@ use cast::platforms::youtube::{
     UploadedVideo, Visibility, YouTubeClient,
 };
 
-use crate::youtube_helpers::*;
+use crate::helpers::youtube::*;
 
 fn upload(file: &Path, chunk: u64) -> Upload<'_> {
     Upload {

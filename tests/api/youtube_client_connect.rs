@@ -3,7 +3,7 @@
 
 use cast::platforms::youtube::{ErrorKind, ReconnectReason};
 
-use crate::youtube_helpers::*;
+use crate::helpers::youtube::*;
 
 #[tokio::test]
 async fn connecting_a_channel_goes_through_googles_consent_page_and_shows_its_card() {

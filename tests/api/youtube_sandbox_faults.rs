@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::youtube_helpers::*;
+use crate::helpers::youtube::*;
 
 async fn reason(res: reqwest::Response) -> (u16, String, String) {
     let status = res.status().as_u16();

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::youtube_helpers::*;
+use crate::helpers::youtube::*;
 
 #[tokio::test]
 async fn only_the_owner_reaches_the_consent_page_and_the_listing_while_googles_api_answers_everyone_in_its_shape()

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::youtube_helpers::*;
+use crate::helpers::youtube::*;
 
 async fn status_of(yt: &Yt, token: &str, id: &str) -> Value {
     let res = yt

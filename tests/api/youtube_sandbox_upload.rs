@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::youtube_helpers::*;
+use crate::helpers::youtube::*;
 
 #[tokio::test]
 async fn an_initiation_answers_200_with_the_session_uri_and_an_empty_body() {

@@ -43,8 +43,11 @@ pub enum FaultSpan {
 pub enum FaultAction {
     /// Answer this HTTP status, in TikTok's shape for the step.
     Status(u16),
-    /// `chunk:stall:N`: read the whole request, then never answer (the client must time out).
+    /// `chunk:stall:N` / `init:stall:N`: read the whole request (an init is carried out), then
+    /// never answer: the client must time out.
     Stall,
+    /// `chunk:lost:N`: store the chunk, then close the connection before answering.
+    Lost,
 }
 
 /// "The first `count` calls of `step` answer `status`" (or every call within the span).
@@ -81,7 +84,8 @@ pub(super) fn parse_faults(value: &str) -> Result<Vec<Fault>, ConfigError> {
                 )
             })?;
             let action = match *status {
-                "stall" if step == FaultStep::Chunk => FaultAction::Stall,
+                "stall" if matches!(step, FaultStep::Chunk | FaultStep::Init) => FaultAction::Stall,
+                "lost" if step == FaultStep::Chunk => FaultAction::Lost,
                 _ => FaultAction::Status(
                     status
                         .parse()
@@ -91,7 +95,7 @@ pub(super) fn parse_faults(value: &str) -> Result<Vec<Fault>, ConfigError> {
                             ConfigError::new(
                                 NAME,
                                 format!(
-                                    "'{status}' in '{part}' is not an HTTP error status (400-599), or stall (for chunk)"
+                                    "'{status}' in '{part}' is not an HTTP error status (400-599), stall (chunk, init) or lost (chunk)"
                                 ),
                                 EXAMPLE,
                             )

@@ -43,8 +43,25 @@ impl Faults {
     pub fn take_status(&self, step: FaultStep, now_ms: i64) -> Option<u16> {
         match self.take(step, now_ms)? {
             FaultAction::Status(status) => Some(status),
-            // Only chunk PUTs stall (the knob refuses it elsewhere); anything else answers 500.
-            FaultAction::Stall => Some(500),
+            // The knob takes stall and lost only where they mean something; elsewhere a 500.
+            FaultAction::Stall | FaultAction::Lost => Some(500),
+        }
+    }
+
+    /// For a v2 API step that can also stall: Err for a status fault, the action for another.
+    pub fn check_or_act(
+        &self,
+        step: FaultStep,
+        now_ms: i64,
+    ) -> Result<Option<FaultAction>, ApiError> {
+        match self.take(step, now_ms) {
+            None => Ok(None),
+            Some(FaultAction::Status(status)) => Err(ApiError::Fault {
+                status,
+                code: api_code(step, status),
+                message: api_message(step, status),
+            }),
+            Some(other) => Ok(Some(other)),
         }
     }
 

@@ -12,7 +12,7 @@ use super::privacy::PrivacyLevel;
 use super::rules::{self, ChunkLayout, Source};
 use super::store::publishes::{self, NewPublish};
 use super::{SandboxState, envelope, scopes};
-use crate::config::tiktok_sandbox::FaultStep;
+use crate::config::tiktok_sandbox::{FaultAction, FaultStep};
 use crate::crypto::random_token;
 
 pub const DAY_MS: i64 = 86_400_000;
@@ -52,7 +52,8 @@ async fn init(
     body: &[u8],
     mode: Mode,
 ) -> Result<HttpResponse, ApiError> {
-    state.faults.check(FaultStep::Init, state.now_ms())?;
+    let stall =
+        state.faults.check_or_act(FaultStep::Init, state.now_ms())? == Some(FaultAction::Stall);
     let caller = auth::caller(state, req).await?;
     let (scope, limit) = match mode {
         Mode::Direct | Mode::Downgraded => (scopes::VIDEO_PUBLISH, Limit::DirectInit),
@@ -98,6 +99,15 @@ async fn init(
     check_caps(state, &caller, mode).await?;
     let created = create(state, &caller, mode, privacy, post_info, layout).await?;
     tracing::info!(publish_id = %created.0, open_id = %caller.open_id, ?mode, "sandbox: upload initialised");
+    if stall {
+        // The upload exists; only its answer is withheld (CAST_SANDBOX_FAULTS init:stall).
+        super::upload::withhold(state).await;
+        return Err(ApiError::Fault {
+            status: 504,
+            code: "internal_error",
+            message: "The answer was withheld (CAST_SANDBOX_FAULTS).",
+        });
+    }
     Ok(envelope::ok(
         json!({"publish_id": created.0, "upload_url": created.1}),
     ))

@@ -70,18 +70,42 @@ pub async fn put_chunk(
     }
 }
 
-/// `chunk:stall`: the whole chunk is read and dropped (nothing is stored), and no answer ever
-/// comes, as when a tunnel or TikTok's edge swallows a response. The client must time out; when
-/// it gives up the connection closes and this handler is dropped with it. Bounded all the same,
-/// so a client that never gives up cannot hold a server that is stopping.
-async fn stall(payload: &mut web::Payload) -> Result<HttpResponse, UploadError> {
+/// How long a withheld answer is withheld, on the sandbox's clock (longer than any client waits)
+/// or in real time, whichever ends first, so a stopping server is never held for long.
+const WITHHELD: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Waits out a withheld answer (`CAST_SANDBOX_FAULTS` stall). When the client gives up, the
+/// connection closes and the handler is dropped with it.
+pub(super) async fn withhold(state: &SandboxState) {
+    tokio::select! {
+        _ = state.clock.sleep(WITHHELD) => {}
+        _ = tokio::time::sleep(WITHHELD) => {}
+    }
+}
+
+/// `chunk:stall`: the whole chunk is read and dropped (nothing is stored), and no answer comes,
+/// as when a tunnel or TikTok's edge swallows a response. The client must time out.
+async fn stall(
+    state: &SandboxState,
+    payload: &mut web::Payload,
+) -> Result<HttpResponse, UploadError> {
     drain(payload).await;
     tracing::info!("sandbox: chunk read, answer withheld (CAST_SANDBOX_FAULTS stall)");
-    tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+    withhold(state).await;
     Err(UploadError::new(
         StatusCode::GATEWAY_TIMEOUT,
         "stalled chunk never answered",
     ))
+}
+
+/// Closes the connection without an answer: a body that fails before its first byte makes
+/// actix drop the connection before the status line is written.
+fn hang_up() -> HttpResponse {
+    HttpResponse::Ok().streaming(futures_util::stream::once(async {
+        Err::<web::Bytes, std::io::Error>(std::io::Error::other(
+            "sandbox: connection closed on purpose (CAST_SANDBOX_FAULTS lost)",
+        ))
+    }))
 }
 
 async fn drain(payload: &mut web::Payload) {
@@ -127,13 +151,15 @@ async fn receive(
     state: &web::Data<SandboxState>,
     payload: &mut web::Payload,
 ) -> Result<HttpResponse, UploadError> {
+    let mut lost = false;
     match state.faults.take(FaultStep::Chunk, state.now_ms()) {
         None => {}
         Some(FaultAction::Status(status)) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             return Err(UploadError::new(status, "injected fault"));
         }
-        Some(FaultAction::Stall) => return stall(payload).await,
+        Some(FaultAction::Stall) => return stall(state, payload).await,
+        Some(FaultAction::Lost) => lost = true,
     }
     let seen = find(req, state).await?;
     let layout = ChunkLayout {
@@ -190,6 +216,10 @@ async fn receive(
     if done {
         processing::schedule(state, &publish);
         tracing::info!(publish_id = %publish.publish_id, bytes = layout.video_size, "sandbox: upload complete");
+    }
+    if lost {
+        tracing::info!(publish_id = %publish.publish_id, "sandbox: chunk stored, answer lost on purpose");
+        return Ok(hang_up());
     }
     // TikTok was seen to answer a stored chunk in several ways (contract §6): each in turn.
     let reply = state.pick(

@@ -6,7 +6,8 @@ use crate::web::state::AppState;
 pub async fn me_show(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({
         "version": env!("CARGO_PKG_VERSION"),
-        "mode": if state.config.tiktok.is_emulated() { "sandbox" } else { "tiktok" },
+        // Which TikTok Cast talks to, as the app factory decided.
+        "mode": if state.emulated.iter().any(|e| e.name == "TikTok") { "sandbox" } else { "tiktok" },
         "base_url": state.config.base_url.as_str().trim_end_matches('/'),
     }))
 }

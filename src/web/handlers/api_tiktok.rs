@@ -1,11 +1,13 @@
-//! The JSON API for TikTok accounts, for scripts and for clients that receive the redirect themselves.
+//! The JSON API for TikTok accounts, for scripts and for clients that receive the redirect
+//! themselves.
 
 use actix_web::{HttpMessage as _, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use crate::accounts::Account;
+use crate::accounts::connect::Answer;
+use crate::accounts::{Account, AccountKey};
+use crate::platforms::PlatformId;
 use crate::web::error::AppError;
-use crate::web::handlers::connect::{check_state, refusal};
 use crate::web::middleware::auth::Auth;
 use crate::web::session::TypedSession;
 use crate::web::state::AppState;
@@ -20,14 +22,15 @@ fn binding(req: &HttpRequest, session: &TypedSession) -> Result<String, AppError
 
 fn account_json(a: &Account) -> serde_json::Value {
     serde_json::json!({
-        "open_id": a.open_id,
+        "open_id": a.account_id,
+        "platform": a.platform,
         "username": a.username,
         "display_name": a.display_name,
         "avatar_url": a.avatar_url,
         "status": a.status,
         "status_reason": a.status_reason,
         "scopes": a.scopes,
-        "missing_scopes": a.missing_scopes(),
+        "missing_scopes": a.missing_scopes,
         "connected_at": a.connected_at,
     })
 }
@@ -37,12 +40,12 @@ pub async fn auth_url_show(
     state: web::Data<AppState>,
     session: TypedSession,
 ) -> Result<HttpResponse, AppError> {
-    let start = state
-        .accounts
-        .start_connect(&binding(&req, &session)?)
+    let started = state
+        .connections
+        .start(PlatformId::TikTok, &binding(&req, &session)?)
         .await?;
     // The PKCE verifier stays on the server with the state; only its challenge is in the URL.
-    Ok(HttpResponse::Ok().json(serde_json::json!({"url": start.url, "state": start.state})))
+    Ok(HttpResponse::Ok().json(serde_json::json!({"url": started.url, "state": started.state})))
 }
 
 #[derive(Deserialize)]
@@ -53,22 +56,25 @@ pub struct LoginBody {
     error_description: Option<String>,
 }
 
-pub async fn login_submit(
+/// `POST /api/tiktok/login`: a script that received TikTok's redirect itself finishes the
+/// connection (TikTok's login, not the owner's).
+pub async fn connect_finish(
     req: HttpRequest,
     state: web::Data<AppState>,
     session: TypedSession,
     body: web::Json<LoginBody>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
-    let verifier = check_state(&state, body.state.as_deref(), &binding(&req, &session)?).await?;
-    if let Some(error) = body.error.as_deref() {
-        return Err(refusal(error, body.error_description.as_deref()));
-    }
-    let code = body
-        .code
-        .filter(|c| !c.is_empty())
-        .ok_or_else(|| AppError::bad_request("missing_code", "Send the `code` TikTok returned."))?;
-    let account = state.accounts.connect(&code, &verifier).await?;
+    let answer = Answer {
+        code: body.code,
+        state: body.state,
+        error: body.error,
+        error_description: body.error_description,
+    };
+    let account = state
+        .connections
+        .finish(PlatformId::TikTok, &binding(&req, &session)?, answer)
+        .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"account": account_json(&account)})))
 }
 
@@ -77,14 +83,18 @@ pub struct LogoutBody {
     open_id: Option<String>,
 }
 
-pub async fn logout_submit(
+/// `POST /api/tiktok/logout`: disconnects a TikTok account.
+pub async fn account_disconnect(
     state: web::Data<AppState>,
     body: Option<web::Json<LogoutBody>>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.map(web::Json::into_inner).unwrap_or_default();
-    let account = state.accounts.resolve(body.open_id.as_deref()).await?;
-    state.accounts.disconnect(&account.open_id).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"disconnected": account.open_id})))
+    let account = state
+        .accounts
+        .resolve(PlatformId::TikTok, body.open_id.as_deref())
+        .await?;
+    state.connections.disconnect(&account.key()).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"disconnected": account.account_id})))
 }
 
 pub async fn accounts_list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -93,6 +103,7 @@ pub async fn accounts_list(state: web::Data<AppState>) -> Result<HttpResponse, A
         .list()
         .await?
         .iter()
+        .filter(|a| a.platform == PlatformId::TikTok)
         .map(account_json)
         .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({"accounts": accounts})))
@@ -107,8 +118,12 @@ pub async fn creator_info_show(
     state: web::Data<AppState>,
     query: web::Query<CreatorQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let account = state.accounts.resolve(query.open_id.as_deref()).await?;
-    let info = state.accounts.creator_info(&account.open_id).await?;
+    let account = state
+        .accounts
+        .resolve(PlatformId::TikTok, query.open_id.as_deref())
+        .await?;
+    let key: AccountKey = account.key();
+    let info = state.tiktok.creator_info(&key.id).await?;
     Ok(HttpResponse::Ok()
-        .json(serde_json::json!({"open_id": account.open_id, "creator_info": info})))
+        .json(serde_json::json!({"open_id": account.account_id, "creator_info": info})))
 }

@@ -1,203 +1,108 @@
-//! The JSON API for uploads: post a video (multipart, streamed to disk), look at jobs, retry, cancel.
-//! Each handler parses its input, calls one `Uploads` function, and renders the result.
+//! The seed API, kept for scripts written against it: `POST /api/tiktok/upload-video` makes a
+//! post with one TikTok target, and `/api/uploads/...` show and act on targets ("uploads"),
+//! with the same JSON as before posts had targets.
 
-use actix_multipart::{Field, Multipart, MultipartError};
-use actix_web::error::PayloadError;
-use actix_web::{HttpMessage as _, HttpRequest, HttpResponse, web};
-use futures_util::{StreamExt as _, TryStreamExt as _};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use crate::slow_body::{BodyError, SlowBodyGuard};
-
-use crate::uploads::post::RawPost;
-use crate::uploads::spool::{self, SpooledFile};
-use crate::uploads::{Problem, UploadError, UploadView, Uploads};
+use super::multipart::{ensure_room, guarded, idempotency_key, read_form, rejection, resend_flag};
+use crate::platforms::tiktok::options;
+use crate::platforms::{PlatformId, Problem};
+use crate::posts::{PostError, TargetProblem, UploadView};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
 
-/// Text fields are short; the longest, the title, is 2200 UTF-16 units (at most 8800 bytes).
-const TEXT_FIELD_LIMIT: usize = 16 * 1024;
-const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
-
-fn multipart_error(e: MultipartError) -> AppError {
-    if let MultipartError::Payload(PayloadError::Io(io)) = &e
-        && io.kind() == std::io::ErrorKind::TimedOut
-    {
-        return AppError::TooSlow(io.to_string());
-    }
-    // MultipartError is !Send: keep only its words.
-    AppError::bad_request(
-        "bad_multipart",
-        format!("The upload could not be read: {e}"),
-    )
-}
-
-/// The request body, cut off if it stalls; multipart reads it as a plain payload stream.
-fn guarded(state: &AppState, req: &HttpRequest, payload: web::Payload) -> Multipart {
-    let body = SlowBodyGuard::new(payload, state.config.limits.stalled_client).map(|chunk| {
-        chunk.map_err(|e| match e {
-            BodyError::Stalled(s) => {
-                PayloadError::Io(std::io::Error::new(std::io::ErrorKind::TimedOut, s))
-            }
-            BodyError::Read(e) => e,
-        })
-    });
-    Multipart::new(req.headers(), body)
-}
-
-/// Refuses before reading a byte when the video announced cannot fit beside the disk's reserve
-/// (without a `Content-Length`, at least the reserve must be free).
-fn ensure_room(state: &AppState, req: &HttpRequest) -> Result<(), AppError> {
-    let declared = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(0);
-    state.disk.ensure_room(
-        &state.uploads.settings().spool_dir,
-        declared,
-        state.config.limits.disk_reserve_bytes,
-    )?;
-    Ok(())
-}
-
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
-    let Some(value) = req.headers().get(IDEMPOTENCY_HEADER) else {
-        return Ok(None);
-    };
-    match value.to_str().map(str::trim) {
-        Ok(k) if !k.is_empty() && k.len() <= 200 => Ok(Some(k.to_string())),
-        _ => Err(AppError::bad_request(
-            "bad_idempotency_key",
-            "Idempotency-Key must be 1 to 200 visible ASCII characters.",
-        )),
-    }
-}
-
-fn upload_json(status: actix_web::http::StatusCode, view: &UploadView) -> HttpResponse {
+fn upload_json(status: StatusCode, view: &UploadView) -> HttpResponse {
     HttpResponse::build(status).json(serde_json::json!({ "upload": view }))
 }
 
-/// 422 naming every problem, each with its code: a script can act on all of them at once.
-fn rejection(req: &HttpRequest, problems: &[Problem]) -> HttpResponse {
-    let request_id = req
-        .extensions()
-        .get::<tracing_actix_web::RequestId>()
-        .map(|id| id.to_string())
-        .unwrap_or_default();
-    let first = problems.first().map(|p| p.code).unwrap_or("invalid");
-    let message: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
-    HttpResponse::UnprocessableEntity().json(serde_json::json!({
-        "error": {
-            "code": first,
-            "message": message.join(" "),
-            "problems": problems,
-            "request_id": request_id,
-        }
-    }))
+fn problems(ps: Vec<Problem>) -> Vec<TargetProblem> {
+    ps.into_iter()
+        .map(|p| TargetProblem::post(p.code, p.message))
+        .collect()
 }
 
-/// `POST /api/tiktok/upload-video`: 202 with the queued job, or 422 naming what TikTok would refuse.
+/// `POST /api/tiktok/upload-video`: 202 with the queued upload, or 422 naming what TikTok
+/// would refuse.
 pub async fn upload_create(
     req: HttpRequest,
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let key = idempotency_key(&req)?;
-    if let Some(k) = &key {
-        // A repeated submit (double click, client retry): the same job, and the body is not read.
-        if let Some(view) = state.uploads.by_idempotency_key(k).await? {
-            return Ok(upload_json(actix_web::http::StatusCode::OK, &view));
-        }
+    if let Some(k) = &key
+        && let Some(post) = state.posts.by_idempotency_key(k).await?
+        && let Some(first) = post.targets.first()
+    {
+        // A repeated submit (double click, client retry): the same upload, and the body is not read.
+        let view = state.posts.upload(&first.id).await?;
+        return Ok(upload_json(StatusCode::OK, &view));
     }
     ensure_room(&state, &req)?;
     let mut payload = guarded(&state, &req, payload);
-    let (raw, file) = read_form(&state.uploads, &mut payload).await?;
+    let (fields, file) = read_form(&state.posts, &mut payload).await?;
     let Some(file) = file else {
         return Ok(rejection(
             &req,
-            &[Problem::new(
+            &[TargetProblem::post(
                 "missing_video",
                 "Attach the video as the `video` field.",
             )],
+            false,
         ));
     };
-    match state.uploads.submit(&raw, file, key.as_deref()).await {
-        Ok((view, true)) => Ok(upload_json(actix_web::http::StatusCode::ACCEPTED, &view)),
-        Ok((view, false)) => Ok(upload_json(actix_web::http::StatusCode::OK, &view)),
-        Err(UploadError::Rejected(problems)) => Ok(rejection(&req, &problems)),
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    // Unknown fields (a form's csrf_token, a submit button) are ignored, as they always were.
+    let tiktok_fields = fields
+        .iter()
+        .filter(|(n, _)| options::FIELDS.contains(&n.as_str()))
+        .map(|(n, v)| (n.as_str(), v.as_str()));
+    let options = match options::from_form(tiktok_fields) {
+        Ok(o) => o,
+        Err(ps) => {
+            crate::posts::spool::remove(&file.path).await;
+            return Ok(rejection(&req, &problems(ps), false));
+        }
+    };
+    let submitted = state
+        .posts
+        .submit_one(
+            PlatformId::TikTok,
+            get("open_id").as_deref(),
+            options,
+            get("publish_at"),
+            file,
+            key.as_deref(),
+        )
+        .await;
+    match submitted {
+        Ok((post, created)) => {
+            let first = post.targets.first().ok_or(AppError::NotFound)?;
+            let view = state.posts.upload(&first.id).await?;
+            let status = if created {
+                StatusCode::ACCEPTED
+            } else {
+                StatusCode::OK
+            };
+            Ok(upload_json(status, &view))
+        }
+        Err(PostError::Rejected(problems)) => Ok(rejection(&req, &problems, false)),
         Err(e) => Err(e.into()),
     }
-}
-
-/// Reads every field; the video goes straight to disk. On any error nothing is left on disk.
-async fn read_form(
-    uploads: &Uploads,
-    payload: &mut Multipart,
-) -> Result<(RawPost, Option<SpooledFile>), AppError> {
-    let mut raw = RawPost::default();
-    let mut file: Option<SpooledFile> = None;
-    let result = read_fields(uploads, payload, &mut raw, &mut file).await;
-    if result.is_err()
-        && let Some(f) = file.take()
-    {
-        spool::remove(&f.path).await;
-    }
-    result.map(|()| (raw, file))
-}
-
-async fn read_fields(
-    uploads: &Uploads,
-    payload: &mut Multipart,
-    raw: &mut RawPost,
-    file: &mut Option<SpooledFile>,
-) -> Result<(), AppError> {
-    while let Some(mut field) = payload.try_next().await.map_err(multipart_error)? {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "video" {
-            if file.is_some() {
-                return Err(AppError::bad_request(
-                    "two_videos",
-                    "Send one video per upload.",
-                ));
-            }
-            let mut writer = uploads.receive().await?;
-            while let Some(bytes) = field.try_next().await.map_err(multipart_error)? {
-                writer.write(&bytes).await.map_err(UploadError::from)?;
-            }
-            *file = Some(writer.finish().await.map_err(UploadError::from)?);
-        } else {
-            let value = read_text(&mut field, &name).await?;
-            // Unknown fields (a form's csrf_token, a submit button) are ignored.
-            raw.set(&name, value);
-        }
-    }
-    Ok(())
-}
-
-async fn read_text(field: &mut Field, name: &str) -> Result<String, AppError> {
-    let mut buf = Vec::new();
-    while let Some(bytes) = field.try_next().await.map_err(multipart_error)? {
-        if buf.len() + bytes.len() > TEXT_FIELD_LIMIT {
-            return Err(AppError::bad_request(
-                "field_too_long",
-                format!("The field `{name}` is too long."),
-            ));
-        }
-        buf.extend_from_slice(&bytes);
-    }
-    String::from_utf8(buf).map_err(|_| {
-        AppError::bad_request("bad_text", format!("The field `{name}` is not UTF-8 text."))
-    })
 }
 
 pub async fn upload_show(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let view = state.uploads.get(&id).await?;
-    Ok(upload_json(actix_web::http::StatusCode::OK, &view))
+    let view = state.posts.upload(&id).await?;
+    Ok(upload_json(StatusCode::OK, &view))
 }
 
 #[derive(Deserialize)]
@@ -212,47 +117,28 @@ pub async fn uploads_list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let limit = query.limit.unwrap_or(20).clamp(1, 100);
-    let uploads = state.uploads.list(limit, query.before.as_deref()).await?;
+    let uploads = state.posts.uploads(limit, query.before.as_deref()).await?;
     let next = (uploads.len() == limit as usize)
         .then(|| uploads.last().map(|u| u.id.clone()))
         .flatten();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "uploads": uploads, "next_before": next })))
 }
 
-/// The optional body of `POST /api/uploads/{id}/retry`.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RetryBody {
-    /// Send the file again even though TikTok acknowledged it (may post it twice).
-    #[serde(default)]
-    resend: bool,
-}
-
-/// `POST /api/uploads/{id}/retry`, with no body or `{"resend": true}`. Without `resend`, a job
-/// whose video TikTok already has is only checked again; it is never sent a second time.
+/// `POST /api/uploads/{id}/retry`, with no body or `{"resend": true}`.
 pub async fn upload_retry(
     state: web::Data<AppState>,
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let body: RetryBody = if body.iter().all(u8::is_ascii_whitespace) {
-        RetryBody::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            AppError::bad_request(
-                "bad_retry_body",
-                format!("Send no body, or {{\"resend\": true}} to send the video again: {e}"),
-            )
-        })?
-    };
-    let view = state.uploads.retry(&id, body.resend).await?;
-    Ok(upload_json(actix_web::http::StatusCode::ACCEPTED, &view))
+    let resend = resend_flag(&body)?;
+    let view = state.posts.retry_upload(&id, resend).await?;
+    Ok(upload_json(StatusCode::ACCEPTED, &view))
 }
 
 pub async fn upload_cancel(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let view = state.uploads.cancel(&id).await?;
-    Ok(upload_json(actix_web::http::StatusCode::OK, &view))
+    let view = state.posts.cancel_upload(&id).await?;
+    Ok(upload_json(StatusCode::OK, &view))
 }

@@ -1,3 +1,6 @@
+//! The dashboard: the posting screen (one video, a checkbox per connected account) and the
+//! accounts' cards.
+
 use actix_web::web;
 
 use crate::web::error::AppError;

@@ -1,19 +1,24 @@
-//! One module per resource; handlers are named noun + verb.
+//! One module per resource; handlers are named noun + verb. Each parses its input, calls one
+//! domain function and renders what it returns.
 
 pub mod accounts;
 pub mod api_me;
+pub mod api_posts;
 pub mod api_tiktok;
 pub mod api_uploads;
 pub mod connect;
 pub mod dashboard;
 pub mod health;
 pub mod login;
-pub mod post_form;
+pub mod media_links;
+mod multipart;
+pub mod post_check;
+pub mod post_options;
+pub mod post_pages;
 pub mod post_submit;
 pub mod pwa;
 pub mod setup;
 pub mod tus;
-pub mod upload_pages;
 
 use crate::web::session::TypedSession;
 use crate::web::state::AppState;

@@ -1,136 +1,102 @@
-//! The posting screen's two server calls: check the uploaded video, and publish it.
-//! The video arrived over tus (`/uploads/tus/`); from here it takes the same domain path
-//! (`Uploads::submit`) as the multipart API, with the same checks.
+//! The posting screen's Publish. The video arrived over tus (`/uploads/tus/`); the form names
+//! the ticked accounts and each one's options block. The screen's words become the API's
+//! options (an unticked "Allow comment" is `disable_comment`), and the post takes the same
+//! domain path as `POST /api/posts`, with the same checks.
 
 use actix_web::{HttpResponse, web};
 use askama::Template as _;
-use serde::Deserialize;
+use serde_json::{Map, Value};
 
-use crate::media;
-use crate::uploads::post::RawPost;
-use crate::uploads::spool::SpooledFile;
-use crate::uploads::{Problem, UploadError};
+use super::post_options::account_key;
+use crate::platforms::{PlatformId, Problem};
+use crate::posts::{PostError, PostRequest, TargetProblem, TargetRequest};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
-use crate::web::templates::{PostErrorsPartial, VideoCheckPartial};
+use crate::web::templates::{PostErrorsPartial, ShownProblem};
 
-#[derive(Deserialize)]
-pub struct CheckQuery {
-    upload_id: String,
-    open_id: Option<String>,
+struct Form(Vec<(String, String)>);
+
+impl Form {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn ticked(&self, name: &str) -> bool {
+        self.get(name).is_some_and(|v| !v.is_empty() && v != "0")
+    }
+
+    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
-/// Probes the finished browser upload and says at once whether TikTok would take it.
-pub async fn post_check(
-    state: web::Data<AppState>,
-    query: web::Query<CheckQuery>,
-) -> Result<VideoCheckPartial, AppError> {
-    let q = query.into_inner();
-    let file = state
-        .tus
-        .finished(&q.upload_id)
-        .await
-        .map_err(AppError::internal)?
-        .ok_or_else(|| {
-            AppError::unprocessable(
-                "upload_unfinished",
-                "The video has not finished uploading to Cast yet.",
-            )
-        })?;
-    let account = state.accounts.resolve(q.open_id.as_deref()).await?;
-    let max = state
-        .accounts
-        .creator_info(&account.open_id)
-        .await?
-        .max_video_post_duration_sec;
-    let path = file.path.clone();
-    let probed = web::block(move || media::probe::probe(&path)).await?;
-    Ok(match probed {
-        Ok(info) => {
-            let problems: Vec<String> = media::rules::check(&info, max)
-                .iter()
-                .map(|p| p.message())
-                .collect();
-            let summary = format!(
-                "{}×{}, {:.0} fps, {}, {}, {:.1} MB",
-                info.width,
-                info.height,
-                info.fps,
-                crate::web::handlers::post_form::duration_label(
-                    info.duration_ms.div_ceil(1000) as u32
-                ),
-                info.codec.name(),
-                info.size as f64 / 1e6
-            );
-            VideoCheckPartial {
-                ok: problems.is_empty(),
-                summary,
-                problems,
-            }
-        }
-        Err(e) => VideoCheckPartial {
-            ok: false,
-            summary: String::new(),
-            problems: vec![e.to_string()],
-        },
-    })
+/// A TikTok options block (fields `t{slot}_…`) as the API's options.
+fn tiktok_options(form: &Form, slot: &str, title: &str) -> Map<String, Value> {
+    let f = |name: &str| format!("t{slot}_{name}");
+    let inbox = form.get(&f("mode")) == Some("inbox");
+    let commercial = form.ticked(&f("commercial"));
+    let mut o = Map::new();
+    o.insert("title".into(), Value::String(title.to_string()));
+    o.insert(
+        "mode".into(),
+        Value::String(if inbox { "inbox" } else { "direct" }.into()),
+    );
+    if let Some(level) = form
+        .get(&f("privacy_level"))
+        .filter(|p| !p.is_empty() && !inbox)
+    {
+        o.insert("privacy_level".into(), Value::String(level.to_string()));
+    }
+    for (option, allow) in [
+        ("disable_comment", "allow_comment"),
+        ("disable_duet", "allow_duet"),
+        ("disable_stitch", "allow_stitch"),
+    ] {
+        o.insert(option.into(), Value::Bool(!form.ticked(&f(allow))));
+    }
+    for name in ["brand_content_toggle", "brand_organic_toggle"] {
+        o.insert(
+            name.into(),
+            Value::Bool(commercial && form.ticked(&f(name))),
+        );
+    }
+    o.insert("is_aigc".into(), Value::Bool(form.ticked(&f("is_aigc"))));
+    o
 }
 
-#[derive(Deserialize)]
-pub struct PostForm {
-    open_id: Option<String>,
-    upload_id: Option<String>,
-    title: Option<String>,
-    privacy_level: Option<String>,
-    allow_comment: Option<String>,
-    allow_duet: Option<String>,
-    allow_stitch: Option<String>,
-    commercial: Option<String>,
-    brand_organic_toggle: Option<String>,
-    brand_content_toggle: Option<String>,
-    is_aigc: Option<String>,
-    mode: Option<String>,
-    publish_at_local: Option<String>,
-    tz_offset_min: Option<String>,
-}
-
-fn ticked(v: &Option<String>) -> bool {
-    v.as_deref().is_some_and(|v| !v.is_empty() && v != "0")
-}
-
-fn bool_str(b: bool) -> Option<String> {
-    Some(if b { "true" } else { "false" }.to_string())
-}
-
-/// The screen's words become the API's fields: "Allow comment" unticked is `disable_comment`.
-fn raw_post(f: &PostForm) -> Result<RawPost, Problem> {
-    let commercial = ticked(&f.commercial);
-    let (mode, publish_at) = match f.mode.as_deref().unwrap_or("now") {
-        "inbox" => ("inbox", None),
-        "schedule" => (
-            "direct",
-            Some(local_to_rfc3339(
-                f.publish_at_local.as_deref(),
-                f.tz_offset_min.as_deref(),
-            )?),
-        ),
-        _ => ("direct", None),
+/// The form as a post: its targets (the ticked accounts, in screen order) and when.
+fn request(form: &Form) -> Result<PostRequest, Problem> {
+    let publish_at = match form.get("when").unwrap_or("now") {
+        "schedule" => Some(local_to_rfc3339(
+            form.get("publish_at_local"),
+            form.get("tz_offset_min"),
+        )?),
+        _ => None,
     };
-    Ok(RawPost {
-        title: f.title.clone(),
-        privacy_level: if mode == "inbox" {
-            None
-        } else {
-            f.privacy_level.clone().filter(|p| !p.is_empty())
-        },
-        mode: Some(mode.to_string()),
-        open_id: f.open_id.clone(),
-        disable_comment: bool_str(!ticked(&f.allow_comment)),
-        disable_duet: bool_str(!ticked(&f.allow_duet)),
-        disable_stitch: bool_str(!ticked(&f.allow_stitch)),
-        brand_content_toggle: bool_str(commercial && ticked(&f.brand_content_toggle)),
-        brand_organic_toggle: bool_str(commercial && ticked(&f.brand_organic_toggle)),
-        is_aigc: bool_str(ticked(&f.is_aigc)),
+    let title = form.get("title").unwrap_or("");
+    let mut targets = Vec::new();
+    for slot in form.all("target") {
+        let Some(key) = form.get(&format!("account_{slot}")).and_then(account_key) else {
+            continue;
+        };
+        let options = match key.platform {
+            PlatformId::TikTok => tiktok_options(form, slot, title),
+            _ => Map::new(),
+        };
+        targets.push(TargetRequest {
+            platform: key.platform.as_str().to_string(),
+            account: key.id,
+            options,
+        });
+    }
+    Ok(PostRequest {
+        targets,
         publish_at,
     })
 }
@@ -175,95 +141,59 @@ fn local_to_rfc3339(local: Option<&str>, offset_min: Option<&str>) -> Result<Str
         .map_err(|_| bad())
 }
 
-/// Publishes: answers HTMX with a redirect to the upload's live status, or with the problems
+/// Publishes: answers HTMX with a redirect to the post's live status, or with the problems
 /// beside the button. The uploaded video stays on the server when the form is refused, so
 /// fixing the form never means uploading again.
 pub async fn post_submit(
     state: web::Data<AppState>,
-    form: web::Form<PostForm>,
+    form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    let raw = match raw_post(&form) {
-        Ok(raw) => raw,
-        Err(problem) => return refused(vec![problem]),
-    };
-    let upload_id = form
-        .upload_id
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_default();
-    // Keyed by the browser upload: a repeated Publish (a late double click, a form sent again
-    // after a lost answer) finds the job it made. Looked up before the browser upload, which
-    // is deleted once it became a job, so "pick a video" never invites posting it twice.
-    let key = format!("tus:{upload_id}");
-    if !upload_id.is_empty()
-        && let Some(view) = state.uploads.by_idempotency_key(&key).await?
-    {
-        return Ok(HttpResponse::Ok()
-            .insert_header(("HX-Redirect", format!("/uploads/{}", view.id)))
-            .finish());
-    }
-    let Some(file) = state
-        .tus
-        .finished(upload_id)
-        .await
-        .map_err(AppError::internal)?
-    else {
-        return refused(vec![Problem::new(
-            "upload_unfinished",
-            "Pick a video and wait until it has uploaded to Cast.",
-        )]);
-    };
-    let spooled = link_into_spool(&state, &file.path, file.size).await?;
-    match state.uploads.submit(&raw, spooled, Some(&key)).await {
-        Ok((view, _)) => {
-            // The job has its own copy now; the browser upload is done with.
-            if let Err(e) = state.tus.remove(upload_id).await {
-                tracing::warn!(upload_id, error = %e, "could not delete the finished browser upload");
-            }
-            Ok(HttpResponse::Ok()
-                .insert_header(("HX-Redirect", format!("/uploads/{}", view.id)))
-                .finish())
+    let form = Form(form.into_inner());
+    let request = match request(&form) {
+        Ok(r) => r,
+        Err(problem) => {
+            return refused(
+                &state,
+                &[],
+                vec![TargetProblem::post(problem.code, problem.message)],
+            )
+            .await;
         }
-        Err(UploadError::Rejected(problems)) => refused(problems),
+    };
+    let upload_id = form.get("upload_id").unwrap_or_default();
+    match state.posts.submit_browser_upload(upload_id, &request).await {
+        Ok((view, _)) => Ok(HttpResponse::Ok()
+            .insert_header(("HX-Redirect", format!("/posts/{}", view.id)))
+            .finish()),
+        Err(PostError::Rejected(problems)) => refused(&state, &request.targets, problems).await,
         Err(e) => Err(e.into()),
     }
 }
 
-/// A hard link (same folder tree, no copy of gigabytes) under the spool's naming, with its checksum.
-async fn link_into_spool(
+async fn refused(
     state: &AppState,
-    source: &std::path::Path,
-    size: u64,
-) -> Result<SpooledFile, AppError> {
-    let dir = state.uploads.settings().spool_dir.clone();
-    let id = crate::crypto::random_token(12);
-    let target = dir.join(format!("{id}.video"));
-    let src = source.to_path_buf();
-    let dst = target.clone();
-    let sha256 = web::block(move || -> std::io::Result<String> {
-        std::fs::create_dir_all(dst.parent().unwrap_or(std::path::Path::new(".")))?;
-        std::fs::hard_link(&src, &dst).or_else(|_| std::fs::copy(&src, &dst).map(|_| ()))?;
-        let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
-        let mut file = std::fs::File::open(&dst)?;
-        std::io::copy(&mut file, &mut hasher)?;
-        Ok(hex::encode(sha2::Digest::finalize(hasher)))
-    })
-    .await?
-    .map_err(AppError::internal)?;
-    Ok(SpooledFile {
-        id,
-        path: target,
-        size,
-        sha256,
-    })
-}
-
-fn refused(problems: Vec<Problem>) -> Result<HttpResponse, AppError> {
-    let html = PostErrorsPartial {
-        problems: &problems,
-    }
-    .render()?;
+    targets: &[TargetRequest],
+    problems: Vec<TargetProblem>,
+) -> Result<HttpResponse, AppError> {
+    let accounts = state.accounts.list().await.unwrap_or_default();
+    let name = |i: usize| {
+        let t = targets.get(i)?;
+        let label = accounts
+            .iter()
+            .find(|a| a.platform.as_str() == t.platform && a.account_id == t.account)
+            .map(|a| a.label())
+            .unwrap_or_else(|| t.account.clone());
+        Some(label)
+    };
+    let shown: Vec<ShownProblem> = problems
+        .into_iter()
+        .map(|p| ShownProblem {
+            code: p.code,
+            target: p.target.and_then(name),
+            message: p.message,
+        })
+        .collect();
+    let html = PostErrorsPartial { problems: &shown }.render()?;
     Ok(HttpResponse::UnprocessableEntity()
         .content_type("text/html; charset=utf-8")
         .insert_header(("HX-Retarget", "#post-errors"))
@@ -304,5 +234,35 @@ mod tests {
             assert!(p.message.contains("time zone"));
         }
         assert!(local_to_rfc3339(Some("2026-12-01T18:30"), Some("840")).is_ok());
+    }
+
+    #[test]
+    fn each_ticked_tiktok_block_becomes_one_target() {
+        let form = Form(
+            [
+                ("title", "Hello"),
+                ("target", "1"),
+                ("account_0", "tiktok:skipped"),
+                ("account_1", "tiktok:b"),
+                ("t1_privacy_level", "SELF_ONLY"),
+                ("t1_allow_duet", "1"),
+                ("t1_brand_content_toggle", "1"),
+            ]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        );
+        let r = request(&form).expect("valid");
+        assert_eq!(r.targets.len(), 1);
+        let t = &r.targets[0];
+        assert_eq!((t.platform.as_str(), t.account.as_str()), ("tiktok", "b"));
+        assert_eq!(t.options["privacy_level"], "SELF_ONLY");
+        assert_eq!(t.options["disable_duet"], false);
+        assert_eq!(t.options["disable_comment"], true);
+        assert_eq!(
+            t.options["brand_content_toggle"], false,
+            "not without the disclosure switch"
+        );
+        assert_eq!(t.options["title"], "Hello");
     }
 }

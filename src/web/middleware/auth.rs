@@ -24,13 +24,14 @@ fn is_public(path: &str) -> bool {
         "/login"
             | "/setup"
             | "/healthz"
-            | "/auth/tiktok/callback"
             | "/favicon.ico"
             // Fetched by the browser without cookies; they hold nothing private.
             | "/manifest.webmanifest"
             | "/sw.js"
             | "/apple-touch-icon.png"
     ) || path.starts_with("/static/")
+        // A platform's redirect back after consent (the state only matches the owner's login).
+        || (path.starts_with("/auth/") && path.ends_with("/callback"))
 }
 
 fn bearer(req: &ServiceRequest) -> Option<String> {

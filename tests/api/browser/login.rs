@@ -1,12 +1,12 @@
 //! The owner's first minutes, in a real browser.
 
-use super::harness::{browser, log_in, log_out, screenshot_path, set_up_and_log_in};
-use crate::helpers::{PASSWORD, spawn_app};
+use crate::helpers::browser::{browser, log_in, log_out, screenshot_path, set_up_and_log_in};
+use crate::helpers::{PASSWORD, spawn_live_app_with};
 
 #[tokio::test]
 async fn the_owner_sets_up_logs_in_and_sees_the_dashboard() {
     let Some(b) = browser().await else { return };
-    let app = spawn_app().await;
+    let app = spawn_live_app_with(&[]).await;
 
     set_up_and_log_in(&b, &app).await;
     assert_eq!(b.path().await, "/", "setup ends on the dashboard");
@@ -34,7 +34,7 @@ async fn the_owner_sets_up_logs_in_and_sees_the_dashboard() {
 #[tokio::test]
 async fn a_wrong_password_is_refused_in_the_browser() {
     let Some(b) = browser().await else { return };
-    let app = spawn_app().await;
+    let app = spawn_live_app_with(&[]).await;
     set_up_and_log_in(&b, &app).await;
     log_out(&b).await;
 
@@ -58,7 +58,7 @@ async fn a_wrong_password_is_refused_in_the_browser() {
 #[tokio::test]
 async fn a_form_without_its_csrf_token_is_refused() {
     let Some(b) = browser().await else { return };
-    let app = spawn_app().await;
+    let app = spawn_live_app_with(&[]).await;
     set_up_and_log_in(&b, &app).await;
 
     // `form.submit()` skips submit handlers, so the form goes out exactly as it now stands.
@@ -92,7 +92,7 @@ async fn a_form_without_its_csrf_token_is_refused() {
 #[tokio::test]
 async fn the_dashboard_fits_a_phone_screen() {
     let Some(b) = browser().await else { return };
-    let app = spawn_app().await;
+    let app = spawn_live_app_with(&[]).await;
     set_up_and_log_in(&b, &app).await;
 
     b.set_window_size(360, 740).await;

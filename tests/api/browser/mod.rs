@@ -1,7 +1,6 @@
 //! Browser tests: a real headless Chromium, driven over WebDriver, against a real Cast.
 
 mod connect;
-mod harness;
 mod login;
 mod phone;
 mod posting;

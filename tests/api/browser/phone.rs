@@ -1,9 +1,9 @@
 //! Cast on the phone in a real browser: installable (manifest, icons, service worker), and a
 //! video shared from the gallery landing on the posting screen, uploading over tus.
 
-use super::harness::{Browser, browser, set_up_and_log_in};
 use super::posting::{fixture, hex_sha256, ready_to_post, wait_for_text};
-use crate::helpers::spawn_app_with;
+use crate::helpers::browser::{Browser, browser, set_up_and_log_in};
+use crate::helpers::spawn_live_app_with;
 
 /// Waits for the page's service worker to reach `activated`; returns its state and scope.
 async fn service_worker_activated(b: &Browser) -> serde_json::Value {
@@ -29,7 +29,7 @@ async fn controller(b: &Browser) -> serde_json::Value {
 #[tokio::test]
 async fn cast_installs_on_the_phone_with_its_manifest_icons_and_service_worker() {
     let Some(b) = browser().await else { return };
-    let app = spawn_app_with(&[]).await;
+    let app = spawn_live_app_with(&[]).await;
     set_up_and_log_in(&b, &app).await;
 
     let sw = service_worker_activated(&b).await;
@@ -77,11 +77,11 @@ async fn cast_installs_on_the_phone_with_its_manifest_icons_and_service_worker()
 #[tokio::test]
 async fn a_video_shared_from_the_gallery_lands_on_the_posting_screen_uploading_then_publishable() {
     let Some(b) = browser().await else { return };
-    let app = spawn_app_with(&[]).await;
+    let app = spawn_live_app_with(&[]).await;
     ready_to_post(&b, &app).await;
     assert_eq!(service_worker_activated(&b).await["state"], "activated");
     b.goto(&app.url("/")).await;
-    b.wait_for("#post-form").await;
+    b.wait_for("#t0-nickname").await;
     assert!(controller(&b).await.is_string(), "controlled after reload");
 
     // Android's share sheet: a multipart POST to the share target with the file as `media`.
@@ -115,7 +115,7 @@ async fn a_video_shared_from_the_gallery_lands_on_the_posting_screen_uploading_t
     );
 
     b.goto(&landed).await;
-    b.wait_for("#post-form").await;
+    b.wait_for("#t0-nickname").await;
     wait_for_text(&b, "#video-check", "TikTok will take this video").await;
     let picked = b
         .execute(
@@ -136,7 +136,7 @@ async fn a_video_shared_from_the_gallery_lands_on_the_posting_screen_uploading_t
         "a reload does not take the share twice"
     );
 
-    b.execute("var s = document.getElementById('privacy_level'); s.value = 'SELF_ONLY'; s.dispatchEvent(new Event('change', {bubbles: true}));").await;
+    b.execute("var s = document.getElementById('t0-privacy'); s.value = 'SELF_ONLY'; s.dispatchEvent(new Event('change', {bubbles: true}));").await;
     assert!(
         b.wait_for("#publish")
             .await
@@ -146,7 +146,7 @@ async fn a_video_shared_from_the_gallery_lands_on_the_posting_screen_uploading_t
         "publishable"
     );
     b.click("#publish").await;
-    wait_for_text(&b, "#status-headline", "Published").await;
+    wait_for_text(&b, ".status-headline", "Published").await;
 
     let out = app.cast_cli(&["token", "create", "--name", "check"], None);
     let token = String::from_utf8_lossy(&out.stdout)

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use super::harness::{Browser, browser, set_up_and_log_in};
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::helpers::browser::{Browser, browser, set_up_and_log_in};
+use crate::helpers::{TestApp, spawn_live_app_with};
 
 pub(super) fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -20,7 +20,8 @@ pub(super) async fn ready_to_post(b: &Browser, app: &TestApp) {
     b.wait_for("#sandbox-consent").await;
     b.fill("#username", "poster").await;
     b.click("#authorize").await;
-    b.wait_for("#post-form").await;
+    // The one account is ticked, and its options block is built from its creator info.
+    b.wait_for("#t0-nickname").await;
 }
 
 /// Picks a file in the video input (WebDriver types the path into a file input).
@@ -55,18 +56,18 @@ pub(super) async fn wait_for_text(b: &Browser, css: &str, needle: &str) -> Strin
 #[tokio::test]
 async fn a_video_uploads_checks_and_publishes_with_nothing_preselected() {
     let Some(b) = browser().await else { return };
-    let app = spawn_app_with(&[]).await;
+    let app = spawn_live_app_with(&[]).await;
     ready_to_post(&b, &app).await;
     // TikTok's rules: nickname shown, no privacy chosen, every interaction off, Publish disabled.
-    assert!(b.text_of("#creator-nickname").await.contains("Poster"));
+    assert!(b.text_of("#t0-nickname").await.contains("Poster"));
     assert_eq!(
-        b.execute("return document.getElementById('privacy_level').value;")
+        b.execute("return document.getElementById('t0-privacy').value;")
             .await,
         ""
     );
     let ticked = b
         .execute(
-            "return document.querySelectorAll('#post-form input[name^=allow_]:checked').length;",
+            "return document.querySelectorAll('#post-form input[name^=t0_allow_]:checked').length;",
         )
         .await;
     assert_eq!(ticked, 0);
@@ -78,7 +79,7 @@ async fn a_video_uploads_checks_and_publishes_with_nothing_preselected() {
             .expect("enabled?")
     );
     assert!(
-        b.text_of("#consent-line")
+        b.text_of("#target-0 .consent-line")
             .await
             .contains("Music Usage Confirmation")
     );
@@ -93,11 +94,11 @@ async fn a_video_uploads_checks_and_publishes_with_nothing_preselected() {
             .expect("enabled?"),
         "still no privacy chosen"
     );
-    b.execute("var s = document.getElementById('privacy_level'); s.value = 'PUBLIC_TO_EVERYONE'; s.dispatchEvent(new Event('change', {bubbles: true}));").await;
+    b.execute("var s = document.getElementById('t0-privacy'); s.value = 'PUBLIC_TO_EVERYONE'; s.dispatchEvent(new Event('change', {bubbles: true}));").await;
     b.fill("#title", "Hello from the browser #cast").await;
     b.click("#publish").await;
-    wait_for_text(&b, "#status-headline", "Published").await;
-    assert!(b.path().await.starts_with("/uploads/"));
+    wait_for_text(&b, ".status-headline", "Published").await;
+    assert!(b.path().await.starts_with("/posts/"));
 
     let out = app.cast_cli(&["token", "create", "--name", "check"], None);
     let token = String::from_utf8_lossy(&out.stdout)
@@ -131,28 +132,28 @@ async fn a_video_uploads_checks_and_publishes_with_nothing_preselected() {
 #[tokio::test]
 async fn sending_to_the_inbox_ends_in_the_inbox() {
     let Some(b) = browser().await else { return };
-    let app = spawn_app_with(&[]).await;
+    let app = spawn_live_app_with(&[]).await;
     ready_to_post(&b, &app).await;
     pick_video(&b, "ok.mp4").await;
     wait_for_text(&b, "#video-check", "TikTok will take this video").await;
-    b.click("input[name=mode][value=inbox]").await;
+    b.click("input[name=t0_mode][value=inbox]").await;
     assert!(
-        b.wait_for("#inbox-note")
+        b.wait_for("#target-0 .inbox-note")
             .await
             .is_displayed()
             .await
             .expect("shown")
     );
     b.click("#publish").await;
-    wait_for_text(&b, "#status-headline", "In your TikTok inbox").await;
-    assert!(b.text_of("#inbox-note").await.contains("finish the post"));
+    wait_for_text(&b, ".status-headline", "In your TikTok inbox").await;
+    assert!(b.text_of(".inbox-note").await.contains("finish the post"));
     b.close().await;
 }
 
 #[tokio::test]
 async fn a_video_too_long_for_the_creator_is_flagged_before_publishing() {
     let Some(b) = browser().await else { return };
-    let app = spawn_app_with(&[("CAST_SANDBOX_MAX_DURATION_SEC", "10")]).await;
+    let app = spawn_live_app_with(&[("CAST_SANDBOX_MAX_DURATION_SEC", "10")]).await;
     ready_to_post(&b, &app).await;
     pick_video(&b, "too_long.mp4").await;
     let text = wait_for_text(&b, "#video-check", "TikTok would refuse").await;
@@ -170,24 +171,24 @@ async fn a_video_too_long_for_the_creator_is_flagged_before_publishing() {
 #[tokio::test]
 async fn interactions_the_creator_disabled_are_greyed_out() {
     let Some(b) = browser().await else { return };
-    let app = spawn_app_with(&[("CAST_SANDBOX_DISABLED", "duet,stitch")]).await;
+    let app = spawn_live_app_with(&[("CAST_SANDBOX_DISABLED", "duet,stitch")]).await;
     ready_to_post(&b, &app).await;
     assert!(
-        !b.wait_for("input[name=allow_duet]")
+        !b.wait_for("input[name=t0_allow_duet]")
             .await
             .is_enabled()
             .await
             .expect("enabled?")
     );
     assert!(
-        !b.wait_for("input[name=allow_stitch]")
+        !b.wait_for("input[name=t0_allow_stitch]")
             .await
             .is_enabled()
             .await
             .expect("enabled?")
     );
     assert!(
-        b.wait_for("input[name=allow_comment]")
+        b.wait_for("input[name=t0_allow_comment]")
             .await
             .is_enabled()
             .await
@@ -199,31 +200,29 @@ async fn interactions_the_creator_disabled_are_greyed_out() {
 #[tokio::test]
 async fn branded_content_changes_the_consent_line_and_rules_out_private() {
     let Some(b) = browser().await else { return };
-    let app = spawn_app_with(&[]).await;
+    let app = spawn_live_app_with(&[]).await;
     ready_to_post(&b, &app).await;
-    b.execute("document.getElementById('commercial').scrollIntoView({block: 'center'});")
+    b.execute("document.getElementById('t0-commercial').scrollIntoView({block: 'center'});")
         .await;
-    b.click("#commercial").await;
+    b.click("#t0-commercial").await;
     assert!(
-        b.wait_for("#commercial-hint")
+        b.wait_for("#target-0 .commercial-hint")
             .await
             .is_displayed()
             .await
             .expect("shown"),
         "neither box ticked yet"
     );
-    b.execute("document.getElementById('brand_content').scrollIntoView({block: 'center'});")
+    b.execute("document.getElementById('t0-brand-content').scrollIntoView({block: 'center'});")
         .await;
-    b.click("#brand_content").await;
+    b.click("#t0-brand-content").await;
     assert!(
-        b.text_of("#consent-line")
+        b.text_of("#target-0 .consent-line")
             .await
             .contains("Branded Content Policy")
     );
     let self_only_disabled = b
-        .execute(
-            "return document.querySelector('#privacy_level option[value=SELF_ONLY]').disabled;",
-        )
+        .execute("return document.querySelector('#t0-privacy option[value=SELF_ONLY]').disabled;")
         .await;
     assert_eq!(self_only_disabled, true);
     b.close().await;
@@ -232,14 +231,14 @@ async fn branded_content_changes_the_consent_line_and_rules_out_private() {
 #[tokio::test]
 async fn the_posting_screen_fits_a_phone() {
     let Some(b) = browser().await else { return };
-    let app = spawn_app_with(&[]).await;
+    let app = spawn_live_app_with(&[]).await;
     b.set_window_size(360, 740).await;
     ready_to_post(&b, &app).await;
     let fits = b
         .execute("return document.documentElement.scrollWidth <= window.innerWidth;")
         .await;
     assert_eq!(fits, true, "no sideways scrolling at 360 px");
-    b.screenshot(super::harness::screenshot_path("post-360.png"))
+    b.screenshot(crate::helpers::browser::screenshot_path("post-360.png"))
         .await;
     b.close().await;
 }

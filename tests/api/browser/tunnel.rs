@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::harness::browser;
+use crate::helpers::browser::browser;
 
 const CAP: u64 = 100 * 1024 * 1024;
 
@@ -27,7 +27,8 @@ async fn start_behind_tunnel(
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let app =
-        crate::helpers::spawn_app_with(&[("BASE_URL", &format!("http://127.0.0.1:{port}"))]).await;
+        crate::helpers::spawn_live_app_with(&[("BASE_URL", &format!("http://127.0.0.1:{port}"))])
+            .await;
     let upstream = app_port(&app);
     let cut = Arc::new(AtomicBool::new(cut_after.is_some()));
     let pending = cut.clone();
@@ -131,7 +132,11 @@ async fn a_file_over_100_mb_passes_a_tunnel_that_caps_bodies_at_100_mb() {
 }
 
 /// Through the tunnel: set up, log in and connect a sandbox creator, up to the posting form.
-async fn ready_via_tunnel(b: &super::harness::Browser, app: &crate::helpers::TestApp, tunnel: u16) {
+async fn ready_via_tunnel(
+    b: &crate::helpers::browser::Browser,
+    app: &crate::helpers::TestApp,
+    tunnel: u16,
+) {
     let token = app.setup_token.clone().expect("token");
     b.goto(&format!("http://127.0.0.1:{tunnel}/setup?token={token}"))
         .await;
@@ -142,12 +147,12 @@ async fn ready_via_tunnel(b: &super::harness::Browser, app: &crate::helpers::Tes
     b.click("#connect-tiktok").await;
     b.wait_for("#sandbox-consent").await;
     b.click("#authorize").await;
-    b.wait_for("#post-form").await;
+    b.wait_for("#t0-nickname").await;
 }
 
 /// Picks `data` as a video and waits until the browser reports its tus upload finished.
 async fn upload_through_page(
-    b: &super::harness::Browser,
+    b: &crate::helpers::browser::Browser,
     app: &crate::helpers::TestApp,
     data: &[u8],
 ) -> Option<cast::tus::store::FinishedUpload> {

@@ -13,9 +13,34 @@ pub const VIDEO_LIST_SCOPE: &str = "video.list";
 pub const SANDBOX_CLIENT_KEY: &str = "cast-sandbox";
 pub const SANDBOX_CLIENT_SECRET: &str = "cast-sandbox-secret";
 
+/// How long TikTok may take. Every call is bounded: a stalled answer must not stop the worker.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub connect: Duration,
+    /// A JSON call (token, user, creator info, init, status, video list), start to end.
+    pub request: Duration,
+    /// How long a chunk `PUT` may go without a byte either way before it is given up.
+    pub idle: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(15),
+            request: Duration::from_secs(30),
+            idle: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The slowest upload speed a chunk is given time for: its whole-request bound is `idle` plus
+/// its length at this rate, so a stalled connection is cut and a merely slow one is not.
+const SLOWEST_BYTES_PER_SEC: u64 = 100_000;
+
 #[derive(Clone)]
 pub struct TikTokClient {
     pub(crate) http: reqwest::Client,
+    pub(crate) timeouts: Timeouts,
     pub(crate) api_base: Url,
     pub(crate) auth_url: Url,
     pub(crate) client_key: String,
@@ -74,15 +99,18 @@ impl TikTokClient {
         client_secret: Secret,
         redirect_uri: String,
     ) -> Self {
+        let timeouts = Timeouts::default();
         let http = reqwest::Client::builder()
             .user_agent(concat!("cast/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(15))
+            .connect_timeout(timeouts.connect)
+            .read_timeout(timeouts.idle)
             // Redirects are never followed: a token request must not be bounced anywhere else.
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
         Self {
             http,
+            timeouts,
             api_base,
             auth_url,
             client_key,
@@ -95,6 +123,11 @@ impl TikTokClient {
     /// `path` is TikTok's, e.g. `/v2/user/info/`; the base may carry a prefix (the sandbox's mount).
     pub(crate) fn endpoint(&self, path: &str) -> String {
         format!("{}{}", self.api_base.as_str().trim_end_matches('/'), path)
+    }
+
+    /// The bound of a chunk `PUT` of `len` bytes (see `SLOWEST_BYTES_PER_SEC`).
+    pub(crate) fn chunk_timeout(&self, len: u64) -> Duration {
+        self.timeouts.idle + Duration::from_secs(len / SLOWEST_BYTES_PER_SEC)
     }
 
     pub fn redirect_uri(&self) -> &str {

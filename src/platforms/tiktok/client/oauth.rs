@@ -141,6 +141,7 @@ impl TikTokClient {
         let res = self
             .http
             .post(self.endpoint("/v2/oauth/revoke/"))
+            .timeout(self.timeouts.request)
             .form(&[
                 ("client_key", self.client_key.as_str()),
                 ("client_secret", self.client_secret.expose()),
@@ -191,7 +192,10 @@ async fn send_oauth(
     http: &reqwest::Client,
     req: oauth2::HttpRequest,
 ) -> Result<oauth2::HttpResponse, OAuthHttpError> {
-    let res = http.execute(reqwest::Request::try_from(req)?).await?;
+    let mut req = reqwest::Request::try_from(req)?;
+    // A token call is bounded like every other: TikTok's default would be to wait forever.
+    *req.timeout_mut() = Some(super::client::Timeouts::default().request);
+    let res = http.execute(req).await?;
     let status = res.status();
     let mut body = res.bytes().await?.to_vec();
     let parsed: Option<Value> = serde_json::from_slice(&body).ok();

@@ -208,6 +208,7 @@ impl TikTokClient {
         let res = self
             .http
             .post(self.endpoint(path))
+            .timeout(self.timeouts.request)
             .bearer_auth(access_token)
             .header("Content-Type", "application/json; charset=UTF-8")
             .body(body.to_string())
@@ -229,6 +230,7 @@ impl TikTokClient {
         let res = self
             .http
             .put(upload_url)
+            .timeout(self.chunk_timeout(len))
             .header("Content-Type", content_type)
             .header("Content-Length", len)
             .header(

@@ -59,6 +59,7 @@ impl TikTokClient {
         let res = self
             .http
             .get(self.endpoint("/v2/user/info/"))
+            .timeout(self.timeouts.request)
             .query(&[("fields", "open_id,union_id,avatar_url,display_name")])
             .bearer_auth(access_token)
             .send()
@@ -71,6 +72,7 @@ impl TikTokClient {
         let res = self
             .http
             .post(self.endpoint("/v2/post/publish/creator_info/query/"))
+            .timeout(self.timeouts.request)
             .bearer_auth(access_token)
             .header("Content-Type", "application/json; charset=UTF-8")
             .body("{}")

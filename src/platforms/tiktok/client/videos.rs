@@ -53,6 +53,7 @@ impl TikTokClient {
         let res = self
             .http
             .post(self.endpoint("/v2/video/list/"))
+            .timeout(self.timeouts.request)
             .query(&[("fields", FIELDS)])
             .bearer_auth(access_token)
             .header("Content-Type", "application/json; charset=UTF-8")

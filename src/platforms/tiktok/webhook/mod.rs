@@ -3,6 +3,7 @@
 //! by the processor through `WebhookEffects`, which the core implements. Webhooks are optional:
 //! polling works without them, and they only make outcomes known sooner.
 
+mod apply;
 mod effects;
 mod event;
 mod processor;
@@ -18,6 +19,7 @@ use crate::clock::Clock;
 use crate::config::{Config, PlatformMode, Secret};
 use crate::platforms::tiktok::client::client::SANDBOX_CLIENT_SECRET;
 
+pub use apply::CoreEffects;
 pub use effects::{LogOnly, PublishEvent, RemovalReason, WebhookEffects};
 pub use event::{Envelope, Event};
 pub use processor::{Step, WebhookProcessor};

@@ -1,0 +1,120 @@
+//! Connecting an account, whatever its platform: start (a state and PKCE verifier kept on the
+//! server, the platform's consent page), and finish when the platform sends the owner back
+//! (the state consumed once, then the platform's connector exchanges the code).
+
+use super::oauth_state::{self, Attempt};
+use super::{Account, AccountError, AccountKey, Accounts};
+use crate::platforms::{PlatformId, Platforms};
+
+#[derive(Clone)]
+pub struct Connections {
+    accounts: Accounts,
+    platforms: Platforms,
+}
+
+/// Where to send the owner, and the state the platform will send back.
+pub struct Started {
+    pub url: String,
+    pub state: String,
+}
+
+/// What the platform sent the owner back with (the callback's query, or a script's JSON).
+#[derive(Debug, Default)]
+pub struct Answer {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+impl Connections {
+    pub fn new(accounts: Accounts, platforms: Platforms) -> Self {
+        Self {
+            accounts,
+            platforms,
+        }
+    }
+
+    fn connector(
+        &self,
+        platform: PlatformId,
+    ) -> Result<&dyn crate::platforms::Connector, AccountError> {
+        self.platforms
+            .get(platform)
+            .map(|p| p.connector())
+            .ok_or(AccountError::NotFound(platform))
+    }
+
+    /// Starts a sign-in for this login (`binding`: its session id, or "api" for scripts).
+    pub async fn start(
+        &self,
+        platform: PlatformId,
+        binding: &str,
+    ) -> Result<Started, AccountError> {
+        let state = oauth_state::new_state();
+        let auth = self.connector(platform)?.authorize(&state)?;
+        self.accounts
+            .keep_attempt(&Attempt {
+                platform,
+                binding,
+                state: &state,
+                verifier: &auth.verifier,
+            })
+            .await?;
+        Ok(Started {
+            url: auth.url,
+            state,
+        })
+    }
+
+    /// Finishes a sign-in: the state must be one this login started (it is used up whatever
+    /// follows), then the code is exchanged with that attempt's verifier.
+    pub async fn finish(
+        &self,
+        platform: PlatformId,
+        binding: &str,
+        answer: Answer,
+    ) -> Result<Account, AccountError> {
+        let verifier = self
+            .accounts
+            .take_attempt(platform, answer.state.as_deref(), binding)
+            .await?
+            .map_err(|error| {
+                // The owner debugging a connect needs this line; the state never goes in it.
+                tracing::warn!(
+                    code = error.code(),
+                    "{} sign-in refused: its state does not match this login",
+                    platform.name()
+                );
+                AccountError::State { platform, error }
+            })?;
+        if let Some(error) = answer.error.filter(|e| !e.is_empty()) {
+            return Err(if error == "access_denied" {
+                AccountError::Denied(platform)
+            } else {
+                AccountError::Refused {
+                    platform,
+                    error,
+                    description: answer.error_description.filter(|d| !d.is_empty()),
+                }
+            });
+        }
+        let code = answer
+            .code
+            .filter(|c| !c.is_empty())
+            .ok_or(AccountError::MissingCode(platform))?;
+        self.connector(platform)?.finish(&code, &verifier).await
+    }
+
+    /// Revokes Cast's access at the platform (best effort) and forgets the tokens.
+    pub async fn disconnect(&self, key: &AccountKey) -> Result<Account, AccountError> {
+        let account = self
+            .accounts
+            .find(key)
+            .await?
+            .filter(|a| a.status != super::AccountStatus::Disconnected)
+            .ok_or(AccountError::NotFound(key.platform))?;
+        self.connector(key.platform)?.disconnect(&key.id).await?;
+        Ok(account)
+    }
+}

@@ -1,0 +1,385 @@
+//! Following TikTok's processing (contract §7): one status fetch per step until a final state
+//! or the bound for posts that never leave processing (§11); then, for a published public post
+//! whose id TikTok has not given yet, asking for it slowly for at most a day (§7.1: with
+//! `TIKTOK_LOOKUP_POST_IDS` on, the video list may bring it sooner).
+//!
+//! The target is committed here (TikTok acknowledged the whole file), so nothing that goes
+//! wrong while asking is a failure before the bound: TikTok may publish the video whatever Cast
+//! hears. Every trouble is recorded as `Trouble`, which the state machine waits out.
+
+use std::time::Duration;
+
+use super::client::privacy::PrivacyLevel;
+use super::client::publish::Status;
+use super::client::videos::match_by_caption;
+use super::context::{CallFailure, Context};
+use super::options::{PostMode, TikTokOptions};
+use super::send::Notes;
+use crate::accounts::GatewayError;
+use crate::platforms::{Event, Outcome, Recorder, StepResult, Stop, TargetJob, Visibility};
+
+/// Some posts never leave processing; after this long Cast stops asking (contract §11).
+pub const MAX_PROCESSING_SECS: i64 = 3600;
+
+/// How long a published public post's link is waited for (contract §7).
+pub const LINK_WAIT: Duration = Duration::from_secs(24 * 3600);
+
+pub const NOT_CONFIRMED: &str = "TikTok did not confirm the post within an hour: check your profile, it may be there. \"Check again\" asks TikTok about the same upload once more and never posts twice; \"Send again\" sends the video anew, which may post it twice.";
+
+/// Said of a direct post that ended in the creator's inbox (§5.1, §11).
+pub const MOVED_TO_INBOX: &str = "TikTok put this post in your TikTok inbox instead of posting it (TikTok does this for apps it has not audited yet). Open TikTok to finish the post: drafts expire after about a day.";
+
+/// The wait before status poll `polls + 1`: 2 s, 3 s, 4.5 s … up to 30 s (§7: start about 2 s,
+/// cap about 30 s).
+pub fn poll_delay(polls: u32) -> Duration {
+    let secs = 2.0 * 1.5f64.powi(polls.min(10) as i32);
+    Duration::from_secs_f64(secs.min(30.0))
+}
+
+/// The wait before asking for a post's link again: 1, 2, 4, 8 minutes, then every 15.
+pub fn link_delay(asked: u32) -> Duration {
+    Duration::from_secs((60u64 << asked.min(4)).min(15 * 60))
+}
+
+fn secs(d: Duration) -> i64 {
+    d.as_secs_f64().ceil() as i64
+}
+
+/// Trouble while following: asked again no sooner than the next poll would be, and never
+/// counted (the state machine waits it out until the processing bound).
+fn following(e: CallFailure, polls: u32, now: i64) -> Stop {
+    let after = poll_delay(polls + 1).max(Duration::from_secs(15));
+    let (code, message, retry_after) = match e {
+        GatewayError::Wait(d) => {
+            return Stop::Event(Event::Pause {
+                until: now + secs(d),
+            });
+        }
+        GatewayError::Platform(t) => (t.code.clone(), t.to_string(), t.retry_after),
+        GatewayError::TimedOut(d) => (
+            "timeout".to_string(),
+            format!("TikTok did not answer within {} s.", d.as_secs()),
+            None,
+        ),
+        GatewayError::Account(a) => ("account".to_string(), a.to_string(), None),
+    };
+    Stop::Event(Event::Trouble {
+        code,
+        message,
+        retry_after: Some(retry_after.map_or(after, |r| r.max(after))),
+    })
+}
+
+/// One status fetch of a committed target.
+pub async fn poll(cx: &Context, job: &TargetJob, rec: &dyn Recorder) -> StepResult {
+    let now = rec.now();
+    let started = job.committed_at.unwrap_or(job.created_at);
+    if now - started > MAX_PROCESSING_SECS {
+        let last = job
+            .last_error
+            .as_deref()
+            .map(|e| format!(" The last answer Cast had: {e}"))
+            .unwrap_or_default();
+        return Err(Stop::Event(Event::NotConfirmed {
+            message: format!("{NOT_CONFIRMED}{last}"),
+        }));
+    }
+    let Some(publish_id) = job.remote_id.as_deref() else {
+        // Cannot happen for a row the worker wrote; never re-send a committed video for it.
+        return Err(Stop::Event(Event::refused(
+            "no_publish_id",
+            "Cast lost track of TikTok's upload id for this video. Check your TikTok profile before sending it again.",
+        )));
+    };
+    let status = cx
+        .fetch_status(&job.account_id, publish_id)
+        .await
+        .map_err(|e| following(e, job.polls, now))?;
+    let options = TikTokOptions::from_value(&job.options).ok();
+    let direct = options.as_ref().is_none_or(|o| o.mode == PostMode::Direct);
+    match status.status {
+        Status::PublishComplete => {
+            let post_id = status.post_ids.first().cloned();
+            published(cx, job, rec, options.as_ref(), post_id).await
+        }
+        Status::SendToUserInbox => {
+            rec.record(Event::Finished(Outcome::InInbox {
+                note: direct.then(|| MOVED_TO_INBOX.to_string()),
+            }))
+            .await
+        }
+        Status::Failed => Err(Stop::Event(failed(status.fail_reason.as_deref()))),
+        _ => {
+            tracing::debug!(status = ?status.status, polls = job.polls, "TikTok is still processing");
+            rec.record(Event::StillProcessing {
+                next_poll_at: now + secs(poll_delay(job.polls + 1)),
+            })
+            .await
+        }
+    }
+}
+
+/// Who sees the post, as TikTok was asked.
+fn visibility(options: Option<&TikTokOptions>) -> Visibility {
+    match options.and_then(|o| o.privacy_level) {
+        Some(PrivacyLevel::PublicToEveryone) => Visibility::Public,
+        Some(PrivacyLevel::MutualFollowFriends) => Visibility::Friends,
+        Some(PrivacyLevel::FollowerOfCreator) => Visibility::Followers,
+        Some(PrivacyLevel::SelfOnly) | None => Visibility::Private,
+    }
+}
+
+/// `PUBLISH_COMPLETE`: the post is up. A public post's id may come late or never (§7), so Cast
+/// keeps asking slowly for a while; the post counts as published from now on.
+async fn published(
+    cx: &Context,
+    job: &TargetJob,
+    rec: &dyn Recorder,
+    options: Option<&TikTokOptions>,
+    post_id: Option<String>,
+) -> StepResult {
+    let username = cx.username(&job.account_id).await;
+    let public = options.is_some_and(TikTokOptions::is_public_post);
+    let mut notes = Notes::of(job);
+    // The status's own id first; else one a webhook brought while TikTok was processing.
+    let (post_id, source) = match post_id {
+        Some(id) => (Some(id), "status"),
+        None => (notes.webhook_post_id.clone(), "webhook"),
+    };
+    let wait = (public && post_id.is_none()).then(|| rec.now() + LINK_WAIT.as_secs() as i64);
+    if post_id.is_some() {
+        notes.post_id_source = Some(source.into());
+        rec.record(Event::Progress(notes.to_value())).await?;
+    }
+    let url = match &post_id {
+        Some(id) => cx.video_url(&username, id),
+        None => cx.profile_url(&username),
+    };
+    tracing::info!(publish_id = ?job.remote_id, post_id = ?post_id, "TikTok published the post");
+    if wait.is_some() {
+        tracing::info!("published; TikTok has not given the post id yet, asking again later");
+    }
+    rec.record(Event::Finished(Outcome::Published {
+        url: Some(url),
+        post_id,
+        visibility: visibility(options),
+        link_pending_until: wait,
+    }))
+    .await
+}
+
+/// A published public post whose id TikTok has not given yet: status fetch first, then the
+/// video list. Trouble with either is only logged: the next slow ask tries again. Nothing here
+/// is a failure: the post is published whatever happens.
+pub async fn follow_link(cx: &Context, job: &TargetJob, rec: &dyn Recorder) -> StepResult {
+    let now = rec.now();
+    let Some(until) = job.link_pending_until else {
+        return Ok(());
+    };
+    if now >= until {
+        tracing::info!("TikTok never gave the post id; linking to the profile instead");
+        return rec
+            .record(Event::LinkArrived {
+                url: None,
+                post_id: None,
+            })
+            .await;
+    }
+    if let Some((id, source)) = find_id(cx, job, rec).await? {
+        tracing::info!(post_id = %id, source, "TikTok gave the post id");
+        let mut notes = Notes::of(job);
+        notes.post_id_source = Some(source.into());
+        rec.record(Event::Progress(notes.to_value())).await?;
+        let username = cx.username(&job.account_id).await;
+        return rec
+            .record(Event::LinkArrived {
+                url: Some(cx.video_url(&username, &id)),
+                post_id: Some(id),
+            })
+            .await;
+    }
+    let next = now + secs(link_delay(job.polls));
+    rec.record(Event::StillProcessing {
+        next_poll_at: next.min(until),
+    })
+    .await
+}
+
+async fn find_id(
+    cx: &Context,
+    job: &TargetJob,
+    rec: &dyn Recorder,
+) -> Result<Option<(String, &'static str)>, Stop> {
+    let Some(publish_id) = job.remote_id.as_deref() else {
+        return Ok(None);
+    };
+    match cx.fetch_status(&job.account_id, publish_id).await {
+        Ok(status) => {
+            if let Some(id) = status.post_ids.first() {
+                return Ok(Some((id.clone(), "status")));
+            }
+        }
+        Err(GatewayError::Wait(_)) => {}
+        Err(e) => tracing::info!(error = %e, "asking TikTok for the post id failed"),
+    }
+    let videos = match cx.listed_videos(&job.account_id).await {
+        Ok(Some(videos)) => videos,
+        Ok(None) | Err(GatewayError::Wait(_)) => return Ok(None),
+        Err(e) => {
+            tracing::info!(error = %e, "reading the video list failed");
+            return Ok(None);
+        }
+    };
+    let taken = rec.other_post_ids().await?;
+    let initiated_at = Notes::of(job).initiated_at.unwrap_or(job.created_at);
+    let title = TikTokOptions::from_value(&job.options)
+        .map(|o| o.title.as_str().to_string())
+        .unwrap_or_default();
+    Ok(match_by_caption(&videos, &title, initiated_at, &taken).map(|v| (v.id.clone(), "caption")))
+}
+
+/// TikTok's `fail_reason` (§7), for a person. TikTok said FAILED, so this upload can never be
+/// published: the target is no longer committed and Retry may send it again. `internal` is
+/// TikTok's fault and Cast sends it again by itself.
+pub fn failed(reason: Option<&str>) -> Event {
+    let reason = reason.unwrap_or("unknown");
+    let message = match reason {
+        "internal" => {
+            return Event::SessionLost {
+                code: "internal".into(),
+                message: "TikTok had a problem processing the video; Cast sends it again.".into(),
+                definitive: true,
+            };
+        }
+        "file_format_check_failed" => {
+            "TikTok could not read the video's format. Export it as MP4 (H.264) and upload it again."
+        }
+        "duration_check_failed" => {
+            "TikTok refused the video's length for this account. Trim it and upload it again."
+        }
+        "frame_rate_check_failed" => {
+            "TikTok refused the video's frame rate (it takes 23 to 60 fps). Export it at 30 fps."
+        }
+        "picture_size_check_failed" => {
+            "TikTok refused the picture size (every side must be 360 to 4096 pixels). Export it at 1080×1920."
+        }
+        "video_pull_failed" => {
+            "TikTok could not fetch the video from Cast. Press Retry to send it again."
+        }
+        "photo_pull_failed" => "TikTok could not fetch the photo. Press Retry to send it again.",
+        "publish_cancelled" => "The post was cancelled on TikTok's side.",
+        "auth_removed" => {
+            "The account removed Cast's access on TikTok while the video was processing. Reconnect it, then retry."
+        }
+        "spam_risk_too_many_posts" => {
+            "This account has reached TikTok's daily limit of posts through apps. Retry tomorrow, or post from the TikTok app."
+        }
+        "spam_risk_user_banned_from_posting" => {
+            "TikTok does not allow this account to post right now."
+        }
+        "spam_risk_text" => {
+            "TikTok judged the title to be spam. Change the title and upload again."
+        }
+        "spam_risk" => "TikTok refused the post as a spam risk.",
+        "app_version_check_failed" => {
+            "The TikTok app on the phone is too old for this (TikTok wants version 31.8 or later). Update TikTok on your phone, then press Retry."
+        }
+        _ => "TikTok could not publish the video.",
+    };
+    Event::Refused {
+        code: reason.to_string(),
+        message: format!("{message} (TikTok: {reason})"),
+        definitive: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platforms::tiktok::client::TikTokError;
+
+    #[test]
+    fn internal_failures_start_over_and_others_explain_themselves() {
+        assert!(matches!(
+            failed(Some("internal")),
+            Event::SessionLost {
+                definitive: true,
+                ..
+            }
+        ));
+        match failed(Some("file_format_check_failed")) {
+            Event::Refused {
+                code,
+                message,
+                definitive,
+            } => {
+                assert_eq!(code, "file_format_check_failed");
+                assert!(message.contains("format"), "{message}");
+                assert!(definitive);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_fail_reason_of_the_contract_has_words() {
+        for reason in [
+            "file_format_check_failed",
+            "duration_check_failed",
+            "frame_rate_check_failed",
+            "picture_size_check_failed",
+            "video_pull_failed",
+            "photo_pull_failed",
+            "publish_cancelled",
+            "auth_removed",
+            "spam_risk_too_many_posts",
+            "spam_risk_user_banned_from_posting",
+            "spam_risk_text",
+            "spam_risk",
+            "app_version_check_failed",
+        ] {
+            let Event::Refused { message, .. } = failed(Some(reason)) else {
+                panic!("{reason} ends the target");
+            };
+            assert!(
+                !message.starts_with("TikTok could not publish the video."),
+                "{reason}: {message}"
+            );
+        }
+        let Event::Refused { message, .. } = failed(Some("brand_new_reason")) else {
+            panic!("permanent");
+        };
+        assert!(message.contains("brand_new_reason"));
+    }
+
+    #[test]
+    fn trouble_while_processing_is_followed_not_failed() {
+        let refused = TikTokError::new("invalid_publish_id", "", Some(400));
+        let Stop::Event(Event::Trouble { retry_after, .. }) =
+            following(GatewayError::Platform(refused), 0, 0)
+        else {
+            panic!("trouble, not a refusal");
+        };
+        assert_eq!(retry_after, Some(Duration::from_secs(15)));
+        let reconnect = crate::accounts::AccountError::NeedsReconnect("expired".into());
+        assert!(matches!(
+            following(GatewayError::Account(reconnect), 3, 0),
+            Stop::Event(Event::Trouble { .. })
+        ));
+    }
+
+    #[test]
+    fn polls_start_at_two_seconds_and_cap_at_thirty() {
+        assert_eq!(poll_delay(0), Duration::from_secs(2));
+        assert_eq!(poll_delay(1), Duration::from_secs(3));
+        assert_eq!(poll_delay(50), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn links_are_asked_for_every_minute_then_every_fifteen() {
+        assert_eq!(link_delay(0), Duration::from_secs(60));
+        assert_eq!(link_delay(3), Duration::from_secs(480));
+        assert_eq!(link_delay(4), Duration::from_secs(900));
+        assert_eq!(link_delay(400), Duration::from_secs(900));
+    }
+}

@@ -1,0 +1,91 @@
+//! How a platform records what happens during a step: each event goes through `transition`
+//! at once, and the recorder keeps the target as it now is for the next one.
+
+use std::sync::Mutex;
+
+use futures_util::future::BoxFuture;
+
+use super::core::Core;
+use super::model::{Post, Target};
+use super::repository;
+use super::transition::{self, TransitionError};
+use crate::platforms::{Event, Recorder, Stop};
+
+pub struct StepRecorder<'a> {
+    core: &'a Core,
+    post: &'a Post,
+    target: Mutex<Target>,
+    /// When the step began (app clock, ms): it yields once its slice is used.
+    started_ms: i64,
+}
+
+impl<'a> StepRecorder<'a> {
+    pub fn new(core: &'a Core, post: &'a Post, target: Target) -> Self {
+        Self {
+            core,
+            post,
+            target: Mutex::new(target),
+            started_ms: core.clock.now_ms(),
+        }
+    }
+
+    /// The target as last recorded.
+    pub fn current(&self) -> Target {
+        self.target
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Applies `event`; `Gone` when the target moved meanwhile.
+    pub async fn apply(&self, event: &Event) -> Result<(), Stop> {
+        let target = self.current();
+        match transition::apply(self.core, self.post, &target, event).await {
+            Ok(updated) => {
+                *self.target.lock().unwrap_or_else(|p| p.into_inner()) = updated;
+                Ok(())
+            }
+            Err(TransitionError::Gone) => {
+                tracing::info!(
+                    event = event.name(),
+                    "the target changed meanwhile; left as it is"
+                );
+                Err(Stop::Gone)
+            }
+            Err(TransitionError::NotAllowed(e)) => {
+                // A platform reporting what cannot happen here: keep the row as it is.
+                tracing::error!(event = event.name(), state = e.state.as_str(), "{e}");
+                Err(Stop::Gone)
+            }
+            Err(TransitionError::Store(e)) => Err(Stop::Store(e.to_string())),
+        }
+    }
+}
+
+impl Recorder for StepRecorder<'_> {
+    fn record(&self, event: Event) -> BoxFuture<'_, Result<(), Stop>> {
+        Box::pin(async move { self.apply(&event).await })
+    }
+
+    fn now(&self) -> i64 {
+        self.core.clock.now()
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.core.clock.now_ms()
+    }
+
+    fn should_yield(&self) -> bool {
+        let slice = i64::try_from(self.core.settings.slice.as_millis()).unwrap_or(i64::MAX);
+        self.core.is_stopping() || self.core.clock.now_ms() - self.started_ms >= slice
+    }
+
+    fn other_post_ids(&self) -> BoxFuture<'_, Result<Vec<String>, Stop>> {
+        Box::pin(async move {
+            let t = self.current();
+            repository::taken_post_ids(&self.core.db, t.platform, &t.account_id, &t.id)
+                .await
+                .map_err(|e| Stop::Store(e.to_string()))
+        })
+    }
+}

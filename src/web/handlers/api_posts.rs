@@ -1,0 +1,126 @@
+//! The JSON API for posts: one video to one or more targets (multipart, streamed to disk), a
+//! post's state, the newest posts, and the owner's actions on one target.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::multipart::{ensure_room, guarded, idempotency_key, read_form, rejection, resend_flag};
+use crate::posts::{PostError, PostRequest, PostView, TargetProblem, parse_targets};
+use crate::web::error::AppError;
+use crate::web::state::AppState;
+
+fn post_json(status: StatusCode, view: &PostView) -> HttpResponse {
+    HttpResponse::build(status).json(serde_json::json!({ "post": view }))
+}
+
+/// `POST /api/posts`: multipart `video`, `targets` (a JSON array) and `publish_at`, with an
+/// optional `Idempotency-Key`. 202 with the post, 200 with an earlier one of the same key, or
+/// 422 naming every problem of every target.
+pub async fn post_create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let key = idempotency_key(&req)?;
+    if let Some(k) = &key
+        && let Some(view) = state.posts.by_idempotency_key(k).await?
+    {
+        // A repeated submit (a client retry): the same post, and the body is not read.
+        return Ok(post_json(StatusCode::OK, &view));
+    }
+    ensure_room(&state, &req)?;
+    let mut payload = guarded(&state, &req, payload);
+    let (fields, file) = read_form(&state.posts, &mut payload).await?;
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    let mut problems = Vec::new();
+    let targets = match field("targets") {
+        None => {
+            problems.push(TargetProblem::post(
+                "missing_targets",
+                "Send `targets`: a JSON array of {\"platform\", \"account\", …options}.",
+            ));
+            Vec::new()
+        }
+        Some(raw) => parse_targets(&raw).unwrap_or_else(|p| {
+            problems.extend(p);
+            Vec::new()
+        }),
+    };
+    let Some(file) = file else {
+        problems.insert(
+            0,
+            TargetProblem::post("missing_video", "Attach the video as the `video` field."),
+        );
+        return Ok(rejection(&req, &problems, true));
+    };
+    if !problems.is_empty() {
+        crate::posts::spool::remove(&file.path).await;
+        return Ok(rejection(&req, &problems, true));
+    }
+    let request = PostRequest {
+        targets,
+        publish_at: field("publish_at"),
+    };
+    match state.posts.submit(&request, file, key.as_deref()).await {
+        Ok((view, true)) => Ok(post_json(StatusCode::ACCEPTED, &view)),
+        Ok((view, false)) => Ok(post_json(StatusCode::OK, &view)),
+        Err(PostError::Rejected(problems)) => Ok(rejection(&req, &problems, true)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn post_show(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let view = state.posts.get(&id).await?;
+    Ok(post_json(StatusCode::OK, &view))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    limit: Option<u32>,
+    before: Option<String>,
+}
+
+/// `GET /api/posts?limit=20&before=<id>`: newest first; `next_before` pages on.
+pub async fn posts_list(
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let limit = query.limit.unwrap_or(20).clamp(1, 100);
+    let posts = state.posts.list(limit, query.before.as_deref()).await?;
+    let next = (posts.len() == limit as usize)
+        .then(|| posts.last().map(|p| p.id.clone()))
+        .flatten();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "posts": posts, "next_before": next })))
+}
+
+/// `POST /api/posts/{id}/targets/{target_id}/retry`, with no body or `{"resend": true}`.
+/// Without `resend`, a target whose video the platform already has is only checked again; it is
+/// never sent a second time.
+pub async fn target_retry(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let (post_id, target_id) = path.into_inner();
+    let resend = resend_flag(&body)?;
+    let view = state.posts.retry(&post_id, &target_id, resend).await?;
+    Ok(post_json(StatusCode::ACCEPTED, &view))
+}
+
+pub async fn target_cancel(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (post_id, target_id) = path.into_inner();
+    let view = state.posts.cancel(&post_id, &target_id).await?;
+    Ok(post_json(StatusCode::OK, &view))
+}
