@@ -34,6 +34,7 @@ mod sandbox_upload;
 mod tiktok_answers;
 mod tiktok_trouble;
 mod tiktok_webhooks;
+mod tiktok_webhooks_core;
 mod tiktok_webhooks_helpers;
 mod tiktok_webhooks_sandbox;
 mod tokens;

@@ -2,13 +2,15 @@
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use cast::platforms::tiktok::webhook::{PublishEvent, RemovalReason, Step, WebhookEffects};
 use hmac::{Hmac, Mac as _};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::helpers::TestApp;
+use crate::helpers::sandbox::API;
+use crate::helpers::{TestApp, extract_csrf};
 
 pub const SANDBOX_SECRET: &str = "cast-sandbox-secret";
 
@@ -173,4 +175,51 @@ pub async fn apply_all(app: &TestApp, recorder: &std::sync::Arc<Recorder>) -> Ve
         }
         assert!(steps.len() < 100, "the processor never ran dry: {steps:?}");
     }
+}
+
+/// Every delivery attempt the sandbox made, as its owner's listing shows them.
+pub async fn deliveries(app: &TestApp) -> Vec<Value> {
+    let res = app.get(&format!("{API}/_/webhooks")).await;
+    assert_eq!(res.status().as_u16(), 200);
+    res.json().await.expect("json list")
+}
+
+/// Steps the sandbox's webhooks until `done` holds for what it sent. App time never moves
+/// here; the short pauses let the sandbox's media check, which runs on a thread of its own,
+/// finish hashing the video.
+pub async fn sent_until(app: &TestApp, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let sandbox = app
+        .tiktok_sandbox
+        .as_ref()
+        .expect("TikTok runs against the sandbox");
+    let mut sent = Vec::new();
+    for _ in 0..500 {
+        sandbox.step_webhooks().await.expect("webhook step");
+        sent = deliveries(app).await;
+        if done(&sent) {
+            return sent;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the sandbox never sent what was expected: {sent:#?}");
+}
+
+pub fn names(sent: &[Value]) -> Vec<&str> {
+    sent.iter()
+        .map(|d| d["event"].as_str().expect("event"))
+        .collect()
+}
+
+/// Presses a button of the sandbox's posts page (the creator in the TikTok app).
+pub async fn press(app: &TestApp, action: &str) -> u16 {
+    let page = app.get_text(&format!("{API}/_/")).await;
+    assert!(
+        page.contains(action) || page.contains(&action.replace('~', "&#126;")),
+        "{page}"
+    );
+    let csrf = extract_csrf(&page).expect("csrf");
+    app.post_form(action, &[("csrf_token", &csrf)])
+        .await
+        .status()
+        .as_u16()
 }

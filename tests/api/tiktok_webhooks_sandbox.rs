@@ -20,42 +20,9 @@ const FAILED: &str = "post.publish.failed";
 const REMOVED: &str = "authorization.removed";
 const TAKEN_DOWN: &str = "post.publish.no_longer_publicaly_available";
 
-/// Every delivery attempt the sandbox made, as its owner's listing shows them.
-async fn deliveries(app: &TestApp) -> Vec<Value> {
-    let res = app.get(&format!("{API}/_/webhooks")).await;
-    assert_eq!(res.status().as_u16(), 200);
-    res.json().await.expect("json list")
-}
-
-/// Steps the sandbox's webhooks until `done` holds for what it sent. App time never moves
-/// here; the short pauses let the sandbox's media check, which runs on a thread of its own,
-/// finish hashing the video.
-async fn sent_until(app: &TestApp, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    let sandbox = app
-        .tiktok_sandbox
-        .as_ref()
-        .expect("TikTok runs against the sandbox");
-    let mut sent = Vec::new();
-    for _ in 0..500 {
-        sandbox.step_webhooks().await.expect("webhook step");
-        sent = deliveries(app).await;
-        if done(&sent) {
-            return sent;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the sandbox never sent what was expected: {sent:#?}");
-}
-
 async fn step(app: &TestApp) -> cast::sandbox::tiktok::WebhookStep {
     let sandbox = app.tiktok_sandbox.as_ref().expect("sandbox");
     sandbox.step_webhooks().await.expect("webhook step")
-}
-
-fn names(sent: &[Value]) -> Vec<&str> {
-    sent.iter()
-        .map(|d| d["event"].as_str().expect("event"))
-        .collect()
 }
 
 /// The content of a delivery's body, parsed twice as Cast must.
@@ -92,20 +59,6 @@ async fn revoke(app: &TestApp, token: &str) {
         .await
         .expect("revoke");
     assert_eq!(res.status().as_u16(), 200);
-}
-
-/// Presses a button of the sandbox's posts page (the creator in the TikTok app).
-async fn press(app: &TestApp, action: &str) -> u16 {
-    let page = app.get_text(&format!("{API}/_/")).await;
-    assert!(
-        page.contains(action) || page.contains(&action.replace('~', "&#126;")),
-        "{page}"
-    );
-    let csrf = extract_csrf(&page).expect("csrf");
-    app.post_form(action, &[("csrf_token", &csrf)])
-        .await
-        .status()
-        .as_u16()
 }
 
 #[tokio::test]

@@ -36,6 +36,8 @@ pub struct TestApp {
     pub tiktok_webhooks: cast::platforms::tiktok::webhook::TikTokWebhooks,
     /// The TikTok emulator (in sandbox mode); a test steps its webhooks.
     pub tiktok_sandbox: Option<cast::sandbox::tiktok::TikTokSandbox>,
+    /// What the webhooks do to Cast's posts and accounts; a test steps a processor over them.
+    pub tiktok_webhook_effects: Arc<cast::platforms::tiktok::webhook::CoreEffects>,
     env: HashMap<String, String>,
     stopper: cast::web::app::Stopper,
     /// The running app; awaited on stop, so its data-folder lock is released before a restart.
@@ -139,6 +141,7 @@ async fn start(
     let tus = app.browser_uploads().clone();
     let tiktok_webhooks = app.tiktok_webhooks().clone();
     let tiktok_sandbox = app.tiktok_sandbox().cloned();
+    let tiktok_webhook_effects = app.tiktok_webhook_effects();
     let stopper = app.stopper();
     let task = tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -157,6 +160,7 @@ async fn start(
         tus,
         tiktok_webhooks,
         tiktok_sandbox,
+        tiktok_webhook_effects,
         env,
         stopper,
         task,
