@@ -9,6 +9,7 @@ use cast::platforms::tiktok::webhook::Step;
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
+use crate::helpers::notify::Receiver;
 use crate::helpers::posts::*;
 use crate::helpers::sandbox::API;
 use crate::tiktok_webhooks_helpers::*;
@@ -211,23 +212,51 @@ async fn when_the_creator_removes_access_while_tiktok_processes_the_post_fails_w
 
 #[tokio::test]
 async fn webhooks_delivered_again_late_or_out_of_order_change_nothing_once_the_post_is_published() {
-    let (app, csrf) = app_with_account(&[("CAST_SANDBOX_POST_ID_FORM", "absent")]).await;
-    let id = post(&app, &csrf, &[("privacy_level", "PUBLIC_TO_EVERYONE")]).await;
-    step_until(&app, &id, &["published"], HOUR).await;
+    let hook = Receiver::start().await;
+    let hook_url = format!("{}/cast", hook.url);
+    let (app, csrf) = app_with_account(&[
+        ("CAST_SANDBOX_POST_ID_FORM", "absent"),
+        ("NOTIFY_WEBHOOK_URL", &hook_url),
+        (
+            "NOTIFY_WEBHOOK_SECRET",
+            "a-test-secret-0123456789abcdef0123456789abcdef",
+        ),
+    ])
+    .await;
+    let open_id = app.open_id("alice").await;
+    let options = json!({"privacy_level": "PUBLIC_TO_EVERYONE", "title": "Once"});
+    let post = posted(
+        &app,
+        &csrf,
+        &fixture("ok.mp4"),
+        json!([tiktok_target(&open_id, options)]),
+    )
+    .await;
+    let post_id = post["id"].as_str().expect("post id").to_string();
+    let target_id = post["targets"][0]["id"]
+        .as_str()
+        .expect("target id")
+        .to_string();
+    step_until(&app, &target_id, &["published"], HOUR).await;
     // Newest first and each twice, the sandbox's default.
     let deliveries = sent_until(&app, |s| s.len() >= 4).await;
     apply_to_cast(&app).await;
-    let published = job(&app, &id).await;
+    let published = step_until_settled(&app, &post_id, Duration::ZERO).await["targets"][0].clone();
     assert_eq!(published["awaiting_link"], false, "{published}");
+    assert!(
+        published["result"]["url"]
+            .as_str()
+            .is_some_and(|u| u.contains("/video/")),
+        "{published}"
+    );
 
-    // TikTok's retries of the same events, and events that contradict the outcome.
+    // TikTok's retries of the same events, and late events that contradict the outcome.
     for d in &deliveries {
         let body = d["body"].as_str().expect("body");
         let (status, answer) = deliver(&app, d["signature"].as_str(), body).await;
         assert_eq!((status, answer), (200, json!({"duplicate": true})));
     }
-    let publish_id = published["publish_id"].as_str().expect("publish id");
-    let open_id = app.open_id("alice").await;
+    let publish_id = job(&app, &target_id).await["publish_id"].clone();
     let now = app.clock.now();
     for (event, content) in [
         (
@@ -248,17 +277,21 @@ async fn webhooks_delivered_again_late_or_out_of_order_change_nothing_once_the_p
     }
     let steps = apply_to_cast(&app).await;
     assert_eq!(steps.len(), 3, "{steps:?}");
-    let after = job(&app, &id).await;
-    for field in [
-        "state",
-        "post_ids",
-        "awaiting_link",
-        "last_error",
-        "error_code",
-    ] {
+    let after = post_of(&app, &post_id).await["targets"][0].clone();
+    for field in ["state", "result", "awaiting_link", "error", "attempts"] {
         assert_eq!(after[field], published[field], "{field}: {after}");
     }
+    assert!(!app.step().await, "nothing to ask TikTok");
     assert_eq!(sandbox_posts(&app).await.len(), 1, "posted once");
+    // The owner was told once that it was published.
+    app.notifier.deliver_due().await;
+    let told: Vec<Value> = hook
+        .requests()
+        .iter()
+        .map(|r| r.json())
+        .filter(|p| p["event"] == "post.published")
+        .collect();
+    assert_eq!(told.len(), 1, "{told:#?}");
 }
 
 #[tokio::test]
