@@ -142,6 +142,23 @@ async fn a_post_tiktok_finishes_between_two_polls_shows_as_published_as_soon_as_
 }
 
 #[tokio::test]
+async fn an_inbox_draft_shows_as_waiting_in_the_inbox_as_soon_as_tiktok_says_it_was_delivered() {
+    let (app, csrf) = app_with_account(&[("CAST_SANDBOX_PROCESSING_MS", "12000")]).await;
+    let queued = accepted(&app, &csrf, &fixture("ok.mov"), &[("mode", "inbox")]).await;
+    let id = queued["id"].as_str().expect("id").to_string();
+    step_until(&app, &id, &["processing"], HOUR).await;
+    until_tiktok_finishes(&app, &id).await;
+    assert_eq!(job(&app, &id).await["state"], "processing");
+    assert!(!app.step().await, "Cast's next poll is not due yet");
+
+    sent_until(&app, |s| sent(s, "post.publish.inbox_delivered")).await;
+    apply_to_cast(&app).await;
+    assert!(app.step().await, "the webhook made the draft due now");
+    let done = job(&app, &id).await;
+    assert_eq!(done["state"], "in_inbox", "{done}");
+}
+
+#[tokio::test]
 async fn a_public_post_whose_id_comes_before_its_completion_is_published_with_its_link_in_one_step()
 {
     let (app, csrf) = app_with_account(&[

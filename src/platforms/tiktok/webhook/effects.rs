@@ -107,24 +107,3 @@ pub trait WebhookEffects: Send + Sync + 'static {
         reason: RemovalReason,
     ) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
-
-/// Until the core applies events, they are logged and marked processed: polling (contract §7)
-/// decides every outcome, as it does without webhooks.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct LogOnly;
-
-impl WebhookEffects for LogOnly {
-    async fn publish_event(&self, publish_id: &str, event: PublishEvent) -> anyhow::Result<()> {
-        tracing::info!(%publish_id, event = event.name(), "TikTok webhook: publish event (polling applies it)");
-        Ok(())
-    }
-
-    async fn authorization_removed(
-        &self,
-        open_id: &str,
-        reason: RemovalReason,
-    ) -> anyhow::Result<()> {
-        tracing::info!(%open_id, reason = reason.code(), "TikTok webhook: authorization removed");
-        Ok(())
-    }
-}

@@ -1,7 +1,8 @@
 //! TikTok's webhooks, received (contract §14): `POST /webhooks/tiktok`, believed only with a
 //! good `TikTok-Signature`, stored at once (duplicates dropped), answered 200, and applied later
-//! by the processor through `WebhookEffects`, which the core implements. Webhooks are optional:
-//! polling works without them, and they only make outcomes known sooner.
+//! by the processor through `WebhookEffects`, which `CoreEffects` implements over the
+//! publishing core (`apply.rs`). Webhooks are optional: polling works without them, and they
+//! only make outcomes known sooner.
 
 mod apply;
 mod effects;
@@ -20,7 +21,7 @@ use crate::config::{Config, PlatformMode, Secret};
 use crate::platforms::tiktok::client::client::SANDBOX_CLIENT_SECRET;
 
 pub use apply::CoreEffects;
-pub use effects::{LogOnly, PublishEvent, RemovalReason, WebhookEffects};
+pub use effects::{PublishEvent, RemovalReason, WebhookEffects};
 pub use event::{Envelope, Event};
 pub use processor::{Step, WebhookProcessor};
 pub use route::{MAX_BODY_BYTES, resource};
