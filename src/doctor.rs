@@ -48,6 +48,7 @@ pub async fn run(config: &Config) -> Vec<Check> {
         "Scopes to add to the TikTok app: {}",
         SCOPES.replace(',', ", ")
     )));
+    checks.push(webhook(config));
     checks.push(trusted_proxy(config));
     checks.push(data_dir(config));
     checks.push(free_space(config));
@@ -84,6 +85,31 @@ fn base_url(config: &Config) -> Vec<Check> {
         (PlatformMode::Emulated(_), _, _) => vec![ok(format!(
             "BASE_URL {url} (the sandbox accepts any address)"
         ))],
+    }
+}
+
+/// TikTok's webhooks (contract §14) are optional: the URL to paste, and whether TikTok will call it.
+fn webhook(config: &Config) -> Check {
+    use crate::config::tiktok_sandbox::WebhookTarget;
+    let url = crate::platforms::tiktok::webhook::callback_url(config);
+    let https = config.base_url.scheme() == "https";
+    match &config.tiktok.mode {
+        PlatformMode::Real(_) if https => ok(format!(
+            "Webhook callback URL to paste in the TikTok developer portal (optional; outcomes arrive sooner): {url}"
+        )),
+        PlatformMode::Real(_) => warn(format!(
+            "Webhook callback URL for the TikTok developer portal: {url}. TikTok calls only https URLs: set BASE_URL to your tunnel's https address first. Webhooks are optional; polling works without them."
+        )),
+        PlatformMode::Emulated(s) => {
+            let sandbox = match &s.webhooks.target {
+                WebhookTarget::Cast => format!("to {url}"),
+                WebhookTarget::Off => "none (CAST_SANDBOX_WEBHOOK_URL=off)".to_string(),
+                WebhookTarget::Url(u) => format!("to {u}"),
+            };
+            ok(format!(
+                "Webhook callback URL for the TikTok developer portal, once you have an app (TikTok needs it on https): {url}. The sandbox sends its webhooks {sandbox}."
+            ))
+        }
     }
 }
 

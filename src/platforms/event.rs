@@ -93,6 +93,9 @@ pub enum Event {
     StillProcessing {
         next_poll_at: i64,
     },
+    /// The platform said, outside any step (a webhook), that a target Cast follows has news:
+    /// ask it now rather than at the next poll. Only a hint: the poll decides what happened.
+    Nudge,
     /// Nothing wrong, just not now (a rate limit's slot): the same step again then.
     Pause {
         until: i64,
@@ -178,6 +181,7 @@ impl Event {
             Self::BytesAcknowledged { .. } => "bytes_acknowledged",
             Self::Committed { .. } => "committed",
             Self::StillProcessing { .. } => "still_processing",
+            Self::Nudge => "nudge",
             Self::Pause { .. } => "pause",
             Self::Finished(_) => "finished",
             Self::LinkArrived { .. } => "link_arrived",

@@ -3,13 +3,15 @@
 //! (`crate::platforms`): never which platform a target is for, nor whether it is emulated.
 //!
 //! `state` is the job state machine, `repository` the SQL (the target row is the queue),
-//! `intake` takes a post in, `worker` moves targets on, `transition` applies one event.
+//! `intake` takes a post in, `worker` moves targets on, `transition` applies one event, `heard` applies what a platform
+//! says outside a step (a webhook).
 
 mod actions;
 pub mod backoff;
 pub mod browser_upload;
 mod core;
 mod error;
+mod heard;
 pub mod history;
 pub mod intake;
 pub mod legacy;
@@ -24,6 +26,7 @@ mod worker;
 
 pub use core::PostSettings;
 pub use error::{PostError, TargetProblem};
+pub use heard::Heard;
 pub use intake::{PostRequest, TargetRequest, parse_targets};
 pub use legacy::UploadView;
 pub use model::{PostView, TargetView};

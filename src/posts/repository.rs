@@ -168,6 +168,23 @@ pub async fn find_target(
     parse(row)
 }
 
+/// The newest target a platform knows as `remote_id` (its upload id), if Cast made it.
+pub async fn find_by_remote(
+    db: impl SqliteExecutor<'_>,
+    platform: PlatformId,
+    remote_id: &str,
+) -> Result<Option<Target>, PostError> {
+    let row: Option<TargetRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {TARGET_COLUMNS} FROM targets WHERE platform = ? AND remote_id = ?
+         ORDER BY seq DESC LIMIT 1"
+    )))
+    .bind(platform.as_str())
+    .bind(remote_id)
+    .fetch_optional(db)
+    .await?;
+    parse(row)
+}
+
 /// A post's place in the newest-first order, for `before=` cursors.
 pub async fn post_seq(db: impl SqliteExecutor<'_>, id: &str) -> Result<Option<i64>, PostError> {
     Ok(sqlx::query_scalar("SELECT seq FROM posts WHERE id = ?")

@@ -7,10 +7,12 @@ use serde_json::{Map, Value};
 
 use super::core::{Core, PostSettings};
 use super::error::PostError;
+use super::heard::{self, Heard};
 use super::history::{self, HistoryPost};
 use super::intake::{self, Key, PostRequest, TargetRequest};
 use super::legacy::UploadView;
 use super::model::PostView;
+use super::model::Target;
 use super::spool::{SpoolWriter, SpooledFile};
 use super::worker::{self, ExecutionOutcome};
 use super::{actions, browser_upload};
@@ -204,6 +206,26 @@ impl Posts {
         let event = retry_event(self, target_id, resend).await?;
         let (post, target) = actions::act(&self.core, None, target_id, event).await?;
         Ok(UploadView::new(&post, &target))
+    }
+
+    /// The target a platform knows by its own upload id (TikTok's publish_id), if Cast made it.
+    pub async fn target_by_remote(
+        &self,
+        platform: PlatformId,
+        remote_id: &str,
+    ) -> Result<Option<Target>, PostError> {
+        heard::target(&self.core, platform, remote_id).await
+    }
+
+    /// What a platform said about one of its uploads outside any step (a webhook), applied
+    /// through the state machine like the worker's events; the worker is woken for it.
+    pub async fn hear(
+        &self,
+        platform: PlatformId,
+        remote_id: &str,
+        event: &Event,
+    ) -> Result<Heard, PostError> {
+        heard::hear(&self.core, platform, remote_id, event).await
     }
 
     /// One step of the worker (tests drive the queue with it).

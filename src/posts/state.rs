@@ -384,6 +384,12 @@ pub fn apply(f: &Facts, event: &Event, now: i64) -> Result<Change, NotAllowed> {
             c.run_at = Some(*next_poll_at);
             c
         }
+        // A hint moves only the next ask, never the state: a late or repeated one changes nothing.
+        Event::Nudge if f.state == S::Processing || (f.state == S::Published && f.link_pending) => {
+            let mut c = base;
+            c.run_at = Some(now);
+            c
+        }
         Event::Pause { until } if ACTIVE.contains(&f.state) || f.link_pending => {
             let mut c = base;
             c.run_at = Some((*until).max(now));

@@ -31,6 +31,7 @@ use crate::notify::{Notifier, NotifyError};
 use crate::owner::device::Devices;
 use crate::owner::login::Login;
 use crate::owner::{Owner, OwnerError};
+use crate::platforms::tiktok::webhook::{CoreEffects, TikTokWebhooks};
 use crate::platforms::tiktok::{self, TikTok, TikTokSettings};
 use crate::platforms::{PlatformId, Platforms};
 use crate::posts::{PostSettings, Posts, STOP_GRACE};
@@ -102,6 +103,8 @@ pub struct Application {
     db: sqlx::SqlitePool,
     stopper: Stopper,
     refreshers: Vec<Arc<dyn Refresh>>,
+    tiktok_webhooks: TikTokWebhooks,
+    tiktok_sandbox: Option<TikTokSandbox>,
     /// Held for as long as the app runs: no second Cast can start on this data folder.
     _lock: DataDirLock,
 }
@@ -138,6 +141,9 @@ impl Application {
         let services = Services::build(&config, &db, &keys, &clock, owner)?;
         let emulators = Emulators::build(&config, &db, &clock, &services.owner);
         let refreshers: Vec<Arc<dyn Refresh>> = vec![Arc::new(services.tiktok.gateway().clone())];
+        let tiktok_webhooks = TikTokWebhooks::from_config(&config, db.clone(), clock.clone());
+        let webhooks_data = web::Data::new(tiktok_webhooks.clone());
+        let tiktok_sandbox = emulators.tiktok.clone();
         let session_key = Key::from(&keys.derive("session-cookie"));
         let secure = config.cookies_secure();
         let session_ttl =
@@ -183,6 +189,7 @@ impl Application {
             App::new()
                 .app_data(app_state.clone())
                 .app_data(app_links.clone())
+                .app_data(webhooks_data.clone())
                 .app_data(web::FormConfig::default().limit(64 * 1024))
                 .app_data(web::JsonConfig::default().limit(256 * 1024))
                 // The emulators' scopes first: Cast's own scope matches every other path.
@@ -214,6 +221,8 @@ impl Application {
             db,
             stopper: Stopper::default(),
             refreshers,
+            tiktok_webhooks,
+            tiktok_sandbox,
             _lock: lock,
         })
     }
@@ -283,11 +292,32 @@ impl Application {
         &self.state.tiktok
     }
 
+    /// TikTok's webhooks as received; tests make processors over them and step them.
+    pub fn tiktok_webhooks(&self) -> &TikTokWebhooks {
+        &self.tiktok_webhooks
+    }
+
+    /// What a TikTok webhook does to Cast's posts and accounts: the effects the processor
+    /// applies (tests step a processor over them, as the worker is stepped).
+    pub fn tiktok_webhook_effects(&self) -> Arc<CoreEffects> {
+        Arc::new(CoreEffects::new(
+            self.state.posts.clone(),
+            self.state.accounts.clone(),
+            self.state.tiktok.clone(),
+        ))
+    }
+
+    /// The TikTok emulator, when TikTok runs against it; tests step its webhooks.
+    pub fn tiktok_sandbox(&self) -> Option<&TikTokSandbox> {
+        self.tiktok_sandbox.as_ref()
+    }
+
     /// Serves until SIGTERM/SIGINT or `Stopper::stop`, with the background tasks beside it
     /// under one supervisor, which logs which task stopped and why. A stop takes at most
     /// `SHUTDOWN_BOUND`: the worker first (`STOP_GRACE` for the chunk in flight, then its
     /// leases released), then the server (`SERVER_GRACE`).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let webhook_effects = self.tiktok_webhook_effects();
         let handle = self.server.handle();
         let mut server = tokio::spawn(self.server);
         let posts = self.state.posts.clone();
@@ -308,6 +338,15 @@ impl Application {
                 "notification delivery",
                 self.state.notifier.clone().run(),
             ));
+            // Stepped by tests with a manual worker, like the posts' worker.
+            let processor = self.tiktok_webhooks.processor(webhook_effects);
+            background.spawn(named("TikTok webhooks", processor.run()));
+            if let Some(sandbox) = self.tiktok_sandbox.clone() {
+                background.spawn(named(
+                    "the TikTok sandbox's webhooks",
+                    sandbox.run_webhooks(),
+                ));
+            }
         }
         let stopper = self.stopper.0.clone();
         let why = tokio::select! {

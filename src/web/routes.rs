@@ -15,6 +15,8 @@ use crate::web::handlers::{
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // Signed by TikTok, so outside Cast's login and CSRF; before the scope, which matches every path.
+    cfg.service(crate::platforms::tiktok::webhook::resource());
     public_media(cfg);
     cfg.service(
         web::scope("")

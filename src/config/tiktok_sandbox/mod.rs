@@ -2,6 +2,7 @@
 
 mod faults;
 mod forms;
+mod webhooks;
 
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use faults::parse_faults;
 pub use faults::{Fault, FaultAction, FaultSpan, FaultStep};
 use forms::forms;
 pub use forms::{ChunkReply, Forms, OAuthErrorStatus, PostIdForm, TokenType};
+pub use webhooks::{SandboxWebhookSettings, WebhookTarget};
 
 use crate::config::{ConfigError, Source, parse_number, read};
 
@@ -47,6 +49,8 @@ pub struct TikTokSandboxSettings {
     pub unaudited: bool,
     pub inbox_downgrade: bool,
     pub cannot_post: bool,
+    /// Where and how the sandbox sends its webhooks.
+    pub webhooks: SandboxWebhookSettings,
 }
 
 const PUBLIC_ACCOUNT: [&str; 3] = ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"];
@@ -77,6 +81,7 @@ impl Default for TikTokSandboxSettings {
             unaudited: false,
             inbox_downgrade: false,
             cannot_post: false,
+            webhooks: SandboxWebhookSettings::default(),
         }
     }
 }
@@ -100,6 +105,7 @@ impl TikTokSandboxSettings {
         s.read_oauth(src)?;
         s.read_posting(src)?;
         s.read_creator(src)?;
+        s.webhooks = SandboxWebhookSettings::from_source(src)?;
         s.faults = match read(src, "CAST_SANDBOX_FAULTS") {
             None => Vec::new(),
             Some(v) => parse_faults(&v)?,

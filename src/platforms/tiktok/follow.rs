@@ -140,10 +140,15 @@ async fn published(
 ) -> StepResult {
     let username = cx.username(&job.account_id).await;
     let public = options.is_some_and(TikTokOptions::is_public_post);
+    let mut notes = Notes::of(job);
+    // The status's own id first; else one a webhook brought while TikTok was processing.
+    let (post_id, source) = match post_id {
+        Some(id) => (Some(id), "status"),
+        None => (notes.webhook_post_id.clone(), "webhook"),
+    };
     let wait = (public && post_id.is_none()).then(|| rec.now() + LINK_WAIT.as_secs() as i64);
     if post_id.is_some() {
-        let mut notes = Notes::of(job);
-        notes.post_id_source = Some("status".into());
+        notes.post_id_source = Some(source.into());
         rec.record(Event::Progress(notes.to_value())).await?;
     }
     let url = match &post_id {

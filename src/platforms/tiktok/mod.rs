@@ -15,6 +15,7 @@ pub mod options;
 mod platform;
 pub mod rules;
 mod send;
+pub mod webhook;
 
 pub use connect::REQUIRED_SCOPES;
 pub use context::{Context, TikTokSettings};

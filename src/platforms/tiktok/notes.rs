@@ -17,14 +17,23 @@ pub struct Notes {
     /// When init answered: the video list only matches videos created after it.
     #[serde(default)]
     pub initiated_at: Option<i64>,
-    /// Where the post id came from: `status`, or `caption` (found in the video list).
+    /// Where the post id came from: `status`, `caption` (found in the video list) or
+    /// `webhook` (`post.publish.publicly_available`).
     #[serde(default)]
     pub post_id_source: Option<String>,
+    /// The post id a webhook gave while TikTok was still processing (events come in any
+    /// order): used when the status says the post is up without giving the id itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_post_id: Option<String>,
 }
 
 impl Notes {
     pub fn of(job: &TargetJob) -> Self {
-        serde_json::from_value(job.progress.clone()).unwrap_or_default()
+        Self::from_value(&job.progress)
+    }
+
+    pub fn from_value(progress: &serde_json::Value) -> Self {
+        serde_json::from_value(progress.clone()).unwrap_or_default()
     }
 
     pub fn to_value(&self) -> serde_json::Value {

@@ -125,6 +125,7 @@ fn events() -> Vec<(&'static str, Event)> {
             },
         ),
         ("pause", Event::Pause { until: NOW + 50 }),
+        ("nudge", Event::Nudge),
         (
             "published",
             Event::Finished(Outcome::Published {
@@ -242,6 +243,9 @@ const ALLOWED: &[(&str, &str, TargetState)] = {
         ("uploading_no_session", "pause", S::Uploading),
         ("processing", "pause", S::Processing),
         ("published_link_pending", "pause", S::Published),
+        // A webhook's hint: ask now, only where Cast is asking anyway.
+        ("processing", "nudge", S::Processing),
+        ("published_link_pending", "nudge", S::Published),
         ("processing", "published", S::Published),
         ("processing", "in_inbox", S::InInbox),
         ("published_link_pending", "link", S::Published),
@@ -573,4 +577,21 @@ fn states_round_trip_through_their_names() {
     assert_eq!(TargetState::parse("nope"), None);
     assert!(TargetState::Failed.is_final());
     assert!(!TargetState::Waiting.is_final());
+}
+
+#[test]
+fn a_nudge_makes_a_followed_target_due_now_and_changes_nothing_else() {
+    let facts = Facts {
+        polls: 4,
+        ..committed(TargetState::Processing)
+    };
+    let change = apply(&facts, &Event::Nudge, NOW).expect("allowed");
+    assert_eq!(
+        change,
+        Change {
+            expected: Some(TargetState::Processing),
+            run_at: Some(NOW),
+            ..Change::default()
+        }
+    );
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use actix_web::web;
 use sqlx::SqlitePool;
 
+use super::webhooks::{self, WebhookStep};
 use super::{Placement, SandboxState, routes};
 use crate::clock::Clock;
 use crate::config::tiktok_sandbox::TikTokSandboxSettings as SandboxSettings;
@@ -36,5 +37,15 @@ impl TikTokSandbox {
     /// so rate limits and fault counters hold across workers.
     pub fn configure(&self, cfg: &mut web::ServiceConfig) {
         routes::configure(cfg, web::Data::from(self.state.clone()));
+    }
+
+    /// Notices the webhook moments that have passed and sends every delivery due, once.
+    pub async fn step_webhooks(&self) -> Result<WebhookStep, sqlx::Error> {
+        webhooks::step(&self.state).await
+    }
+
+    /// Sends webhooks as their moments pass, until the task is dropped.
+    pub async fn run_webhooks(self) {
+        webhooks::run(self.state).await
     }
 }

@@ -11,6 +11,7 @@ mod emulator;
 mod envelope;
 mod errors;
 mod faults;
+mod in_app;
 mod inflight;
 mod limits;
 mod oauth;
@@ -29,6 +30,7 @@ mod store;
 mod upload;
 mod user;
 mod videos;
+mod webhooks;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -40,6 +42,7 @@ use crate::config::tiktok_sandbox::{Forms, TikTokSandboxSettings as SandboxSetti
 use crate::sandbox::gate::Gate;
 pub use emulator::TikTokSandbox;
 pub use standalone::{StandaloneSandbox, start_standalone};
+pub use webhooks::WebhookStep;
 
 /// Where the sandbox is mounted on Cast's port.
 pub const MOUNT: &str = "/sandbox/tiktok";
@@ -77,6 +80,8 @@ pub(crate) struct SandboxState {
     uploads: inflight::Busy,
     clock: Clock,
     gate: Gate,
+    /// The webhooks it sends (contract §12).
+    webhooks: webhooks::sender::Sender,
     /// One counter per kind of answer given in several forms (`Forms::Rotate`).
     turns: [AtomicUsize; 5],
 }
@@ -110,6 +115,11 @@ impl SandboxState {
             .iter()
             .filter_map(|p| privacy::PrivacyLevel::parse(p))
             .collect();
+        let webhooks = webhooks::sender::Sender::new(
+            &settings.webhooks,
+            origin.trim_end_matches('/'),
+            CLIENT_SECRET,
+        );
         Self {
             settings,
             privacy_options,
@@ -123,6 +133,7 @@ impl SandboxState {
             uploads: inflight::Busy::default(),
             clock,
             gate,
+            webhooks,
             turns: Default::default(),
         }
     }

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::errors::OAuthError;
 use super::pkce;
 use super::store::accounts::{self, CodeUse, IssuedTokens, Lifetimes};
-use super::{CLIENT_KEY, CLIENT_SECRET, SandboxState, Turn, envelope};
+use super::{CLIENT_KEY, CLIENT_SECRET, SandboxState, Turn, envelope, webhooks};
 use crate::config::tiktok_sandbox::{FaultStep, OAuthErrorStatus, TokenType};
 use crate::crypto::constant_time_eq;
 
@@ -233,8 +233,14 @@ async fn revoke_token(
     let params = Params::parse(req, body)?;
     params.authenticate_client()?;
     let token = params.require("token")?;
+    let removal = webhooks::Removal::of_token(state, token).await;
     if accounts::revoke_by_token(&state.db, token, state.now_ms()).await? {
         tracing::info!("sandbox: access revoked");
+        if let Some(removal) = removal {
+            removal
+                .announce(state, webhooks::REVOKED_BY_DEVELOPER)
+                .await;
+        }
     }
     // "200 with an empty body or {}": the empty body is the stricter test of a client.
     Ok(HttpResponse::Ok()

@@ -34,7 +34,8 @@ pub fn schedule(state: &web::Data<SandboxState>, publish: &Publish) {
     let publish_id = publish.publish_id.clone();
     let path = video_path(&state, &publish.upload_id);
     let max_duration = state.settings.max_duration_sec;
-    actix_web::rt::spawn(async move {
+    // Not `actix_web::rt::spawn`: the webhook ticker resolves publishes outside actix's workers.
+    tokio::spawn(async move {
         let outcome = web::block(move || check(&path, max_duration)).await;
         let (sha256, verdict) = match outcome {
             Ok(Ok(done)) => done,

@@ -8,7 +8,8 @@ use actix_web::{HttpResponse, ResponseError as _, web};
 
 use super::errors::ApiError;
 use super::{
-    MOUNT, SandboxState, consent, creator, oauth, posts, publish, status, upload, user, videos,
+    MOUNT, SandboxState, consent, creator, in_app, oauth, posts, publish, status, upload, user,
+    videos, webhooks,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<SandboxState>) {
@@ -48,6 +49,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<SandboxState>) {
             .route(
                 "/_/drafts/{publish_id}/post",
                 web::post().to(posts::post_draft),
+            )
+            .route("/_/webhooks", web::get().to(webhooks::listing::list))
+            .route(
+                "/_/posts/{publish_id}/take-down",
+                web::post().to(in_app::take_down),
+            )
+            .route(
+                "/_/creators/{open_id}/remove-access",
+                web::post().to(in_app::remove_access),
             )
             .route("/_/style.css", web::get().to(style))
             // www.tiktok.com's profile and video pages, where Cast links a published post.

@@ -32,6 +32,12 @@ pub struct TestApp {
     pub clock: cast::clock::Clock,
     /// Browser uploads over tus (their cleanup runs here when a test asks).
     pub tus: cast::tus::BrowserUploads,
+    /// TikTok's webhooks as Cast received them; a test steps a processor over them.
+    pub tiktok_webhooks: cast::platforms::tiktok::webhook::TikTokWebhooks,
+    /// The TikTok emulator (in sandbox mode); a test steps its webhooks.
+    pub tiktok_sandbox: Option<cast::sandbox::tiktok::TikTokSandbox>,
+    /// What the webhooks do to Cast's posts and accounts; a test steps a processor over them.
+    pub tiktok_webhook_effects: Arc<cast::platforms::tiktok::webhook::CoreEffects>,
     env: HashMap<String, String>,
     stopper: cast::web::app::Stopper,
     /// The running app; awaited on stop, so its data-folder lock is released before a restart.
@@ -133,6 +139,9 @@ async fn start(
     let disk = app.disk_space().clone();
     let clock = app.clock().clone();
     let tus = app.browser_uploads().clone();
+    let tiktok_webhooks = app.tiktok_webhooks().clone();
+    let tiktok_sandbox = app.tiktok_sandbox().cloned();
+    let tiktok_webhook_effects = app.tiktok_webhook_effects();
     let stopper = app.stopper();
     let task = tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -149,6 +158,9 @@ async fn start(
         disk,
         clock,
         tus,
+        tiktok_webhooks,
+        tiktok_sandbox,
+        tiktok_webhook_effects,
         env,
         stopper,
         task,

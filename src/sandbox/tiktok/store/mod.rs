@@ -1,4 +1,5 @@
 //! All SQL for the sandbox's tables (`sandbox_*`), by table group.
 
 pub mod accounts;
+pub mod in_app;
 pub mod publishes;
