@@ -494,9 +494,7 @@ async fn housekeeping(tus: BrowserUploads, store: SqliteSessionStore, posts: Pos
 #[derive(Clone)]
 struct Emulators {
     tiktok: Option<TikTokSandbox>,
-    /// Until YouTube itself is configured, its emulator is always there (it is harmless: it only
-    /// answers what a client asks of it).
-    youtube: YouTubeSandbox,
+    youtube: Option<YouTubeSandbox>,
 }
 
 impl Emulators {
@@ -518,34 +516,41 @@ impl Emulators {
             )),
             PlatformMode::Real(_) => None,
         };
-        let youtube = YouTubeSandbox::new(
-            config.youtube_sandbox.clone(),
-            db.clone(),
-            clock.clone(),
-            gate,
-            config.url(""),
-            files.join("youtube"),
-            config.url("/auth/youtube/callback"),
-        );
+        let youtube = config.youtube.is_emulated().then(|| {
+            YouTubeSandbox::new(
+                config.youtube_sandbox.clone(),
+                db.clone(),
+                clock.clone(),
+                gate,
+                config.url(""),
+                files.join("youtube"),
+                config.youtube_redirect_uri(),
+            )
+        });
         Self { tiktok, youtube }
     }
 
     /// The platforms Cast posts to through an emulator, for the banner.
     fn named(&self) -> Vec<Emulated> {
-        self.tiktok
-            .iter()
-            .map(|_| Emulated {
-                name: "TikTok",
-                received_url: format!("{}/_/", crate::sandbox::tiktok::MOUNT),
-                real_with: "Set TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET",
-            })
-            .collect()
+        let tiktok = self.tiktok.iter().map(|_| Emulated {
+            name: "TikTok",
+            received_url: format!("{}/_/", crate::sandbox::tiktok::MOUNT),
+            real_with: "Set TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET",
+        });
+        let youtube = self.youtube.iter().map(|_| Emulated {
+            name: "YouTube",
+            received_url: "/sandbox/youtube/_/".to_string(),
+            real_with: "Set YOUTUBE_CLIENT_ID and YOUTUBE_CLIENT_SECRET",
+        });
+        tiktok.chain(youtube).collect()
     }
 
     fn configure(&self, cfg: &mut web::ServiceConfig) {
         if let Some(tiktok) = &self.tiktok {
             tiktok.configure(cfg);
         }
-        self.youtube.configure(cfg);
+        if let Some(youtube) = &self.youtube {
+            youtube.configure(cfg);
+        }
     }
 }
