@@ -90,7 +90,12 @@ impl YouTubeSettings {
             .map_err(|e| ConfigError::new("YOUTUBE_CHUNK_SIZE", e, "16777216"))?;
         Ok(Self {
             mode,
-            auth_base: url_setting(src, "YOUTUBE_AUTH_BASE", auth, "https://accounts.google.com")?,
+            auth_base: url_setting(
+                src,
+                "YOUTUBE_AUTH_BASE",
+                auth,
+                "https://accounts.google.com",
+            )?,
             oauth_base: url_setting(
                 src,
                 "YOUTUBE_OAUTH_BASE",
@@ -108,7 +113,11 @@ impl YouTubeSettings {
 
     /// Replaces port 0 in the derived URLs with the port actually bound.
     pub fn resolve_port(&mut self, port: u16) {
-        for url in [&mut self.auth_base, &mut self.oauth_base, &mut self.api_base] {
+        for url in [
+            &mut self.auth_base,
+            &mut self.oauth_base,
+            &mut self.api_base,
+        ] {
             if url.port() == Some(0) {
                 // Only http(s) URLs get here, and they always accept a port.
                 let _ = url.set_port(Some(port));

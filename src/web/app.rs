@@ -32,6 +32,7 @@ use crate::owner::device::Devices;
 use crate::owner::login::Login;
 use crate::owner::{Owner, OwnerError};
 use crate::platforms::tiktok::{self, TikTok, TikTokSettings};
+use crate::platforms::youtube::{self, YouTube};
 use crate::platforms::{PlatformId, Platforms};
 use crate::posts::{PostSettings, Posts, STOP_GRACE};
 use crate::sandbox::tiktok::{Placement, TikTokSandbox};
@@ -137,7 +138,10 @@ impl Application {
         let setup_token = owner.issue_setup_link().await?;
         let services = Services::build(&config, &db, &keys, &clock, owner)?;
         let emulators = Emulators::build(&config, &db, &clock, &services.owner);
-        let refreshers: Vec<Arc<dyn Refresh>> = vec![Arc::new(services.tiktok.gateway().clone())];
+        let refreshers: Vec<Arc<dyn Refresh>> = vec![
+            Arc::new(services.tiktok.gateway().clone()),
+            Arc::new(services.youtube.gateway().clone()),
+        ];
         let session_key = Key::from(&keys.derive("session-cookie"));
         let secure = config.cookies_secure();
         let session_ttl =
@@ -161,6 +165,7 @@ impl Application {
             connections: services.connections,
             posts: services.posts,
             tiktok: services.tiktok,
+            youtube: services.youtube,
             notifier: services.notifier,
         });
         let links = web::Data::new(services.links);
@@ -283,6 +288,10 @@ impl Application {
         &self.state.tiktok
     }
 
+    pub fn youtube(&self) -> &Arc<YouTube> {
+        &self.state.youtube
+    }
+
     /// Serves until SIGTERM/SIGINT or `Stopper::stop`, with the background tasks beside it
     /// under one supervisor, which logs which task stopped and why. A stop takes at most
     /// `SHUTDOWN_BOUND`: the worker first (`STOP_GRACE` for the chunk in flight, then its
@@ -356,6 +365,7 @@ struct Services {
     connections: Connections,
     posts: Posts,
     tiktok: Arc<TikTok>,
+    youtube: Arc<YouTube>,
     links: Links,
 }
 
@@ -387,7 +397,8 @@ impl Services {
             notifier.clone(),
             config.url(""),
         )
-        .requiring(PlatformId::TikTok, &tiktok::REQUIRED_SCOPES);
+        .requiring(PlatformId::TikTok, &tiktok::REQUIRED_SCOPES)
+        .requiring(PlatformId::YouTube, &youtube::REQUIRED_SCOPES);
         let tiktok = Arc::new(TikTok::new(tiktok::Context::new(
             crate::platforms::tiktok::client::TikTokClient::from_config(config),
             accounts.clone(),
@@ -397,7 +408,18 @@ impl Services {
                 web_base: config.tiktok.web_base.clone(),
             },
         )));
-        let platforms = Platforms::default().with(tiktok.clone());
+        let youtube = Arc::new(YouTube::new(youtube::Context::new(
+            youtube_client(config, clock),
+            accounts.clone(),
+            db.clone(),
+            youtube::YouTubeSettings {
+                chunk_size: youtube::ChunkSize::new(config.youtube.chunk_size)
+                    .unwrap_or(youtube::ChunkSize::DEFAULT),
+            },
+        )));
+        let platforms = Platforms::default()
+            .with(tiktok.clone())
+            .with(youtube.clone());
         let connections = Connections::new(accounts.clone(), platforms.clone());
         let posts = Posts::new(
             db.clone(),
@@ -433,8 +455,34 @@ impl Services {
             connections,
             posts,
             tiktok,
+            youtube,
         })
     }
+}
+
+/// YouTube's client: Google with the owner's OAuth client, or the sandbox's built-in one.
+fn youtube_client(config: &Config, clock: &Clock) -> youtube::YouTubeClient {
+    let settings = &config.youtube;
+    let (client_id, client_secret) = match &settings.mode {
+        PlatformMode::Real(c) => (c.client_id.clone(), c.client_secret.clone()),
+        PlatformMode::Emulated(()) => (
+            crate::sandbox::youtube::CLIENT_ID.to_string(),
+            crate::config::Secret::new(crate::sandbox::youtube::CLIENT_SECRET),
+        ),
+    };
+    youtube::YouTubeClient::new(
+        youtube::Endpoints {
+            auth_base: settings.auth_base.clone(),
+            oauth_base: settings.oauth_base.clone(),
+            api_base: settings.api_base.clone(),
+        },
+        youtube::Credentials {
+            client_id,
+            client_secret,
+            redirect_uri: config.youtube_redirect_uri(),
+        },
+        clock.clone(),
+    )
 }
 
 /// A background task that says why it ended (they loop for ever, so ending at all is news).

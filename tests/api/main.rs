@@ -41,6 +41,8 @@ mod uploads_resilience;
 mod visitors;
 mod youtube_client;
 mod youtube_client_connect;
+mod youtube_connect;
+mod youtube_helpers;
 mod youtube_sandbox_faults;
 mod youtube_sandbox_oauth;
 mod youtube_sandbox_processing;

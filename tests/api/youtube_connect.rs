@@ -1,0 +1,186 @@
+//! Connecting YouTube channels through Cast: the card, the Testing expiry said at once, a dead
+//! grant marking the channel, and disconnecting.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::posts::{fixture, post_video, step_until_settled};
+use crate::helpers::spawn_app_with;
+use crate::youtube_helpers::*;
+
+#[tokio::test]
+async fn connecting_youtube_shows_the_channels_card_on_the_dashboard() {
+    let app = spawn_app_with(&[]).await;
+    app.logged_in().await;
+    let page = app.get_text("/").await;
+    assert!(page.contains("id=\"connect-youtube\""), "{page}");
+    assert!(
+        page.contains("Posts to YouTube go to Cast's built-in YouTube emulator"),
+        "the banner names YouTube as emulated"
+    );
+    let res = connect_youtube(&app, "Cooking With Cast").await;
+    assert_eq!(res.status().as_u16(), 303);
+    let all = channels(&app).await;
+    assert_eq!(all.len(), 1);
+    let c = &all[0];
+    assert!(
+        c["channel_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("UC"))
+    );
+    assert_eq!(c["title"], "Cooking With Cast");
+    assert_eq!(c["handle"], "@cookingwithcast");
+    assert_eq!(c["status"], "active");
+    assert_eq!(c["missing_scopes"], json!([]));
+    let page = app.get_text("/").await;
+    assert!(
+        page.contains("Cooking With Cast"),
+        "the card names the channel"
+    );
+    assert!(page.contains("@cookingwithcast · YouTube"), "{page}");
+
+    connect_youtube(&app, "Second Channel").await;
+    assert_eq!(
+        channels(&app).await.len(),
+        2,
+        "several channels can be connected"
+    );
+}
+
+#[tokio::test]
+async fn refusing_on_googles_page_connects_nothing_and_says_so() {
+    let app = spawn_app_with(&[]).await;
+    app.logged_in().await;
+    let back = consent(&app, "Mine", "cancel").await;
+    assert!(back.contains("error=access_denied"), "{back}");
+    let res = app.client.get(&back).send().await.expect("callback");
+    assert!(res.status().as_u16() >= 300);
+    assert!(channels(&app).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_consent_screen_in_testing_is_named_on_the_card_at_once_and_when_google_ends_it() {
+    let app = spawn_app_with(&[("CAST_SANDBOX_YOUTUBE_TESTING", "1")]).await;
+    let csrf = app.logged_in().await;
+    connect_youtube(&app, "Weekly").await;
+    let c = &channels(&app).await[0];
+    assert_eq!(c["status"], "active");
+    let reason = c["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("Testing") && reason.contains("Publish app"),
+        "{reason}"
+    );
+    assert!(
+        app.get_text("/")
+            .await
+            .contains("Google will end this connection on")
+    );
+
+    // Eight days later Google refuses the refresh token: the channel needs reconnecting, and says why.
+    app.advance(Duration::from_secs(8 * 86_400));
+    let id = c["channel_id"].as_str().expect("id").to_string();
+    let res = post_video(
+        &app,
+        &csrf,
+        &fixture("ok.mp4"),
+        json!([youtube_target(&id, json!({}))]),
+        None,
+        None,
+    )
+    .await;
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.expect("json");
+    if status == 202 {
+        let post = step_until_settled(
+            &app,
+            body["post"]["id"].as_str().expect("id"),
+            Duration::from_secs(3600),
+        )
+        .await;
+        assert_eq!(post["targets"][0]["state"], "failed", "{post}");
+    }
+    let c = &channels(&app).await[0];
+    assert_eq!(c["status"], "needs_reconnect", "{c}");
+    let reason = c["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("Testing"),
+        "the reason names the Testing expiry: {reason}"
+    );
+    assert!(app.get_text("/").await.contains("Needs reconnecting"));
+}
+
+#[tokio::test]
+async fn disconnecting_a_channel_revokes_casts_access_at_google() {
+    let app = spawn_app_with(&[]).await;
+    let csrf = app.logged_in().await;
+    connect_youtube(&app, "Going Away").await;
+    let id = channel_id(&app).await;
+    let token = access_token(&app, &id).await;
+    assert_eq!(channels_status_with(&app, &token).await, 200);
+    let res = app
+        .client
+        .post(app.url("/api/youtube/logout"))
+        .header("X-CSRF-Token", &csrf)
+        .json(&json!({"channel_id": id}))
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(channels(&app).await.is_empty());
+    assert_eq!(
+        channels_status_with(&app, &token).await,
+        401,
+        "Google no longer takes the token"
+    );
+}
+
+#[tokio::test]
+async fn a_script_connects_a_channel_with_the_api() {
+    let app = spawn_app_with(&[]).await;
+    let csrf = app.logged_in().await;
+    let res = app.get("/api/youtube/auth-url").await;
+    assert_eq!(res.status().as_u16(), 200);
+    let body: Value = res.json().await.expect("json");
+    let url = body["url"].as_str().expect("url");
+    for (k, v) in [
+        ("access_type", "offline"),
+        ("prompt", "consent"),
+        ("code_challenge_method", "S256"),
+        ("response_type", "code"),
+    ] {
+        assert!(url.contains(&format!("{k}={v}")), "{k} in {url}");
+    }
+    assert!(
+        url.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A"),
+        "{url}"
+    );
+    assert!(url.contains("%2Fauth%2Fyoutube%2Fcallback"), "{url}");
+    let back = consent(&app, "Scripted", "allow").await;
+    let code = crate::helpers::sandbox::query_param(&back, "code").expect("code");
+    let state = crate::helpers::sandbox::query_param(&back, "state").expect("state");
+    let res = app
+        .client
+        .post(app.url("/api/youtube/login"))
+        .header("X-CSRF-Token", &csrf)
+        .json(&json!({"code": code, "state": state}))
+        .send()
+        .await
+        .expect("login");
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["account"]["title"], "Scripted");
+    assert_eq!(body["account"]["status"], "active");
+    assert!(body["account"]["channel_id"].as_str().is_some());
+    // A state is single use.
+    let again = app
+        .client
+        .post(app.url("/api/youtube/login"))
+        .header("X-CSRF-Token", &csrf)
+        .json(&json!({"code": "x", "state": state}))
+        .send()
+        .await
+        .expect("again");
+    assert_eq!(again.status().as_u16(), 400);
+}
