@@ -43,6 +43,7 @@ mod youtube_client;
 mod youtube_client_connect;
 mod youtube_connect;
 mod youtube_helpers;
+mod youtube_publish;
 mod youtube_sandbox_faults;
 mod youtube_sandbox_oauth;
 mod youtube_sandbox_processing;

@@ -45,8 +45,9 @@ fn boolean(
     }
 }
 
-/// Reads the options as given; `rules::check` judges them afterwards.
-pub fn options(raw: &Map<String, Value>) -> Result<YouTubeOptions, Vec<Problem>> {
+/// Reads the options as given; `rules::check` judges them afterwards. A badly typed field is
+/// left unanswered and reported (`Err` holds the options read anyway, and the problems).
+pub fn options(raw: &Map<String, Value>) -> Result<YouTubeOptions, (YouTubeOptions, Vec<Problem>)> {
     let mut problems = Vec::new();
     let title = text(raw, "title", "title_invalid", &mut problems).unwrap_or_default();
     let description =
@@ -111,7 +112,17 @@ pub fn options(raw: &Map<String, Value>) -> Result<YouTubeOptions, Vec<Problem>>
     if problems.is_empty() {
         Ok(options)
     } else {
-        Err(problems)
+        Err((options, problems))
+    }
+}
+
+/// The option a type problem is about (its code is `{field}_invalid`, `privacy` and
+/// `category` shortened as the rules name them).
+pub fn field_of(code: &str) -> &str {
+    match code.strip_suffix("_invalid").unwrap_or(code) {
+        "privacy" => "privacy_status",
+        "category" => "category_id",
+        other => other,
     }
 }
 
@@ -132,7 +143,8 @@ mod tests {
             "synthetic_media": 0,
             "tags": "a,b",
         })))
-        .expect_err("refused");
+        .expect_err("refused")
+        .1;
         let codes: Vec<&str> = e.iter().map(|p| p.code).collect();
         assert_eq!(
             codes,

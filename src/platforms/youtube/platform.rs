@@ -57,10 +57,30 @@ impl Platform for YouTube {
     /// A schedule is the post's (`publish_at`): Cast holds the target until then and sends it
     /// with the privacy chosen here.
     fn parse_options(&self, raw: &Map<String, Value>, now: i64) -> Result<Value, Vec<Problem>> {
-        let options = parse::options(raw)?;
-        let value = serde_json::to_value(&options).unwrap_or_default();
-        metadata(&value, now.saturating_mul(1000))?;
-        Ok(value)
+        let (options, mut problems) = match parse::options(raw) {
+            Ok(o) => (o, Vec::new()),
+            Err((o, ps)) => (o, ps),
+        };
+        let ctx = RulesContext {
+            now_ms: now.saturating_mul(1000),
+            publish_at_ms: None,
+            assignable_categories: None,
+        };
+        if let Err(rules) = rules::check(&options, &ctx) {
+            // A field already reported as badly typed is not reported again as unanswered.
+            let bad: Vec<&str> = problems.iter().map(|p| parse::field_of(p.code)).collect();
+            problems.extend(
+                rules
+                    .into_iter()
+                    .filter(|r| !bad.contains(&r.field))
+                    .map(|r| Problem::new(r.code, r.message)),
+            );
+        }
+        if problems.is_empty() {
+            Ok(serde_json::to_value(&options).unwrap_or_default())
+        } else {
+            Err(problems)
+        }
     }
 
     /// Whether YouTube will make it a Short (4.3) is advice: the file still goes, as a regular
