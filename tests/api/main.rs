@@ -48,3 +48,4 @@ mod youtube_sandbox_faults;
 mod youtube_sandbox_oauth;
 mod youtube_sandbox_processing;
 mod youtube_sandbox_upload;
+mod youtube_trouble;
