@@ -48,4 +48,5 @@ mod youtube_sandbox_faults;
 mod youtube_sandbox_oauth;
 mod youtube_sandbox_processing;
 mod youtube_sandbox_upload;
+mod youtube_screen;
 mod youtube_trouble;
