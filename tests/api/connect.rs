@@ -1,6 +1,6 @@
 //! Connect TikTok: the owner signs in with TikTok (the sandbox) and Cast keeps the account.
 
-use crate::helpers::{location, spawn_app, spawn_app_with};
+use crate::helpers::{location, spawn_app};
 
 async fn accounts_json(app: &crate::helpers::TestApp) -> Vec<serde_json::Value> {
     let body: serde_json::Value = app

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::helpers::notify::Receiver;
 use crate::helpers::posts::{fixture, post_video, step_until_settled};
 use crate::helpers::spawn_app_with;
 use crate::youtube_helpers::*;
@@ -61,7 +62,13 @@ async fn refusing_on_googles_page_connects_nothing_and_says_so() {
 
 #[tokio::test]
 async fn a_consent_screen_in_testing_is_named_on_the_card_at_once_and_when_google_ends_it() {
-    let app = spawn_app_with(&[("CAST_SANDBOX_YOUTUBE_TESTING", "1")]).await;
+    let hook = Receiver::start().await;
+    let app = spawn_app_with(&[
+        ("CAST_SANDBOX_YOUTUBE_TESTING", "1"),
+        ("NOTIFY_WEBHOOK_URL", &hook.url),
+        ("NOTIFY_WEBHOOK_SECRET", "0123456789abcdef0123456789abcdef"),
+    ])
+    .await;
     let csrf = app.logged_in().await;
     connect_youtube(&app, "Weekly").await;
     let c = &channels(&app).await[0];
@@ -108,6 +115,17 @@ async fn a_consent_screen_in_testing_is_named_on_the_card_at_once_and_when_googl
         "the reason names the Testing expiry: {reason}"
     );
     assert!(app.get_text("/").await.contains("Needs reconnecting"));
+    // The owner is told, once.
+    app.notifier.deliver_due().await;
+    let told: Vec<String> = hook
+        .requests()
+        .iter()
+        .map(|r| r.json().to_string())
+        .collect();
+    assert!(
+        told.iter().any(|t| t.contains("Testing")),
+        "a notification says why: {told:?}"
+    );
 }
 
 #[tokio::test]

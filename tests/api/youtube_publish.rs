@@ -210,4 +210,5 @@ async fn youtube_metadata_problems_are_refused_all_at_once_with_the_target_index
         assert!(codes.iter().any(|c| c == want), "{want} in {body}");
     }
     assert!(sandbox_videos(&app).await.is_empty(), "nothing was sent");
+    assert_eq!(app.run_until_idle().await, 0, "nothing was queued");
 }

@@ -57,10 +57,7 @@ impl Platform for YouTube {
     /// A schedule is the post's (`publish_at`): Cast holds the target until then and sends it
     /// with the privacy chosen here.
     fn parse_options(&self, raw: &Map<String, Value>, now: i64) -> Result<Value, Vec<Problem>> {
-        let (options, mut problems) = match parse::options(raw) {
-            Ok(o) => (o, Vec::new()),
-            Err((o, ps)) => (o, ps),
-        };
+        let (options, mut problems) = parse::options(raw);
         let ctx = RulesContext {
             now_ms: now.saturating_mul(1000),
             publish_at_ms: None,
