@@ -202,3 +202,24 @@ async fn a_script_connects_a_channel_with_the_api() {
         .expect("again");
     assert_eq!(again.status().as_u16(), 400);
 }
+
+#[tokio::test]
+async fn cast_doctor_prints_the_youtube_redirect_uri_and_scopes_to_paste() {
+    let app = spawn_app_with(&[]).await;
+    let out = app.cast_cli(&["doctor"], None);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    // BASE_URL + /auth/youtube/callback, with the BASE_URL this Cast runs with.
+    assert!(
+        text.lines().any(
+            |l| l.contains("Redirect URI to register in Google Cloud Console")
+                && l.trim_end().ends_with("/auth/youtube/callback")
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("https://www.googleapis.com/auth/youtube.upload"),
+        "{text}"
+    );
+    assert!(text.contains("No YouTube credentials"), "{text}");
+}
