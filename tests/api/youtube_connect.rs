@@ -223,3 +223,50 @@ async fn cast_doctor_prints_the_youtube_redirect_uri_and_scopes_to_paste() {
     );
     assert!(text.contains("No YouTube credentials"), "{text}");
 }
+
+#[tokio::test]
+async fn access_removed_at_google_marks_the_channel_for_reconnecting_with_the_reason() {
+    let app = spawn_app_with(&[]).await;
+    let csrf = app.logged_in().await;
+    connect_youtube(&app, "Removed").await;
+    let id = channel_id(&app).await;
+    // The owner removes Cast's access in their Google account (the grant is revoked there).
+    let token = access_token(&app, &id).await;
+    let res = reqwest::Client::new()
+        .post(app.url("/sandbox/youtube/oauth2/revoke"))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(res.status().as_u16(), 200);
+    // The next call refreshes (the hour-long token is spent) and Google answers invalid_grant.
+    app.advance(Duration::from_secs(2 * 3600));
+    let res = post_video(
+        &app,
+        &csrf,
+        &fixture("ok.mp4"),
+        json!([youtube_target(&id, json!({}))]),
+        None,
+        None,
+    )
+    .await;
+    let body: Value = res.json().await.expect("json");
+    let post = step_until_settled(
+        &app,
+        body["post"]["id"].as_str().expect("accepted"),
+        Duration::from_secs(3600),
+    )
+    .await;
+    let t = &post["targets"][0];
+    assert_eq!(t["state"], "failed", "{t}");
+    assert_eq!(t["error"]["code"], "needs_reconnect", "{t}");
+    let c = &channels(&app).await[0];
+    assert_eq!(c["status"], "needs_reconnect");
+    let reason = c["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("Connect the channel again"), "{reason}");
+    assert!(
+        !reason.contains("Testing"),
+        "not the Testing expiry: {reason}"
+    );
+    assert!(sandbox_videos(&app).await.is_empty());
+}

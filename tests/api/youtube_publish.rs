@@ -212,3 +212,31 @@ async fn youtube_metadata_problems_are_refused_all_at_once_with_the_target_index
     assert!(sandbox_videos(&app).await.is_empty(), "nothing was sent");
     assert_eq!(app.run_until_idle().await, 0, "nothing was queued");
 }
+
+#[tokio::test]
+async fn a_scheduled_youtube_post_waits_in_cast_and_goes_at_its_time() {
+    let (app, csrf) = app_with_account(&[]).await;
+    connect_youtube(&app, "Later").await;
+    let channel = channel_id(&app).await;
+    let at_secs = app.clock.now_ms() / 1000 + 7200;
+    let at = jiff::Timestamp::from_second(at_secs)
+        .expect("time")
+        .to_string();
+    let res = post_video(
+        &app,
+        &csrf,
+        &fixture("ok.mp4"),
+        json!([youtube_target(&channel, json!({}))]),
+        Some(&at),
+        None,
+    )
+    .await;
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["post"]["targets"][0]["state"], "scheduled", "{body}");
+    assert!(!app.step().await, "nothing is due before its time");
+    assert!(sandbox_videos(&app).await.is_empty());
+    let done = step_until_settled(&app, body["post"]["id"].as_str().expect("id"), 3 * HOUR).await;
+    assert_eq!(done["targets"][0]["state"], "published", "{done}");
+    assert!(app.clock.now_ms() / 1000 >= at_secs);
+    assert_eq!(sandbox_videos(&app).await.len(), 1);
+}
