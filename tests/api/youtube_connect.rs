@@ -270,3 +270,20 @@ async fn access_removed_at_google_marks_the_channel_for_reconnecting_with_the_re
     );
     assert!(sandbox_videos(&app).await.is_empty());
 }
+
+#[tokio::test]
+async fn google_failing_the_code_exchange_connects_nothing_and_connect_works_again() {
+    let app = spawn_app_with(&[("CAST_SANDBOX_YOUTUBE_FAULTS", "token:503:1")]).await;
+    app.logged_in().await;
+    let res = connect_youtube(&app, "Flaky").await;
+    assert!(res.status().as_u16() >= 400, "{}", res.status());
+    let page = res.text().await.unwrap_or_default();
+    assert!(
+        page.contains("YouTube") || page.contains("Google"),
+        "{page}"
+    );
+    assert!(channels(&app).await.is_empty());
+    let res = connect_youtube(&app, "Flaky").await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(channels(&app).await.len(), 1);
+}

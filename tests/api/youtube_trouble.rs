@@ -95,7 +95,7 @@ async fn trouble_at_the_token_initiation_probe_and_status_steps_ends_published_o
         ("YOUTUBE_CHUNK_SIZE", "262144"),
         (
             "CAST_SANDBOX_YOUTUBE_FAULTS",
-            "init:503:1,chunk:503:1,probe:503:1,status:503:2,init:429:1",
+            "init:503:1,chunk:503:1,probe:503:1,status:503:2,init:429:1,refresh:503:1",
         ),
         ("CAST_SANDBOX_YOUTUBE_TOKEN_TTL", "60"),
     ])

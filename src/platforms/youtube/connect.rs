@@ -19,7 +19,16 @@ pub const REQUIRED_SCOPES: [&str; 2] = SCOPES;
 
 fn platform_error(e: YouTubeError) -> AccountError {
     tracing::warn!(reason = %e.reason, status = ?e.http_status, "Google refused: {}", e.message);
-    AccountError::platform(e.reason.clone(), e.to_string(), e.is_retryable())
+    // Nothing retries a sign-in by itself: the owner presses Connect YouTube again.
+    let message = if e.is_retryable() {
+        format!(
+            "Google could not finish connecting the channel just now ({}). Press Connect YouTube to try again.",
+            e.reason
+        )
+    } else {
+        e.to_string()
+    };
+    AccountError::platform(e.reason.clone(), message, e.is_retryable())
 }
 
 /// "9 Dec 2026, 03:00 UTC".
