@@ -287,3 +287,16 @@ async fn google_failing_the_code_exchange_connects_nothing_and_connect_works_aga
     assert_eq!(res.status().as_u16(), 303);
     assert_eq!(channels(&app).await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_google_account_without_a_channel_is_told_to_create_one() {
+    let app = spawn_app_with(&[]).await;
+    app.logged_in().await;
+    let back = consent_with(&app, "Nobody", "allow", &[("no_channel", "1")]).await;
+    let res = app.client.get(&back).send().await.expect("callback");
+    assert!(res.status().as_u16() >= 400);
+    let page = res.text().await.unwrap_or_default();
+    assert!(page.contains("has no YouTube channel"), "{page}");
+    assert!(page.contains("Create one on youtube.com"), "{page}");
+    assert!(channels(&app).await.is_empty());
+}

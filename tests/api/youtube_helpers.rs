@@ -17,6 +17,16 @@ pub async fn connect_youtube(app: &TestApp, channel: &str) -> reqwest::Response 
 /// The sandbox's consent page for a new attempt, answered with `press` (`allow` or `cancel`);
 /// returns where Google sends the owner back to.
 pub async fn consent(app: &TestApp, channel: &str, press: &str) -> String {
+    consent_with(app, channel, press, &[]).await
+}
+
+/// `consent` with extra fields ticked on the sandbox's page (`("no_channel", "1")`).
+pub async fn consent_with(
+    app: &TestApp,
+    channel: &str,
+    press: &str,
+    extra: &[(&str, &str)],
+) -> String {
     let res = app.get("/connect/youtube").await;
     assert_eq!(res.status().as_u16(), 303, "Connect YouTube redirects");
     let consent_url = location(&res);
@@ -39,6 +49,7 @@ pub async fn consent(app: &TestApp, channel: &str, press: &str) -> String {
             f.1 = channel.to_string();
         }
     }
+    fields.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let action = if action.starts_with("http") {
         action
     } else if action.starts_with('/') {

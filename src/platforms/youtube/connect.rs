@@ -50,7 +50,14 @@ impl YouTube {
     async fn store(&self, grant: &Grant) -> Result<Account, AccountError> {
         let client = &self.cx.client;
         let token = grant.access_token.expose();
-        let channel = client.channel(token).await.map_err(platform_error)?;
+        let channel = match client.channel(token).await {
+            Ok(c) => c,
+            Err(e) => {
+                // Nothing is kept, so nothing should stay granted at Google either.
+                let _ = client.revoke(grant.refresh_token.expose()).await;
+                return Err(platform_error(e));
+            }
+        };
         let key = self.cx.key(&channel.id);
         let now_ms = client.now_ms();
         let accounts = self.cx.accounts();
