@@ -93,10 +93,19 @@ pub async fn channel_disconnect(
     body: Option<web::Json<LogoutBody>>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.map(web::Json::into_inner).unwrap_or_default();
-    let account = state
+    let account = match state
         .accounts
         .resolve(PlatformId::YouTube, body.channel_id.as_deref())
-        .await?;
+        .await
+    {
+        Err(crate::accounts::AccountError::Ambiguous(_)) => {
+            return Err(AppError::unprocessable(
+                "account",
+                "Several YouTube channels are connected: say which one with channel_id.",
+            ));
+        }
+        other => other?,
+    };
     state.connections.disconnect(&account.key()).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"disconnected": account.account_id})))
 }
