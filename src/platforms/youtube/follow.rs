@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::auth::endpoint;
 use super::context::Context;
 use super::error::ErrorKind;
-use super::send::Notes;
+use super::notes::{Notes, poll_delay};
 use super::videos::{Outcome, Visibility, watch_url};
 use crate::accounts::GatewayError;
 use crate::platforms::{
@@ -17,11 +17,6 @@ use crate::platforms::{
 const PROCESSING_BOUND_SECS: i64 = 3600;
 /// Empty `videos.list` answers tolerated before the video counts as removed (Unsure 19).
 const MISSING_TOLERATED: u32 = 3;
-
-/// 5 s, doubling, at most 60 s (contract 6).
-pub fn poll_delay(polls: u32) -> Duration {
-    Duration::from_secs((5u64 << polls.min(4)).min(60))
-}
 
 fn shown(v: &Visibility) -> Shown {
     match v {
@@ -108,15 +103,4 @@ pub async fn poll(cx: &Context, job: &TargetJob, rec: &dyn Recorder) -> StepResu
         Err(e) => Event::trouble("youtube_unreachable", e.to_string()),
     };
     rec.record(event).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn polls_start_at_five_seconds_and_stay_under_a_minute() {
-        let d: Vec<u64> = (0..7).map(|p| poll_delay(p).as_secs()).collect();
-        assert_eq!(d, [5, 10, 20, 40, 60, 60, 60]);
-    }
 }

@@ -13,6 +13,7 @@ mod context;
 mod error;
 mod follow;
 mod grants;
+mod notes;
 mod oauth;
 pub mod options;
 pub mod pacific;

@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::options::{Privacy, PrivacyChoice, YouTubeOptions};
+use super::rules;
 use crate::platforms::Problem;
 
 fn text(
@@ -120,6 +121,26 @@ pub fn field_of(code: &str) -> &str {
         "category" => "category_id",
         other => other,
     }
+}
+
+/// The stored options, as the rules judge them at `now_ms`: the metadata to send, or why not.
+pub fn metadata(options: &Value, now_ms: i64) -> Result<rules::Metadata, Vec<Problem>> {
+    let options: YouTubeOptions = serde_json::from_value(options.clone()).map_err(|e| {
+        vec![Problem::new(
+            "options_unreadable",
+            format!("Cast cannot read this target's YouTube options: {e}"),
+        )]
+    })?;
+    let ctx = rules::Context {
+        now_ms,
+        publish_at_ms: None,
+        assignable_categories: None,
+    };
+    rules::check(&options, &ctx).map_err(|ps| {
+        ps.into_iter()
+            .map(|p| Problem::new(p.code, p.message))
+            .collect()
+    })
 }
 
 #[cfg(test)]

@@ -28,26 +28,6 @@ impl YouTube {
     }
 }
 
-/// The stored options, as the rules judge them at `now_ms`: the metadata to send, or why not.
-pub fn metadata(options: &Value, now_ms: i64) -> Result<rules::Metadata, Vec<Problem>> {
-    let options: YouTubeOptions = serde_json::from_value(options.clone()).map_err(|e| {
-        vec![Problem::new(
-            "options_unreadable",
-            format!("Cast cannot read this target's YouTube options: {e}"),
-        )]
-    })?;
-    let ctx = RulesContext {
-        now_ms,
-        publish_at_ms: None,
-        assignable_categories: None,
-    };
-    rules::check(&options, &ctx).map_err(|ps| {
-        ps.into_iter()
-            .map(|p| Problem::new(p.code, p.message))
-            .collect()
-    })
-}
-
 impl Platform for YouTube {
     fn id(&self) -> PlatformId {
         PlatformId::YouTube

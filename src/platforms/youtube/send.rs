@@ -3,12 +3,10 @@
 //! `Range` is the only truth about what arrived: every resume starts with a probe, so a lost
 //! final answer is found complete instead of uploaded twice; a dead session (404) starts over.
 
-use serde::{Deserialize, Serialize};
-
 use super::auth::endpoint;
 use super::context::{CallFailure, Context, stop};
-use super::follow::poll_delay;
-use super::platform::metadata;
+use super::notes::{Notes, poll_delay};
+use super::parse::metadata;
 use super::upload::{ChunkSize, Progress, Resume, Upload, UploadSession, UploadedVideo};
 use crate::accounts::{AccountError, GatewayError};
 use crate::platforms::{Event, Recorder, StepResult, Stop, TargetJob};
@@ -18,30 +16,6 @@ use crate::platforms::{Event, Recorder, StepResult, Stop, TargetJob};
 const SESSION_SECS: i64 = 86_400;
 /// Answers in a row that confirm nothing new before the step gives up for now.
 const MAX_STALLS: u32 = 3;
-
-/// What Cast notes about a YouTube upload in the target's `progress`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Notes {
-    /// The chunk size of the current session: every non-final chunk of it must be the same.
-    #[serde(default)]
-    pub chunk_size: Option<u64>,
-    /// The video YouTube made of the upload, from the final answer (or a probe that found it).
-    #[serde(default)]
-    pub video_id: Option<String>,
-    /// Sessions opened for this target (a 404 starts a new one).
-    #[serde(default)]
-    pub sessions: u32,
-}
-
-impl Notes {
-    pub fn of(job: &TargetJob) -> Self {
-        serde_json::from_value(job.progress.clone()).unwrap_or_default()
-    }
-
-    pub fn to_value(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or_default()
-    }
-}
 
 fn refused(code: &str, message: impl Into<String>) -> Stop {
     Stop::Event(Event::refused(code, message))
