@@ -43,6 +43,28 @@
     };
   }
 
+  // One YouTube options block: ready once the owner answered who can watch, made for kids and
+  // altered content (YouTube needs each, and Cast never guesses them).
+  function refreshYouTube(block) {
+    var answered = ["privacy_status", "made_for_kids", "synthetic_media"].every(function (n) {
+      return block.querySelector('input[name$="_' + n + '"]:checked') !== null;
+    });
+    return { ready: answered, why: answered ? "" : "Answer YouTube's questions: who can watch, made for kids, and altered or synthetic content." };
+  }
+
+  // Whether YouTube will make the picked video a Short (at most 3:00, vertical or square), from
+  // the preview's own metadata; the server says the same when the post is accepted.
+  function shortVerdict(form) {
+    var v = $("preview");
+    if (!v || !v.videoWidth) return;
+    var why = [];
+    if (v.duration > 180) why.push("it is longer than 3:00");
+    if (v.videoWidth > v.videoHeight) why.push("it is landscape (" + v.videoWidth + "×" + v.videoHeight + ")");
+    var text = why.length ? "YouTube will publish this as a regular video, not a Short: " + why.join(", and ") + "."
+      : "YouTube will publish this as a Short.";
+    form.querySelectorAll(".short-verdict").forEach(function (p) { p.textContent = text; });
+  }
+
   // Recomputes everything that depends on the form's state: each ticked block's rules, the
   // publish button and its explanation.
   function refresh(form) {
@@ -52,6 +74,14 @@
       var on = slots.indexOf(box.dataset.slot) >= 0;
       box.hidden = !on;
       if (!on) return;
+      var youtube = q(box, ".youtube-options");
+      if (youtube) {
+        var y = refreshYouTube(youtube);
+        ready = ready && y.ready;
+        allInbox = false;
+        if (y.why) why = y.why;
+        return;
+      }
       var tiktok = q(box, ".tiktok-options");
       if (!tiktok) { ready = false; allInbox = false; return; }
       var r = refreshTikTok(tiktok);
@@ -68,6 +98,7 @@
     button.disabled = !ok;
     button.textContent = when(form) === "schedule" ? "Schedule" : (allInbox ? "Send to TikTok inbox" : "Publish");
     button.title = why;
+    shortVerdict(form);
     $("title-count").textContent = String(($("title").value.match(/[\s\S]/g) || []).length);
   }
 
@@ -110,6 +141,7 @@
     $("video-check").innerHTML = "";
     var preview = $("preview");
     preview.src = URL.createObjectURL(file);
+    preview.onloadedmetadata = function () { refresh(form); };
     preview.hidden = false;
     var started = Date.now();
     var upload = new tus.Upload(file, {

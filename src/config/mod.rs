@@ -15,6 +15,7 @@ pub mod notify;
 pub mod proxy;
 pub mod tiktok;
 pub mod tiktok_sandbox;
+pub mod youtube;
 pub mod youtube_sandbox;
 
 pub use limits::Limits;
@@ -22,6 +23,7 @@ pub use notify::NotifySettings;
 pub use proxy::TrustedProxy;
 pub use tiktok::{TikTokCredentials, TikTokSettings};
 pub use tiktok_sandbox::TikTokSandboxSettings;
+pub use youtube::{YouTubeCredentials, YouTubeSettings};
 pub use youtube_sandbox::YouTubeSandboxSettings;
 
 /// A setting that could not be used, phrased for the person who set it.
@@ -76,7 +78,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub secret_key: Option<Secret>,
     pub tiktok: TikTokSettings,
-    /// The YouTube emulator's knobs; it is mounted until YouTube itself is configured.
+    /// YouTube with the owner's Google client, or the sandbox.
+    pub youtube: YouTubeSettings,
+    /// The YouTube emulator's knobs (used when `youtube` is emulated).
     pub youtube_sandbox: YouTubeSandboxSettings,
     /// Where notifications go (ntfy, a webhook, email); none by default.
     pub notify: NotifySettings,
@@ -191,6 +195,7 @@ impl Config {
             Some(v) => Some(Secret::new(v)),
         };
         let tiktok = TikTokSettings::from_source(src, &base_url)?;
+        let youtube = YouTubeSettings::from_source(src, &base_url)?;
         let session_days: u64 = parse_number(src, "SESSION_DAYS", 30, "30")?;
         if session_days == 0 {
             return Err(ConfigError::new("SESSION_DAYS", "must be at least 1", "30"));
@@ -222,6 +227,7 @@ impl Config {
             data_dir,
             secret_key,
             tiktok,
+            youtube,
             youtube_sandbox: YouTubeSandboxSettings::from_source(src)?,
             notify: NotifySettings::from_source(src)?,
             worker_concurrency,
@@ -255,6 +261,12 @@ impl Config {
             let _ = self.base_url.set_port(Some(port));
         }
         self.tiktok.resolve_port(port);
+        self.youtube.resolve_port(port);
+    }
+
+    /// The redirect URI to register in Google Cloud Console (and the sandbox's one URI).
+    pub fn youtube_redirect_uri(&self) -> String {
+        self.url("/auth/youtube/callback")
     }
 
     pub fn cookies_secure(&self) -> bool {

@@ -33,6 +33,7 @@ use crate::owner::login::Login;
 use crate::owner::{Owner, OwnerError};
 use crate::platforms::tiktok::webhook::{CoreEffects, TikTokWebhooks};
 use crate::platforms::tiktok::{self, TikTok, TikTokSettings};
+use crate::platforms::youtube::{self, YouTube};
 use crate::platforms::{PlatformId, Platforms};
 use crate::posts::{PostSettings, Posts, STOP_GRACE};
 use crate::sandbox::tiktok::{Placement, TikTokSandbox};
@@ -140,7 +141,10 @@ impl Application {
         let setup_token = owner.issue_setup_link().await?;
         let services = Services::build(&config, &db, &keys, &clock, owner)?;
         let emulators = Emulators::build(&config, &db, &clock, &services.owner);
-        let refreshers: Vec<Arc<dyn Refresh>> = vec![Arc::new(services.tiktok.gateway().clone())];
+        let refreshers: Vec<Arc<dyn Refresh>> = vec![
+            Arc::new(services.tiktok.gateway().clone()),
+            Arc::new(services.youtube.gateway().clone()),
+        ];
         let tiktok_webhooks = TikTokWebhooks::from_config(&config, db.clone(), clock.clone());
         let webhooks_data = web::Data::new(tiktok_webhooks.clone());
         let tiktok_sandbox = emulators.tiktok.clone();
@@ -167,6 +171,7 @@ impl Application {
             connections: services.connections,
             posts: services.posts,
             tiktok: services.tiktok,
+            youtube: services.youtube,
             notifier: services.notifier,
         });
         let links = web::Data::new(services.links);
@@ -312,6 +317,10 @@ impl Application {
         self.tiktok_sandbox.as_ref()
     }
 
+    pub fn youtube(&self) -> &Arc<YouTube> {
+        &self.state.youtube
+    }
+
     /// Serves until SIGTERM/SIGINT or `Stopper::stop`, with the background tasks beside it
     /// under one supervisor, which logs which task stopped and why. A stop takes at most
     /// `SHUTDOWN_BOUND`: the worker first (`STOP_GRACE` for the chunk in flight, then its
@@ -395,6 +404,7 @@ struct Services {
     connections: Connections,
     posts: Posts,
     tiktok: Arc<TikTok>,
+    youtube: Arc<YouTube>,
     links: Links,
 }
 
@@ -426,7 +436,8 @@ impl Services {
             notifier.clone(),
             config.url(""),
         )
-        .requiring(PlatformId::TikTok, &tiktok::REQUIRED_SCOPES);
+        .requiring(PlatformId::TikTok, &tiktok::REQUIRED_SCOPES)
+        .requiring(PlatformId::YouTube, &youtube::REQUIRED_SCOPES);
         let tiktok = Arc::new(TikTok::new(tiktok::Context::new(
             crate::platforms::tiktok::client::TikTokClient::from_config(config),
             accounts.clone(),
@@ -436,7 +447,18 @@ impl Services {
                 web_base: config.tiktok.web_base.clone(),
             },
         )));
-        let platforms = Platforms::default().with(tiktok.clone());
+        let youtube = Arc::new(YouTube::new(youtube::Context::new(
+            youtube_client(config, clock),
+            accounts.clone(),
+            db.clone(),
+            youtube::YouTubeSettings {
+                chunk_size: youtube::ChunkSize::new(config.youtube.chunk_size)
+                    .unwrap_or(youtube::ChunkSize::DEFAULT),
+            },
+        )));
+        let platforms = Platforms::default()
+            .with(tiktok.clone())
+            .with(youtube.clone());
         let connections = Connections::new(accounts.clone(), platforms.clone());
         let posts = Posts::new(
             db.clone(),
@@ -472,8 +494,34 @@ impl Services {
             connections,
             posts,
             tiktok,
+            youtube,
         })
     }
+}
+
+/// YouTube's client: Google with the owner's OAuth client, or the sandbox's built-in one.
+fn youtube_client(config: &Config, clock: &Clock) -> youtube::YouTubeClient {
+    let settings = &config.youtube;
+    let (client_id, client_secret) = match &settings.mode {
+        PlatformMode::Real(c) => (c.client_id.clone(), c.client_secret.clone()),
+        PlatformMode::Emulated(()) => (
+            crate::sandbox::youtube::CLIENT_ID.to_string(),
+            crate::config::Secret::new(crate::sandbox::youtube::CLIENT_SECRET),
+        ),
+    };
+    youtube::YouTubeClient::new(
+        youtube::Endpoints {
+            auth_base: settings.auth_base.clone(),
+            oauth_base: settings.oauth_base.clone(),
+            api_base: settings.api_base.clone(),
+        },
+        youtube::Credentials {
+            client_id,
+            client_secret,
+            redirect_uri: config.youtube_redirect_uri(),
+        },
+        clock.clone(),
+    )
 }
 
 /// A background task that says why it ended (they loop for ever, so ending at all is news).
@@ -533,9 +581,7 @@ async fn housekeeping(tus: BrowserUploads, store: SqliteSessionStore, posts: Pos
 #[derive(Clone)]
 struct Emulators {
     tiktok: Option<TikTokSandbox>,
-    /// Until YouTube itself is configured, its emulator is always there (it is harmless: it only
-    /// answers what a client asks of it).
-    youtube: YouTubeSandbox,
+    youtube: Option<YouTubeSandbox>,
 }
 
 impl Emulators {
@@ -557,34 +603,41 @@ impl Emulators {
             )),
             PlatformMode::Real(_) => None,
         };
-        let youtube = YouTubeSandbox::new(
-            config.youtube_sandbox.clone(),
-            db.clone(),
-            clock.clone(),
-            gate,
-            config.url(""),
-            files.join("youtube"),
-            config.url("/auth/youtube/callback"),
-        );
+        let youtube = config.youtube.is_emulated().then(|| {
+            YouTubeSandbox::new(
+                config.youtube_sandbox.clone(),
+                db.clone(),
+                clock.clone(),
+                gate,
+                config.url(""),
+                files.join("youtube"),
+                config.youtube_redirect_uri(),
+            )
+        });
         Self { tiktok, youtube }
     }
 
     /// The platforms Cast posts to through an emulator, for the banner.
     fn named(&self) -> Vec<Emulated> {
-        self.tiktok
-            .iter()
-            .map(|_| Emulated {
-                name: "TikTok",
-                received_url: format!("{}/_/", crate::sandbox::tiktok::MOUNT),
-                real_with: "Set TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET",
-            })
-            .collect()
+        let tiktok = self.tiktok.iter().map(|_| Emulated {
+            name: "TikTok",
+            received_url: format!("{}/_/", crate::sandbox::tiktok::MOUNT),
+            real_with: "Set TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET",
+        });
+        let youtube = self.youtube.iter().map(|_| Emulated {
+            name: "YouTube",
+            received_url: "/sandbox/youtube/_/".to_string(),
+            real_with: "Set YOUTUBE_CLIENT_ID and YOUTUBE_CLIENT_SECRET",
+        });
+        tiktok.chain(youtube).collect()
     }
 
     fn configure(&self, cfg: &mut web::ServiceConfig) {
         if let Some(tiktok) = &self.tiktok {
             tiktok.configure(cfg);
         }
-        self.youtube.configure(cfg);
+        if let Some(youtube) = &self.youtube {
+            youtube.configure(cfg);
+        }
     }
 }

@@ -10,8 +10,8 @@ use crate::web::middleware;
 
 use crate::web::assets;
 use crate::web::handlers::{
-    accounts, api_me, api_posts, api_tiktok, api_uploads, connect, dashboard, health, login,
-    media_links, post_check, post_options, post_pages, post_submit, pwa, setup, tus,
+    accounts, api_me, api_posts, api_tiktok, api_uploads, api_youtube, connect, dashboard, health,
+    login, media_links, post_check, post_options, post_pages, post_submit, pwa, setup, tus,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -151,6 +151,22 @@ fn cast_routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/tiktok/creator-info",
             web::get().to(api_tiktok::creator_info_show),
+        )
+        .route(
+            "/api/youtube/auth-url",
+            web::get().to(api_youtube::auth_url_show),
+        )
+        .route(
+            "/api/youtube/login",
+            web::post().to(api_youtube::connect_finish),
+        )
+        .route(
+            "/api/youtube/logout",
+            web::post().to(api_youtube::channel_disconnect),
+        )
+        .route(
+            "/api/youtube/channels",
+            web::get().to(api_youtube::channels_list),
         )
         // The seed API: one-target posts, with the JSON it always had.
         .route(

@@ -12,6 +12,7 @@ use crate::notify::Notifier;
 use crate::owner::Owner;
 use crate::owner::login::Login;
 use crate::platforms::tiktok::TikTok;
+use crate::platforms::youtube::YouTube;
 use crate::posts::Posts;
 use crate::tus::BrowserUploads;
 use crate::web::form_token::FormTokens;
@@ -40,5 +41,7 @@ pub struct AppState {
     pub posts: Posts,
     /// TikTok's own screens (the posting screen's options block, `/api/tiktok/*`).
     pub tiktok: Arc<TikTok>,
+    /// YouTube's own screens (`/api/youtube/*`).
+    pub youtube: Arc<YouTube>,
     pub notifier: Notifier,
 }

@@ -119,6 +119,16 @@ pub struct TikTokOptionsPartial {
     pub max_duration_label: String,
 }
 
+#[derive(Template, WebTemplate)]
+#[template(path = "partials/youtube_options.html")]
+pub struct YouTubeOptionsPartial {
+    /// The channel's place on the posting screen: its fields are named `t{slot}_…`.
+    pub slot: usize,
+    pub account: crate::accounts::Account,
+    /// (id, name) of the categories offered, People & Blogs preselected.
+    pub categories: &'static [(&'static str, &'static str)],
+}
+
 /// One target as the post's page shows it.
 pub struct TargetCard {
     pub view: crate::posts::TargetView,

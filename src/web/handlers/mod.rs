@@ -6,6 +6,7 @@ pub mod api_me;
 pub mod api_posts;
 pub mod api_tiktok;
 pub mod api_uploads;
+pub mod api_youtube;
 pub mod connect;
 pub mod dashboard;
 pub mod health;

@@ -8,7 +8,26 @@ use crate::accounts::{AccountKey, GatewayError};
 use crate::platforms::PlatformId;
 use crate::web::error::AppError;
 use crate::web::state::AppState;
-use crate::web::templates::TikTokOptionsPartial;
+use crate::web::templates::{TikTokOptionsPartial, YouTubeOptionsPartial};
+
+/// YouTube's assignable categories in the US (`videoCategories.list`), as the picker offers them.
+const YOUTUBE_CATEGORIES: [(&str, &str); 15] = [
+    ("1", "Film & Animation"),
+    ("2", "Autos & Vehicles"),
+    ("10", "Music"),
+    ("15", "Pets & Animals"),
+    ("17", "Sports"),
+    ("19", "Travel & Events"),
+    ("20", "Gaming"),
+    ("22", "People & Blogs"),
+    ("23", "Comedy"),
+    ("24", "Entertainment"),
+    ("25", "News & Politics"),
+    ("26", "Howto & Style"),
+    ("27", "Education"),
+    ("28", "Science & Technology"),
+    ("29", "Nonprofits & Activism"),
+];
 
 #[derive(Deserialize)]
 pub struct OptionsQuery {
@@ -26,11 +45,29 @@ pub fn account_key(raw: &str) -> Option<AccountKey> {
 pub async fn post_options_show(
     state: web::Data<AppState>,
     query: web::Query<OptionsQuery>,
-) -> Result<TikTokOptionsPartial, AppError> {
+) -> Result<actix_web::HttpResponse, AppError> {
+    use askama::Template as _;
     let key = account_key(&query.account).ok_or(AppError::NotFound)?;
-    if key.platform != PlatformId::TikTok {
-        return Err(AppError::NotFound);
-    }
+    let html = match key.platform {
+        PlatformId::TikTok => tiktok_options(&state, &query, key).await?.render()?,
+        PlatformId::YouTube => YouTubeOptionsPartial {
+            slot: query.slot.min(99),
+            account: state.accounts.resolve(key.platform, Some(&key.id)).await?,
+            categories: &YOUTUBE_CATEGORIES,
+        }
+        .render()?,
+        PlatformId::Instagram => return Err(AppError::NotFound),
+    };
+    Ok(actix_web::HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+async fn tiktok_options(
+    state: &AppState,
+    query: &OptionsQuery,
+    key: AccountKey,
+) -> Result<TikTokOptionsPartial, AppError> {
     let account = state.accounts.resolve(key.platform, Some(&key.id)).await?;
     let creator = match state.tiktok.creator_info(&key.id).await {
         Ok(info) => Ok(info),

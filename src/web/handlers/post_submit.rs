@@ -70,6 +70,50 @@ fn tiktok_options(form: &Form, slot: &str, title: &str) -> Map<String, Value> {
     o
 }
 
+/// A YouTube options block (fields `t{slot}_…`) as the API's options. Unanswered questions
+/// stay unanswered, so the rules ask for them; the title defaults to the caption's first line
+/// and the description to the caption (contract 4.2).
+fn youtube_options(form: &Form, slot: &str, caption: &str) -> Map<String, Value> {
+    let f = |name: &str| format!("t{slot}_{name}");
+    let text = |name: &str| form.get(&f(name)).map(str::trim).unwrap_or_default();
+    let mut o = Map::new();
+    let title = match text("yt_title") {
+        "" => caption.lines().next().unwrap_or_default().trim(),
+        t => t,
+    };
+    o.insert("title".into(), Value::String(title.to_string()));
+    let description = match form.get(&f("description")).unwrap_or_default() {
+        d if d.trim().is_empty() => caption,
+        d => d,
+    };
+    o.insert("description".into(), Value::String(description.to_string()));
+    if let Some(p) = form.get(&f("privacy_status")).filter(|p| !p.is_empty()) {
+        o.insert("privacy_status".into(), Value::String(p.to_string()));
+    }
+    for name in ["made_for_kids", "synthetic_media"] {
+        match form.get(&f(name)) {
+            Some("yes") => o.insert(name.into(), Value::Bool(true)),
+            Some("no") => o.insert(name.into(), Value::Bool(false)),
+            _ => None,
+        };
+    }
+    o.insert(
+        "notify_subscribers".into(),
+        Value::Bool(form.ticked(&f("notify_subscribers"))),
+    );
+    if let Some(c) = form.get(&f("category_id")).filter(|c| !c.is_empty()) {
+        o.insert("category_id".into(), Value::String(c.to_string()));
+    }
+    let tags: Vec<Value> = text("tags")
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| Value::String(t.to_string()))
+        .collect();
+    o.insert("tags".into(), Value::Array(tags));
+    o
+}
+
 /// The form as a post: its targets (the ticked accounts, in screen order) and when.
 fn request(form: &Form) -> Result<PostRequest, Problem> {
     let publish_at = match form.get("when").unwrap_or("now") {
@@ -87,6 +131,7 @@ fn request(form: &Form) -> Result<PostRequest, Problem> {
         };
         let options = match key.platform {
             PlatformId::TikTok => tiktok_options(form, slot, title),
+            PlatformId::YouTube => youtube_options(form, slot, title),
             _ => Map::new(),
         };
         targets.push(TargetRequest {
@@ -234,6 +279,35 @@ mod tests {
             assert!(p.message.contains("time zone"));
         }
         assert!(local_to_rfc3339(Some("2026-12-01T18:30"), Some("840")).is_ok());
+    }
+
+    #[test]
+    fn a_youtube_block_takes_the_captions_first_line_and_leaves_unanswered_questions_open() {
+        let form = Form(
+            [
+                ("title", "First line\nmore #tags"),
+                ("target", "0"),
+                ("account_0", "youtube:UCabc"),
+                ("t0_privacy_status", "unlisted"),
+                ("t0_made_for_kids", "no"),
+                ("t0_tags", "a, b c ,,"),
+            ]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        );
+        let r = request(&form).expect("valid");
+        let o = &r.targets[0].options;
+        assert_eq!(r.targets[0].platform, "youtube");
+        assert_eq!(o["title"], "First line");
+        assert_eq!(o["description"], "First line\nmore #tags");
+        assert_eq!(o["made_for_kids"], false);
+        assert!(
+            !o.contains_key("synthetic_media"),
+            "the owner did not answer"
+        );
+        assert_eq!(o["notify_subscribers"], false);
+        assert_eq!(o["tags"], serde_json::json!(["a", "b c"]));
     }
 
     #[test]

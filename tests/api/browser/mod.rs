@@ -5,3 +5,4 @@ mod login;
 mod phone;
 mod posting;
 mod tunnel;
+mod youtube;
