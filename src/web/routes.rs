@@ -11,7 +11,8 @@ use crate::web::middleware;
 use crate::web::assets;
 use crate::web::handlers::{
     accounts, api_me, api_posts, api_tiktok, api_uploads, api_youtube, connect, dashboard, health,
-    login, media_links, post_check, post_options, post_pages, post_submit, pwa, setup, tus,
+    login, media_links, post_check, post_options, post_pages, post_submit, pwa, settings, setup,
+    tus,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -104,6 +105,11 @@ fn cast_routes(cfg: &mut web::ServiceConfig) {
             web::post().to(post_pages::target_cancel),
         )
         .route("/history", web::get().to(post_pages::history_show))
+        .route("/settings", web::get().to(settings::settings_show))
+        .route(
+            "/settings/notifications/{channel}/test",
+            web::post().to(settings::channel_test),
+        )
         .route("/uploads/{id}", web::get().to(post_pages::upload_show))
         // Accounts, whatever their platform.
         .route("/connect/{platform}", web::get().to(connect::connect_start))

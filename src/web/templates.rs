@@ -293,3 +293,54 @@ pub struct ShownProblem {
 pub struct PostErrorsPartial<'a> {
     pub problems: &'a [ShownProblem],
 }
+
+/// One setting of a notification channel as the settings page shows it: secrets only as "set".
+pub struct SettingRow {
+    pub name: &'static str,
+    /// `None`: not set.
+    pub value: Option<String>,
+}
+
+/// One channel on the settings page.
+pub struct ChannelCard {
+    pub status: crate::notify::ChannelStatus,
+    pub rows: Vec<SettingRow>,
+    /// The outcome of "Send a test" just pressed on this channel (plain form, no HTMX).
+    pub result: Option<TestResultPartial>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/settings.html")]
+pub struct SettingsPage {
+    pub layout: Layout,
+    pub channels: Vec<ChannelCard>,
+}
+
+/// "Send a test" answered: arrived, or why not.
+#[derive(Clone, Template, WebTemplate)]
+#[template(path = "partials/test_result.html")]
+pub struct TestResultPartial {
+    pub channel: crate::config::notify::Channel,
+    pub ok: bool,
+    pub message: String,
+}
+
+impl TestResultPartial {
+    pub fn from_outcome(
+        channel: crate::config::notify::Channel,
+        outcome: Result<(), crate::notify::SendError>,
+    ) -> Self {
+        let (ok, message) = match outcome {
+            Ok(()) => (
+                true,
+                format!("Sent: {} accepted the test message.", channel.label()),
+            ),
+            Err(e) => (false, format!("Not sent: {}", e.message())),
+        };
+        Self {
+            channel,
+            ok,
+            message,
+        }
+    }
+}

@@ -34,6 +34,7 @@ mod sandbox_publish;
 mod sandbox_standalone;
 mod sandbox_status;
 mod sandbox_upload;
+mod settings_page;
 mod stalls_and_stops;
 mod tiktok_answers;
 mod tiktok_trouble;

@@ -18,6 +18,7 @@ pub mod post_options;
 pub mod post_pages;
 pub mod post_submit;
 pub mod pwa;
+pub mod settings;
 pub mod setup;
 pub mod tus;
 
