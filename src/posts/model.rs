@@ -7,7 +7,7 @@ use super::state::{self, Action, Facts, TargetState};
 use crate::platforms::{PlatformId, Visibility};
 
 /// A warning or problem as stored with a target (its code is a string once read back).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Notice {
     pub code: String,
     pub message: String,
@@ -219,25 +219,29 @@ impl Target {
 }
 
 /// A target's outcome, for scripts.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ResultView {
     pub url: Option<String>,
     pub post_id: Option<String>,
+    #[schema(value_type = Option<String>, example = "public")]
     pub visibility: Option<Visibility>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ErrorView {
     pub code: String,
     pub message: String,
 }
 
 /// What `GET /api/posts/{id}` shows of a target.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TargetView {
     pub id: String,
+    #[schema(value_type = String, example = "tiktok")]
     pub platform: PlatformId,
     pub account: String,
+    /// scheduled, queued, uploading, processing, waiting, published, in_inbox, failed or cancelled.
+    #[schema(value_type = String, example = "published")]
     pub state: TargetState,
     /// How much of the video the platform holds, in percent.
     pub progress: u8,
@@ -250,7 +254,8 @@ pub struct TargetView {
     pub waiting_until: Option<i64>,
     /// Advice given when the post was accepted.
     pub warnings: Vec<Notice>,
-    /// What the owner may do now.
+    /// What the owner may do now: retry, check_again, send_again, cancel.
+    #[schema(value_type = Vec<String>)]
     pub actions: Vec<Action>,
     /// The platform has everything: sending it again may post it twice.
     pub committed: bool,
@@ -261,6 +266,8 @@ pub struct TargetView {
     pub note: Option<String>,
     pub orphaned_inits: u32,
     pub resends: u32,
+    /// The platform's own options, as normalised when the post was accepted.
+    #[schema(value_type = Object)]
     pub options: Value,
     pub updated_at: i64,
 }
@@ -314,7 +321,7 @@ impl TargetView {
 }
 
 /// What `GET /api/posts/{id}` shows of a post.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PostView {
     pub id: String,
     pub created_at: i64,
@@ -323,7 +330,7 @@ pub struct PostView {
     pub targets: Vec<TargetView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct VideoView {
     pub size: u64,
     pub sha256: String,

@@ -8,6 +8,7 @@ pub mod form_token;
 pub mod gate;
 pub mod handlers;
 pub mod middleware;
+pub mod openapi;
 pub mod redirect;
 pub mod request_span;
 pub mod routes;

@@ -127,6 +127,10 @@ fn cast_routes(cfg: &mut web::ServiceConfig) {
         )
         // The JSON API.
         .route("/api/me", web::get().to(api_me::me_show))
+        .route(
+            "/api/openapi.json",
+            web::get().to(crate::web::openapi::doc::openapi_show),
+        )
         .route("/api/posts", web::post().to(api_posts::post_create))
         .route("/api/posts", web::get().to(api_posts::posts_list))
         .route("/api/posts/{id}", web::get().to(api_posts::post_show))

@@ -21,6 +21,7 @@ mod exactly_once;
 mod links;
 mod login_attacks;
 mod notify;
+mod openapi;
 mod phone;
 mod post_targets;
 mod posts_api;

@@ -3,6 +3,7 @@ use actix_web::{HttpResponse, web};
 use crate::web::state::AppState;
 
 /// Lets a script check its token and which TikTok Cast talks to.
+#[utoipa::path(get, path = "/api/me", tag = "cast", responses((status = 200, body = crate::web::openapi::schemas::Me), (status = 401, body = crate::web::openapi::schemas::ErrorAnswer)))]
 pub async fn me_show(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({
         "version": env!("CARGO_PKG_VERSION"),

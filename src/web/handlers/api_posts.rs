@@ -17,6 +17,7 @@ fn post_json(status: StatusCode, view: &PostView) -> HttpResponse {
 /// `POST /api/posts`: multipart `video`, `targets` (a JSON array) and `publish_at`, with an
 /// optional `Idempotency-Key`. 202 with the post, 200 with an earlier one of the same key, or
 /// 422 naming every problem of every target.
+#[utoipa::path(post, path = "/api/posts", tag = "posts", request_body(content = crate::web::openapi::schemas::PostForm, content_type = "multipart/form-data"), params(("Idempotency-Key" = Option<String>, Header, description = "The same key returns the same post")), responses((status = 202, description = "Accepted; each target is published once", body = crate::web::openapi::schemas::PostAnswer), (status = 200, description = "An earlier post of the same Idempotency-Key", body = crate::web::openapi::schemas::PostAnswer), (status = 422, description = "Every problem of every target, by index", body = crate::web::openapi::schemas::ErrorAnswer), (status = 401, body = crate::web::openapi::schemas::ErrorAnswer)))]
 pub async fn post_create(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -75,6 +76,7 @@ pub async fn post_create(
     }
 }
 
+#[utoipa::path(get, path = "/api/posts/{id}", tag = "posts", params(("id" = String, Path)), responses((status = 200, body = crate::web::openapi::schemas::PostAnswer), (status = 404, body = crate::web::openapi::schemas::ErrorAnswer)))]
 pub async fn post_show(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -90,6 +92,7 @@ pub struct ListQuery {
 }
 
 /// `GET /api/posts?limit=20&before=<id>`: newest first; `next_before` pages on.
+#[utoipa::path(get, path = "/api/posts", tag = "posts", params(("limit" = Option<u32>, Query, description = "1 to 100, 20 by default"), ("before" = Option<String>, Query, description = "A post id: the posts older than it")), responses((status = 200, body = crate::web::openapi::schemas::PostsPage), (status = 401, body = crate::web::openapi::schemas::ErrorAnswer)))]
 pub async fn posts_list(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
@@ -105,6 +108,7 @@ pub async fn posts_list(
 /// `POST /api/posts/{id}/targets/{target_id}/retry`, with no body or `{"resend": true}`.
 /// Without `resend`, a target whose video the platform already has is only checked again; it is
 /// never sent a second time.
+#[utoipa::path(post, path = "/api/posts/{id}/targets/{target_id}/retry", tag = "posts", params(("id" = String, Path), ("target_id" = String, Path)), request_body(content = Option<crate::web::openapi::schemas::RetryBody>), responses((status = 202, body = crate::web::openapi::schemas::PostAnswer), (status = 409, description = "Not retryable in its state", body = crate::web::openapi::schemas::ErrorAnswer), (status = 404, body = crate::web::openapi::schemas::ErrorAnswer)))]
 pub async fn target_retry(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -116,6 +120,7 @@ pub async fn target_retry(
     Ok(post_json(StatusCode::ACCEPTED, &view))
 }
 
+#[utoipa::path(post, path = "/api/posts/{id}/targets/{target_id}/cancel", tag = "posts", params(("id" = String, Path), ("target_id" = String, Path)), responses((status = 200, body = crate::web::openapi::schemas::PostAnswer), (status = 409, description = "Already final", body = crate::web::openapi::schemas::ErrorAnswer), (status = 404, body = crate::web::openapi::schemas::ErrorAnswer)))]
 pub async fn target_cancel(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,

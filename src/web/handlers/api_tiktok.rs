@@ -35,6 +35,7 @@ fn account_json(a: &Account) -> serde_json::Value {
     })
 }
 
+#[utoipa::path(get, path = "/api/tiktok/auth-url", tag = "tiktok", responses((status = 200, body = crate::web::openapi::schemas::AuthUrl)))]
 pub async fn auth_url_show(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -58,6 +59,7 @@ pub struct LoginBody {
 
 /// `POST /api/tiktok/login`: a script that received TikTok's redirect itself finishes the
 /// connection (TikTok's login, not the owner's).
+#[utoipa::path(post, path = "/api/tiktok/login", tag = "tiktok", request_body = crate::web::openapi::schemas::OAuthLogin, responses((status = 200, body = crate::web::openapi::schemas::TikTokAccountAnswer), (status = 400, body = crate::web::openapi::schemas::ErrorAnswer)))]
 pub async fn connect_finish(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -84,6 +86,7 @@ pub struct LogoutBody {
 }
 
 /// `POST /api/tiktok/logout`: disconnects a TikTok account.
+#[utoipa::path(post, path = "/api/tiktok/logout", tag = "tiktok", request_body(content = Option<crate::web::openapi::schemas::TikTokLogout>), responses((status = 200, body = crate::web::openapi::schemas::Disconnected), (status = 404, body = crate::web::openapi::schemas::ErrorAnswer)))]
 pub async fn account_disconnect(
     state: web::Data<AppState>,
     body: Option<web::Json<LogoutBody>>,
@@ -97,6 +100,7 @@ pub async fn account_disconnect(
     Ok(HttpResponse::Ok().json(serde_json::json!({"disconnected": account.account_id})))
 }
 
+#[utoipa::path(get, path = "/api/tiktok/accounts", tag = "tiktok", responses((status = 200, body = crate::web::openapi::schemas::TikTokAccounts)))]
 pub async fn accounts_list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let accounts: Vec<_> = state
         .accounts
@@ -114,6 +118,7 @@ pub struct CreatorQuery {
     open_id: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/tiktok/creator-info", tag = "tiktok", params(("open_id" = Option<String>, Query)), responses((status = 200, body = crate::web::openapi::schemas::CreatorInfoAnswer), (status = 404, body = crate::web::openapi::schemas::ErrorAnswer)))]
 pub async fn creator_info_show(
     state: web::Data<AppState>,
     query: web::Query<CreatorQuery>,

@@ -40,6 +40,7 @@ fn channel_json(a: &Account) -> serde_json::Value {
 }
 
 /// `GET /api/youtube/auth-url`: Google's consent page for a new channel, and its state.
+#[utoipa::path(get, path = "/api/youtube/auth-url", tag = "youtube", responses((status = 200, body = crate::web::openapi::schemas::AuthUrl)))]
 pub async fn auth_url_show(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -62,6 +63,7 @@ pub struct LoginBody {
 }
 
 /// `POST /api/youtube/login`: a script that received Google's redirect finishes the connection.
+#[utoipa::path(post, path = "/api/youtube/login", tag = "youtube", request_body = crate::web::openapi::schemas::OAuthLogin, responses((status = 200, body = crate::web::openapi::schemas::YouTubeChannelAnswer), (status = 400, body = crate::web::openapi::schemas::ErrorAnswer)))]
 pub async fn connect_finish(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -88,6 +90,7 @@ pub struct LogoutBody {
 }
 
 /// `POST /api/youtube/logout {"channel_id"}`: revokes Cast's access at Google and forgets it.
+#[utoipa::path(post, path = "/api/youtube/logout", tag = "youtube", request_body(content = Option<crate::web::openapi::schemas::YouTubeLogout>), responses((status = 200, body = crate::web::openapi::schemas::Disconnected), (status = 404, body = crate::web::openapi::schemas::ErrorAnswer)))]
 pub async fn channel_disconnect(
     state: web::Data<AppState>,
     body: Option<web::Json<LogoutBody>>,
@@ -111,6 +114,7 @@ pub async fn channel_disconnect(
 }
 
 /// `GET /api/youtube/channels`: every connected channel with its status.
+#[utoipa::path(get, path = "/api/youtube/channels", tag = "youtube", responses((status = 200, body = crate::web::openapi::schemas::YouTubeChannels)))]
 pub async fn channels_list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let channels: Vec<_> = state
         .accounts

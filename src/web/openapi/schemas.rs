@@ -1,0 +1,167 @@
+//! The shapes of the JSON API's bodies that handlers build on the spot, for the OpenAPI
+//! document. The posts' own views (`PostView`, `TargetView`) carry their schema themselves.
+
+#![allow(dead_code)] // Read by utoipa's derives, never constructed.
+
+use utoipa::ToSchema;
+
+use crate::posts::PostView;
+
+/// A post, as every post route answers.
+#[derive(ToSchema)]
+pub struct PostAnswer {
+    pub post: PostView,
+}
+
+/// `GET /api/posts`: newest first.
+#[derive(ToSchema)]
+pub struct PostsPage {
+    pub posts: Vec<PostView>,
+    /// Pass as `before` for the next page; absent on the last.
+    pub next_before: Option<String>,
+}
+
+/// `POST /api/posts`, multipart.
+#[derive(ToSchema)]
+pub struct PostForm {
+    /// The video file, streamed to disk.
+    #[schema(value_type = String, format = Binary)]
+    pub video: Vec<u8>,
+    /// A JSON array of `{"platform", "account", …the platform's options}`.
+    #[schema(
+        example = r#"[{"platform":"tiktok","account":"<open_id>","privacy_level":"SELF_ONLY"}]"#
+    )]
+    pub targets: String,
+    /// When to publish (RFC 3339); now when absent.
+    pub publish_at: Option<String>,
+}
+
+/// `POST …/retry`: `resend` sends the file again even though the platform has it.
+#[derive(ToSchema)]
+pub struct RetryBody {
+    pub resend: Option<bool>,
+}
+
+/// One problem of a refused request.
+#[derive(ToSchema)]
+pub struct Problem {
+    pub code: String,
+    pub message: String,
+    /// The 0-based index of the target it is about; absent when it is about the post.
+    pub target: Option<usize>,
+}
+
+/// Every refusal: `{"error": {…}}`.
+#[derive(ToSchema)]
+pub struct ErrorAnswer {
+    pub error: ErrorBody,
+}
+
+#[derive(ToSchema)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+    /// Every problem at once (422).
+    pub problems: Option<Vec<Problem>>,
+    pub request_id: Option<String>,
+}
+
+/// `GET /api/me`.
+#[derive(ToSchema)]
+pub struct Me {
+    pub version: String,
+    /// `sandbox` or `tiktok`.
+    pub mode: String,
+    pub base_url: String,
+}
+
+/// A consent page to open, and the attempt's state.
+#[derive(ToSchema)]
+pub struct AuthUrl {
+    pub url: String,
+    pub state: String,
+}
+
+/// The redirect's query, as a script received it.
+#[derive(ToSchema)]
+pub struct OAuthLogin {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+#[derive(ToSchema)]
+pub struct TikTokAccount {
+    pub open_id: String,
+    pub platform: String,
+    pub username: String,
+    pub display_name: String,
+    pub avatar_url: String,
+    /// `active` or `needs_reconnect`.
+    pub status: String,
+    pub status_reason: String,
+    pub scopes: Vec<String>,
+    pub missing_scopes: Vec<String>,
+    pub connected_at: i64,
+}
+
+#[derive(ToSchema)]
+pub struct TikTokAccountAnswer {
+    pub account: TikTokAccount,
+}
+
+#[derive(ToSchema)]
+pub struct TikTokAccounts {
+    pub accounts: Vec<TikTokAccount>,
+}
+
+#[derive(ToSchema)]
+pub struct TikTokLogout {
+    /// Which account; may be left out when only one is connected.
+    pub open_id: Option<String>,
+}
+
+#[derive(ToSchema)]
+pub struct CreatorInfoAnswer {
+    pub open_id: String,
+    /// TikTok's `creator_info` as it answered.
+    #[schema(value_type = Object)]
+    pub creator_info: serde_json::Value,
+}
+
+#[derive(ToSchema)]
+pub struct YouTubeChannel {
+    pub channel_id: String,
+    pub platform: String,
+    pub title: String,
+    pub handle: Option<String>,
+    pub avatar_url: String,
+    pub status: String,
+    pub scopes: Vec<String>,
+    pub missing_scopes: Vec<String>,
+    pub connected_at: i64,
+    /// Why it needs reconnecting, or when Google ends the grant.
+    pub reason: Option<String>,
+}
+
+#[derive(ToSchema)]
+pub struct YouTubeChannelAnswer {
+    pub account: YouTubeChannel,
+}
+
+#[derive(ToSchema)]
+pub struct YouTubeChannels {
+    pub channels: Vec<YouTubeChannel>,
+}
+
+#[derive(ToSchema)]
+pub struct YouTubeLogout {
+    /// Which channel; may be left out when only one is connected.
+    pub channel_id: Option<String>,
+}
+
+#[derive(ToSchema)]
+pub struct Disconnected {
+    pub disconnected: String,
+}
