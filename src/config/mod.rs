@@ -26,6 +26,7 @@ pub use instagram_sandbox::InstagramSandboxSettings;
 pub use limits::Limits;
 pub use notify::NotifySettings;
 pub use proxy::TrustedProxy;
+pub use public_link::public_link_ttl;
 pub use tiktok::{TikTokCredentials, TikTokSettings};
 pub use tiktok_sandbox::TikTokSandboxSettings;
 pub use youtube::{YouTubeCredentials, YouTubeSettings};
@@ -243,7 +244,7 @@ impl Config {
             youtube_sandbox: YouTubeSandboxSettings::from_source(src)?,
             instagram,
             instagram_sandbox: InstagramSandboxSettings::from_source(src)?,
-            public_link_ttl: public_link::public_link_ttl(src)?,
+            public_link_ttl: public_link_ttl(src)?,
             notify: NotifySettings::from_source(src)?,
             worker_concurrency,
             session_ttl: Duration::from_secs(session_days * 86_400),
