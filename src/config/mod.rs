@@ -10,17 +10,23 @@ use std::time::Duration;
 
 use url::Url;
 
+pub mod instagram;
+pub mod instagram_sandbox;
 pub mod limits;
 pub mod notify;
 pub mod proxy;
+pub mod public_link;
 pub mod tiktok;
 pub mod tiktok_sandbox;
 pub mod youtube;
 pub mod youtube_sandbox;
 
+pub use instagram::{InstagramCredentials, InstagramSettings};
+pub use instagram_sandbox::InstagramSandboxSettings;
 pub use limits::Limits;
 pub use notify::NotifySettings;
 pub use proxy::TrustedProxy;
+pub use public_link::public_link_ttl;
 pub use tiktok::{TikTokCredentials, TikTokSettings};
 pub use tiktok_sandbox::TikTokSandboxSettings;
 pub use youtube::{YouTubeCredentials, YouTubeSettings};
@@ -82,6 +88,12 @@ pub struct Config {
     pub youtube: YouTubeSettings,
     /// The YouTube emulator's knobs (used when `youtube` is emulated).
     pub youtube_sandbox: YouTubeSandboxSettings,
+    /// Instagram with the owner's Meta app, or the sandbox.
+    pub instagram: InstagramSettings,
+    /// The Instagram emulator's knobs (used when `instagram` is emulated).
+    pub instagram_sandbox: InstagramSandboxSettings,
+    /// The longest a public media link lives (`PUBLIC_LINK_TTL`, contract section 11).
+    pub public_link_ttl: Duration,
     /// Where notifications go (ntfy, a webhook, email); none by default.
     pub notify: NotifySettings,
     pub session_ttl: Duration,
@@ -196,6 +208,7 @@ impl Config {
         };
         let tiktok = TikTokSettings::from_source(src, &base_url)?;
         let youtube = YouTubeSettings::from_source(src, &base_url)?;
+        let instagram = InstagramSettings::from_source(src, &base_url)?;
         let session_days: u64 = parse_number(src, "SESSION_DAYS", 30, "30")?;
         if session_days == 0 {
             return Err(ConfigError::new("SESSION_DAYS", "must be at least 1", "30"));
@@ -229,6 +242,9 @@ impl Config {
             tiktok,
             youtube,
             youtube_sandbox: YouTubeSandboxSettings::from_source(src)?,
+            instagram,
+            instagram_sandbox: InstagramSandboxSettings::from_source(src)?,
+            public_link_ttl: public_link_ttl(src)?,
             notify: NotifySettings::from_source(src)?,
             worker_concurrency,
             session_ttl: Duration::from_secs(session_days * 86_400),
@@ -262,11 +278,17 @@ impl Config {
         }
         self.tiktok.resolve_port(port);
         self.youtube.resolve_port(port);
+        self.instagram.resolve_port(port);
     }
 
     /// The redirect URI to register in Google Cloud Console (and the sandbox's one URI).
     pub fn youtube_redirect_uri(&self) -> String {
         self.url("/auth/youtube/callback")
+    }
+
+    /// The redirect URI to register in Meta's App Dashboard (and the sandbox's one URI).
+    pub fn instagram_redirect_uri(&self) -> String {
+        self.url("/auth/instagram/callback")
     }
 
     pub fn cookies_secure(&self) -> bool {

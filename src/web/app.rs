@@ -36,6 +36,7 @@ use crate::platforms::tiktok::{self, TikTok, TikTokSettings};
 use crate::platforms::youtube::{self, YouTube};
 use crate::platforms::{PlatformId, Platforms};
 use crate::posts::{PostSettings, Posts, STOP_GRACE};
+use crate::sandbox::instagram::InstagramSandbox;
 use crate::sandbox::tiktok::{Placement, TikTokSandbox};
 use crate::sandbox::youtube::YouTubeSandbox;
 use crate::session_store::SqliteSessionStore;
@@ -477,12 +478,14 @@ impl Services {
                 slice: PostSettings::SLICE,
             },
         );
-        // Public media links; PUBLIC_LINK_TTL is read here once it moves into Config.
+        // Public media links, each living at most PUBLIC_LINK_TTL.
         let links = Links::new(
             db.clone(),
             clock.clone(),
             config.base_url.as_str(),
-            LinkSettings::default(),
+            LinkSettings {
+                ttl: config.public_link_ttl,
+            },
         );
         Ok(Self {
             owner,
@@ -582,6 +585,7 @@ async fn housekeeping(tus: BrowserUploads, store: SqliteSessionStore, posts: Pos
 struct Emulators {
     tiktok: Option<TikTokSandbox>,
     youtube: Option<YouTubeSandbox>,
+    instagram: Option<InstagramSandbox>,
 }
 
 impl Emulators {
@@ -608,13 +612,28 @@ impl Emulators {
                 config.youtube_sandbox.clone(),
                 db.clone(),
                 clock.clone(),
-                gate,
+                gate.clone(),
                 config.url(""),
                 files.join("youtube"),
                 config.youtube_redirect_uri(),
             )
         });
-        Self { tiktok, youtube }
+        let instagram = config.instagram.is_emulated().then(|| {
+            InstagramSandbox::new(
+                config.instagram_sandbox.clone(),
+                db.clone(),
+                clock.clone(),
+                gate,
+                config.url(""),
+                files.join("instagram"),
+                config.instagram_redirect_uri(),
+            )
+        });
+        Self {
+            tiktok,
+            youtube,
+            instagram,
+        }
     }
 
     /// The platforms Cast posts to through an emulator, for the banner.
@@ -629,7 +648,12 @@ impl Emulators {
             received_url: "/sandbox/youtube/_/".to_string(),
             real_with: "Set YOUTUBE_CLIENT_ID and YOUTUBE_CLIENT_SECRET",
         });
-        tiktok.chain(youtube).collect()
+        let instagram = self.instagram.iter().map(|_| Emulated {
+            name: "Instagram",
+            received_url: format!("{}/_/posts", crate::sandbox::instagram::MOUNT),
+            real_with: "Set INSTAGRAM_APP_ID and INSTAGRAM_APP_SECRET",
+        });
+        tiktok.chain(youtube).chain(instagram).collect()
     }
 
     fn configure(&self, cfg: &mut web::ServiceConfig) {
@@ -638,6 +662,9 @@ impl Emulators {
         }
         if let Some(youtube) = &self.youtube {
             youtube.configure(cfg);
+        }
+        if let Some(instagram) = &self.instagram {
+            instagram.configure(cfg);
         }
     }
 }

@@ -7,6 +7,7 @@ mod instagram_helpers;
 mod instagram_sandbox_connect;
 mod instagram_sandbox_fetch;
 mod instagram_sandbox_publish;
+mod instagram_setup;
 mod limits;
 mod media_helpers;
 
