@@ -2,7 +2,6 @@
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use cast::platforms::tiktok::webhook::{PublishEvent, RemovalReason, Step, WebhookEffects};
 use hmac::{Hmac, Mac as _};
@@ -185,8 +184,7 @@ pub async fn deliveries(app: &TestApp) -> Vec<Value> {
 }
 
 /// Steps the sandbox's webhooks until `done` holds for what it sent. App time never moves
-/// here; the short pauses let the sandbox's media check, which runs on a thread of its own,
-/// finish hashing the video.
+/// here; between passes the sandbox's media checks (on threads of their own) are awaited.
 pub async fn sent_until(app: &TestApp, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
     let sandbox = app
         .tiktok_sandbox
@@ -199,7 +197,7 @@ pub async fn sent_until(app: &TestApp, done: impl Fn(&[Value]) -> bool) -> Vec<V
         if done(&sent) {
             return sent;
         }
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        sandbox.checks_settled().await;
     }
     panic!("the sandbox never sent what was expected: {sent:#?}");
 }

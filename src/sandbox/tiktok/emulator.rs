@@ -39,6 +39,12 @@ impl TikTokSandbox {
         routes::configure(cfg, web::Data::from(self.state.clone()));
     }
 
+    /// Returns once every media check started so far has recorded its verdict: what a test
+    /// waits for between two status polls, instead of sleeping.
+    pub async fn checks_settled(&self) {
+        self.state.checks.settled().await
+    }
+
     /// Notices the webhook moments that have passed and sends every delivery due, once.
     pub async fn step_webhooks(&self) -> Result<WebhookStep, sqlx::Error> {
         webhooks::step(&self.state).await

@@ -4,22 +4,41 @@
 use std::collections::HashSet;
 use std::sync::Mutex;
 
-/// The publishes whose check is running now, so a status poll does not start a second one.
-#[derive(Default)]
-pub struct Checks(Mutex<HashSet<String>>);
+/// The publishes whose check is running now, so a status poll does not start a second one;
+/// their number is watched, so a test can wait for the checks to end instead of sleeping.
+pub struct Checks {
+    ids: Mutex<HashSet<String>>,
+    running: tokio::sync::watch::Sender<usize>,
+}
+
+impl Default for Checks {
+    fn default() -> Self {
+        Self {
+            ids: Mutex::default(),
+            running: tokio::sync::watch::channel(0).0,
+        }
+    }
+}
 
 impl Checks {
     pub(super) fn claim(&self, publish_id: &str) -> bool {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(publish_id.to_string())
+        let mut ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
+        let fresh = ids.insert(publish_id.to_string());
+        self.running.send_replace(ids.len());
+        fresh
     }
+
+    /// Called once the check's verdict is recorded.
     pub(super) fn release(&self, publish_id: &str) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(publish_id);
+        let mut ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
+        ids.remove(publish_id);
+        self.running.send_replace(ids.len());
+    }
+
+    /// Returns once no check is running (at once when none is).
+    pub(super) async fn settled(&self) {
+        let mut rx = self.running.subscribe();
+        let _ = rx.wait_for(|n| *n == 0).await;
     }
 }
 

@@ -284,7 +284,7 @@ pub async fn status_of(app: &TestApp, token: &str, publish_id: &str) -> (u16, Va
 
 /// Asks status fetch until it leaves PROCESSING_UPLOAD, moving TikTok's clock on between two
 /// asks as a client backs off (the limit is 30 a minute); returns the final `data`. The received
-/// file's hash and media check run on a thread of their own meanwhile, which is given a moment.
+/// file's hash and media check run on a thread of their own meanwhile, and are awaited.
 pub async fn wait_final(app: &TestApp, token: &str, publish_id: &str) -> Value {
     let mut pause = Duration::from_millis(100);
     for _ in 0..29 {
@@ -295,7 +295,9 @@ pub async fn wait_final(app: &TestApp, token: &str, publish_id: &str) -> Value {
         }
         app.advance(pause);
         pause = (pause * 2).min(Duration::from_secs(2));
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        if let Some(sandbox) = &app.tiktok_sandbox {
+            sandbox.checks_settled().await;
+        }
     }
     panic!("{publish_id} never left PROCESSING_UPLOAD");
 }
