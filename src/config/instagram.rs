@@ -4,6 +4,7 @@
 use url::Url;
 
 use super::{ConfigError, PlatformMode, Secret, Source, read};
+use super::urls::{bind_port, http_url_setting};
 
 /// Where the sandbox is mounted under `BASE_URL`.
 const SANDBOX_MOUNT: &str = "/sandbox/instagram";
@@ -83,19 +84,19 @@ impl InstagramSettings {
         }
         Ok(Self {
             mode,
-            auth_base: url_setting(
+            auth_base: http_url_setting(
                 src,
                 "INSTAGRAM_AUTH_BASE",
                 auth,
                 "https://www.instagram.com",
             )?,
-            oauth_base: url_setting(
+            oauth_base: http_url_setting(
                 src,
                 "INSTAGRAM_OAUTH_BASE",
                 oauth,
                 "https://api.instagram.com",
             )?,
-            graph_base: url_setting(
+            graph_base: http_url_setting(
                 src,
                 "INSTAGRAM_GRAPH_BASE",
                 graph,
@@ -111,16 +112,7 @@ impl InstagramSettings {
 
     /// Replaces port 0 in the derived URLs with the port actually bound.
     pub fn resolve_port(&mut self, port: u16) {
-        for url in [
-            &mut self.auth_base,
-            &mut self.oauth_base,
-            &mut self.graph_base,
-        ] {
-            if url.port() == Some(0) {
-                // Only http(s) URLs get here, and they always accept a port.
-                let _ = url.set_port(Some(port));
-            }
-        }
+        bind_port([&mut self.auth_base, &mut self.oauth_base, &mut self.graph_base], port);
     }
 }
 
@@ -138,22 +130,6 @@ fn valid_version(v: &str) -> bool {
         .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
-fn url_setting(
-    src: &dyn Source,
-    name: &'static str,
-    default: String,
-    example: &'static str,
-) -> Result<Url, ConfigError> {
-    let raw = read(src, name).unwrap_or(default);
-    match Url::parse(&raw) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(url),
-        _ => Err(ConfigError::new(
-            name,
-            format!("'{raw}' is not an absolute http(s) URL"),
-            example,
-        )),
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -18,6 +18,7 @@ pub mod proxy;
 pub mod public_link;
 pub mod tiktok;
 pub mod tiktok_sandbox;
+mod urls;
 pub mod youtube;
 pub mod youtube_sandbox;
 

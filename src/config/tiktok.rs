@@ -5,6 +5,7 @@ use url::Url;
 
 use super::tiktok_sandbox::TikTokSandboxSettings;
 use super::{ConfigError, PlatformMode, Secret, Source, parse_number, parse_switch, read};
+use super::urls::{bind_port, http_url_setting};
 
 /// Chunk bounds that hold under both readings of TikTok's "MB" (10^6 or 2^20 bytes), contract §6.
 pub const MIN_CHUNK: u64 = 5_242_880;
@@ -85,8 +86,8 @@ impl TikTokSettings {
                 "https://www.tiktok.com".to_string(),
             ),
         };
-        let api_base = url_setting(src, "TIKTOK_API_BASE", api, "https://open.tiktokapis.com")?;
-        let auth_url = url_setting(
+        let api_base = http_url_setting(src, "TIKTOK_API_BASE", api, "https://open.tiktokapis.com")?;
+        let auth_url = http_url_setting(
             src,
             "TIKTOK_AUTH_URL",
             auth,
@@ -118,22 +119,7 @@ impl TikTokSettings {
 
     /// Replaces port 0 in the derived URLs with the port actually bound.
     pub fn resolve_port(&mut self, port: u16) {
-        for url in [&mut self.api_base, &mut self.auth_url, &mut self.web_base] {
-            if url.port() == Some(0) {
-                // Only http(s) URLs get here, and they always accept a port.
-                let _ = url.set_port(Some(port));
-            }
-        }
+        bind_port([&mut self.api_base, &mut self.auth_url, &mut self.web_base], port);
     }
 }
 
-fn url_setting(
-    src: &dyn Source,
-    name: &'static str,
-    default: String,
-    example: &'static str,
-) -> Result<Url, ConfigError> {
-    let raw = read(src, name).unwrap_or(default);
-    Url::parse(&raw)
-        .map_err(|_| ConfigError::new(name, format!("'{raw}' is not an absolute URL"), example))
-}

@@ -4,6 +4,7 @@
 use url::Url;
 
 use super::{ConfigError, PlatformMode, Secret, Source, parse_number, read};
+use super::urls::{bind_port, http_url_setting};
 
 /// Every chunk but the last is a multiple of this (YouTube's 256 KiB).
 pub const CHUNK_UNIT: u64 = 262_144;
@@ -90,19 +91,19 @@ impl YouTubeSettings {
             .map_err(|e| ConfigError::new("YOUTUBE_CHUNK_SIZE", e, "16777216"))?;
         Ok(Self {
             mode,
-            auth_base: url_setting(
+            auth_base: http_url_setting(
                 src,
                 "YOUTUBE_AUTH_BASE",
                 auth,
                 "https://accounts.google.com",
             )?,
-            oauth_base: url_setting(
+            oauth_base: http_url_setting(
                 src,
                 "YOUTUBE_OAUTH_BASE",
                 oauth,
                 "https://oauth2.googleapis.com",
             )?,
-            api_base: url_setting(src, "YOUTUBE_API_BASE", api, "https://www.googleapis.com")?,
+            api_base: http_url_setting(src, "YOUTUBE_API_BASE", api, "https://www.googleapis.com")?,
             chunk_size,
         })
     }
@@ -113,35 +114,10 @@ impl YouTubeSettings {
 
     /// Replaces port 0 in the derived URLs with the port actually bound.
     pub fn resolve_port(&mut self, port: u16) {
-        for url in [
-            &mut self.auth_base,
-            &mut self.oauth_base,
-            &mut self.api_base,
-        ] {
-            if url.port() == Some(0) {
-                // Only http(s) URLs get here, and they always accept a port.
-                let _ = url.set_port(Some(port));
-            }
-        }
+        bind_port([&mut self.auth_base, &mut self.oauth_base, &mut self.api_base], port);
     }
 }
 
-fn url_setting(
-    src: &dyn Source,
-    name: &'static str,
-    default: String,
-    example: &'static str,
-) -> Result<Url, ConfigError> {
-    let raw = read(src, name).unwrap_or(default);
-    match Url::parse(&raw) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(url),
-        _ => Err(ConfigError::new(
-            name,
-            format!("'{raw}' is not an absolute http(s) URL"),
-            example,
-        )),
-    }
-}
 
 #[cfg(test)]
 mod tests {
