@@ -4,6 +4,7 @@
 //! Where a contract is unsure, an emulator takes the stricter reading, so a client that works
 //! here works against the platform.
 
+pub mod form;
 pub mod gate;
 pub mod instagram;
 pub mod tiktok;

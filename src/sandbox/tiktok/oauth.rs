@@ -1,8 +1,5 @@
 //! The token and revoke endpoints (contract sections 2.2 and 2.3), in RFC 6749's shapes.
 
-use std::collections::HashMap;
-
-use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
@@ -12,42 +9,26 @@ use super::store::accounts::{self, CodeUse, IssuedTokens, Lifetimes};
 use super::{CLIENT_KEY, CLIENT_SECRET, SandboxState, Turn, envelope, webhooks};
 use crate::config::tiktok_sandbox::{FaultStep, OAuthErrorStatus, TokenType};
 use crate::crypto::constant_time_eq;
+use crate::sandbox::form::{FormProblem, TokenForm};
 
 /// The form's parameters. RFC 6749 section 3.2: a parameter sent twice is an invalid request.
-struct Params(HashMap<String, String>);
+struct Params(TokenForm);
 
 impl Params {
     fn parse(req: &HttpRequest, body: &[u8]) -> Result<Self, OAuthError> {
-        let content_type = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if !content_type
-            .trim_start()
-            .starts_with("application/x-www-form-urlencoded")
-        {
+        TokenForm::parse(req, body).map(Self).map_err(|problem| match problem {
             // TikTok's words for a JSON body (contract §2.2, field report).
-            return Err(OAuthError::invalid_request(
+            FormProblem::ContentType => OAuthError::invalid_request(
                 "Only `application/x-www-form-urlencoded` is accepted as Content-Type.",
-            ));
-        }
-        let mut map = HashMap::new();
-        for (k, v) in url::form_urlencoded::parse(body) {
-            if map.insert(k.to_string(), v.into_owned()).is_some() {
-                return Err(OAuthError::invalid_request(format!(
-                    "{k} is sent more than once"
-                )));
+            ),
+            FormProblem::Repeated(k) => {
+                OAuthError::invalid_request(format!("{k} is sent more than once"))
             }
-        }
-        Ok(Self(map))
+        })
     }
 
     fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .get(key)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
+        self.0.get(key)
     }
 
     fn require(&self, key: &str) -> Result<&str, OAuthError> {

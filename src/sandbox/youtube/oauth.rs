@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use actix_web::http::header::AUTHORIZATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -15,44 +15,27 @@ use super::state::{CLIENT_ID, CLIENT_SECRET, YouTubeState};
 use super::store::accounts::{self, CodeUse, Kind, NewGrant};
 use crate::config::youtube_sandbox::FaultStep;
 use crate::crypto::constant_time_eq;
+use crate::sandbox::form::{FormProblem, TokenForm};
 
 /// Testing-mode refresh tokens die 7 days after consent (contract 2.3).
 const TESTING_REFRESH_SECS: i64 = 604_800;
 
-struct Params(HashMap<String, String>);
+struct Params(TokenForm);
 
 impl Params {
     fn parse(req: &HttpRequest, body: &[u8]) -> Result<Self, OAuthError> {
-        let content_type = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if !content_type
-            .trim_start()
-            .to_ascii_lowercase()
-            .starts_with("application/x-www-form-urlencoded")
-        {
-            return Err(OAuthError::invalid_request(
+        TokenForm::parse(req, body).map(Self).map_err(|problem| match problem {
+            FormProblem::ContentType => OAuthError::invalid_request(
                 "Content-Type must be application/x-www-form-urlencoded",
-            ));
-        }
-        let mut map = HashMap::new();
-        for (k, v) in url::form_urlencoded::parse(body) {
-            if map.insert(k.to_string(), v.into_owned()).is_some() {
-                return Err(OAuthError::invalid_request(format!(
-                    "Parameter sent more than once: {k}"
-                )));
+            ),
+            FormProblem::Repeated(k) => {
+                OAuthError::invalid_request(format!("Parameter sent more than once: {k}"))
             }
-        }
-        Ok(Self(map))
+        })
     }
 
     fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .get(key)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
+        self.0.get(key)
     }
 
     fn require(&self, key: &str) -> Result<&str, OAuthError> {
