@@ -3,8 +3,8 @@
 
 use url::Url;
 
-use super::{ConfigError, PlatformMode, Secret, Source, read};
 use super::urls::{bind_port, http_url_setting};
+use super::{ConfigError, PlatformMode, Secret, Source, read};
 
 /// Where the sandbox is mounted under `BASE_URL`.
 const SANDBOX_MOUNT: &str = "/sandbox/instagram";
@@ -112,7 +112,14 @@ impl InstagramSettings {
 
     /// Replaces port 0 in the derived URLs with the port actually bound.
     pub fn resolve_port(&mut self, port: u16) {
-        bind_port([&mut self.auth_base, &mut self.oauth_base, &mut self.graph_base], port);
+        bind_port(
+            [
+                &mut self.auth_base,
+                &mut self.oauth_base,
+                &mut self.graph_base,
+            ],
+            port,
+        );
     }
 }
 
@@ -129,7 +136,6 @@ fn valid_version(v: &str) -> bool {
         .iter()
         .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -4,8 +4,8 @@
 use url::Url;
 
 use super::tiktok_sandbox::TikTokSandboxSettings;
-use super::{ConfigError, PlatformMode, Secret, Source, parse_number, parse_switch, read};
 use super::urls::{bind_port, http_url_setting};
+use super::{ConfigError, PlatformMode, Secret, Source, parse_number, parse_switch, read};
 
 /// Chunk bounds that hold under both readings of TikTok's "MB" (10^6 or 2^20 bytes), contract §6.
 pub const MIN_CHUNK: u64 = 5_242_880;
@@ -86,7 +86,8 @@ impl TikTokSettings {
                 "https://www.tiktok.com".to_string(),
             ),
         };
-        let api_base = http_url_setting(src, "TIKTOK_API_BASE", api, "https://open.tiktokapis.com")?;
+        let api_base =
+            http_url_setting(src, "TIKTOK_API_BASE", api, "https://open.tiktokapis.com")?;
         let auth_url = http_url_setting(
             src,
             "TIKTOK_AUTH_URL",
@@ -119,7 +120,9 @@ impl TikTokSettings {
 
     /// Replaces port 0 in the derived URLs with the port actually bound.
     pub fn resolve_port(&mut self, port: u16) {
-        bind_port([&mut self.api_base, &mut self.auth_url, &mut self.web_base], port);
+        bind_port(
+            [&mut self.api_base, &mut self.auth_url, &mut self.web_base],
+            port,
+        );
     }
 }
-

@@ -3,8 +3,8 @@
 
 use url::Url;
 
-use super::{ConfigError, PlatformMode, Secret, Source, parse_number, read};
 use super::urls::{bind_port, http_url_setting};
+use super::{ConfigError, PlatformMode, Secret, Source, parse_number, read};
 
 /// Every chunk but the last is a multiple of this (YouTube's 256 KiB).
 pub const CHUNK_UNIT: u64 = 262_144;
@@ -114,10 +114,16 @@ impl YouTubeSettings {
 
     /// Replaces port 0 in the derived URLs with the port actually bound.
     pub fn resolve_port(&mut self, port: u16) {
-        bind_port([&mut self.auth_base, &mut self.oauth_base, &mut self.api_base], port);
+        bind_port(
+            [
+                &mut self.auth_base,
+                &mut self.oauth_base,
+                &mut self.api_base,
+            ],
+            port,
+        );
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -16,15 +16,17 @@ struct Params(TokenForm);
 
 impl Params {
     fn parse(req: &HttpRequest, body: &[u8]) -> Result<Self, OAuthError> {
-        TokenForm::parse(req, body).map(Self).map_err(|problem| match problem {
-            // TikTok's words for a JSON body (contract §2.2, field report).
-            FormProblem::ContentType => OAuthError::invalid_request(
-                "Only `application/x-www-form-urlencoded` is accepted as Content-Type.",
-            ),
-            FormProblem::Repeated(k) => {
-                OAuthError::invalid_request(format!("{k} is sent more than once"))
-            }
-        })
+        TokenForm::parse(req, body)
+            .map(Self)
+            .map_err(|problem| match problem {
+                // TikTok's words for a JSON body (contract §2.2, field report).
+                FormProblem::ContentType => OAuthError::invalid_request(
+                    "Only `application/x-www-form-urlencoded` is accepted as Content-Type.",
+                ),
+                FormProblem::Repeated(k) => {
+                    OAuthError::invalid_request(format!("{k} is sent more than once"))
+                }
+            })
     }
 
     fn get(&self, key: &str) -> Option<&str> {

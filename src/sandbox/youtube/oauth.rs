@@ -24,14 +24,16 @@ struct Params(TokenForm);
 
 impl Params {
     fn parse(req: &HttpRequest, body: &[u8]) -> Result<Self, OAuthError> {
-        TokenForm::parse(req, body).map(Self).map_err(|problem| match problem {
-            FormProblem::ContentType => OAuthError::invalid_request(
-                "Content-Type must be application/x-www-form-urlencoded",
-            ),
-            FormProblem::Repeated(k) => {
-                OAuthError::invalid_request(format!("Parameter sent more than once: {k}"))
-            }
-        })
+        TokenForm::parse(req, body)
+            .map(Self)
+            .map_err(|problem| match problem {
+                FormProblem::ContentType => OAuthError::invalid_request(
+                    "Content-Type must be application/x-www-form-urlencoded",
+                ),
+                FormProblem::Repeated(k) => {
+                    OAuthError::invalid_request(format!("Parameter sent more than once: {k}"))
+                }
+            })
     }
 
     fn get(&self, key: &str) -> Option<&str> {

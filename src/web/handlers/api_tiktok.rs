@@ -1,24 +1,15 @@
 //! The JSON API for TikTok accounts, for scripts and for clients that receive the redirect
 //! themselves.
 
-use actix_web::{HttpMessage as _, HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use crate::accounts::connect::Answer;
 use crate::accounts::{Account, AccountKey};
 use crate::platforms::PlatformId;
 use crate::web::error::AppError;
-use crate::web::middleware::auth::Auth;
+use crate::web::handlers::api_connect::{self, LoginBody};
 use crate::web::session::TypedSession;
 use crate::web::state::AppState;
-
-/// Who started an OAuth attempt: this login's session, or scripts holding an API token.
-fn binding(req: &HttpRequest, session: &TypedSession) -> Result<String, AppError> {
-    match req.extensions().get::<Auth>() {
-        Some(Auth::ApiToken) => Ok("api".to_string()),
-        _ => session.id().ok_or(AppError::Unauthenticated),
-    }
-}
 
 fn account_json(a: &Account) -> serde_json::Value {
     serde_json::json!({
@@ -41,20 +32,7 @@ pub async fn auth_url_show(
     state: web::Data<AppState>,
     session: TypedSession,
 ) -> Result<HttpResponse, AppError> {
-    let started = state
-        .connections
-        .start(PlatformId::TikTok, &binding(&req, &session)?)
-        .await?;
-    // The PKCE verifier stays on the server with the state; only its challenge is in the URL.
-    Ok(HttpResponse::Ok().json(serde_json::json!({"url": started.url, "state": started.state})))
-}
-
-#[derive(Deserialize)]
-pub struct LoginBody {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
-    error_description: Option<String>,
+    api_connect::auth_url(&req, &state, &session, PlatformId::TikTok).await
 }
 
 /// `POST /api/tiktok/login`: a script that received TikTok's redirect itself finishes the
@@ -66,17 +44,14 @@ pub async fn connect_finish(
     session: TypedSession,
     body: web::Json<LoginBody>,
 ) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner();
-    let answer = Answer {
-        code: body.code,
-        state: body.state,
-        error: body.error,
-        error_description: body.error_description,
-    };
-    let account = state
-        .connections
-        .finish(PlatformId::TikTok, &binding(&req, &session)?, answer)
-        .await?;
+    let account = api_connect::finish(
+        &req,
+        &state,
+        &session,
+        PlatformId::TikTok,
+        body.into_inner(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"account": account_json(&account)})))
 }
 
