@@ -102,6 +102,8 @@ class Cast:
             "MAX_UPLOAD_MB": "4000",
             "RUST_LOG": "info,sqlx=warn,actix_server=warn",
         }
+        # Settings a script built on this one adds (bench/both.py: the YouTube sandbox's).
+        self.env.update(getattr(self, "extra", {}))
         os.makedirs(self.data, exist_ok=True)
         self.cli(["set-password"], "bench-password-123456\n")
         self.token = self.cli(["token", "create", "--name", "bench"]).strip().splitlines()[-1].strip()

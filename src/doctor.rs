@@ -5,36 +5,11 @@ use std::time::Duration;
 use crate::config::{Config, PlatformMode, TrustedProxy};
 use crate::platforms::tiktok::client::client::SCOPES;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Ok,
-    Warn,
-    Fail,
-}
+mod check;
+mod youtube;
 
-pub struct Check {
-    pub level: Level,
-    pub text: String,
-}
-
-fn ok(text: impl Into<String>) -> Check {
-    Check {
-        level: Level::Ok,
-        text: text.into(),
-    }
-}
-fn warn(text: impl Into<String>) -> Check {
-    Check {
-        level: Level::Warn,
-        text: text.into(),
-    }
-}
-fn fail(text: impl Into<String>) -> Check {
-    Check {
-        level: Level::Fail,
-        text: text.into(),
-    }
-}
+pub use check::{Check, Level};
+use check::{fail, ok, warn};
 
 /// Every check, in the order a person fixes things.
 pub async fn run(config: &Config) -> Vec<Check> {
@@ -49,7 +24,7 @@ pub async fn run(config: &Config) -> Vec<Check> {
         SCOPES.replace(',', ", ")
     )));
     checks.push(webhook(config));
-    checks.extend(youtube(config));
+    checks.extend(youtube::lines(config).await);
     checks.push(trusted_proxy(config));
     checks.push(data_dir(config));
     checks.push(free_space(config));
@@ -65,43 +40,6 @@ fn mode(config: &Config) -> Check {
         ),
         PlatformMode::Real(c) => ok(format!("TikTok app client key: {}", c.client_key)),
     }
-}
-
-/// YouTube's lines (contract section 10): the client, the redirect URI and scopes to paste.
-fn youtube(config: &Config) -> Vec<Check> {
-    let client = match &config.youtube.mode {
-        PlatformMode::Emulated(()) => warn(
-            "No YouTube credentials: Cast runs against its built-in YouTube sandbox. Set YOUTUBE_CLIENT_ID and YOUTUBE_CLIENT_SECRET to publish to YouTube (README: Set up YouTube).",
-        ),
-        PlatformMode::Real(c) if c.client_id.ends_with(".apps.googleusercontent.com") => {
-            ok(format!("YouTube OAuth client id: {}", c.client_id))
-        }
-        PlatformMode::Real(c) => fail(format!(
-            "YOUTUBE_CLIENT_ID is {}: a Google OAuth client id ends in .apps.googleusercontent.com (Google Cloud Console → Clients).",
-            c.client_id
-        )),
-    };
-    let host_is_ip = config
-        .base_url
-        .host()
-        .is_some_and(|h| matches!(h, url::Host::Ipv4(_) | url::Host::Ipv6(_)));
-    let mut checks = vec![
-        client,
-        ok(format!(
-            "Redirect URI to register in Google Cloud Console (Clients → Web application): {}",
-            config.youtube_redirect_uri()
-        )),
-        ok(format!(
-            "Scopes to add under Google Auth Platform → Data access: {}",
-            crate::platforms::youtube::SCOPES.join(", ")
-        )),
-    ];
-    if host_is_ip && !config.youtube.is_emulated() {
-        checks.push(fail(
-            "BASE_URL is an IP address: Google refuses redirect URIs on raw IP addresses. Use your tunnel's hostname.",
-        ));
-    }
-    checks
 }
 
 fn base_url(config: &Config) -> Vec<Check> {

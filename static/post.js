@@ -52,17 +52,62 @@
     return { ready: answered, why: answered ? "" : "Answer YouTube's questions: who can watch, made for kids, and altered or synthetic content." };
   }
 
-  // Whether YouTube will make the picked video a Short (at most 3:00, vertical or square), from
-  // the preview's own metadata; the server says the same when the post is accepted.
+  // Whether YouTube will make the picked video a Short: Cast's check of the uploaded file says
+  // it (server-rendered in #video-check); each YouTube block repeats it beside its options.
   function shortVerdict(form) {
-    var v = $("preview");
-    if (!v || !v.videoWidth) return;
-    var why = [];
-    if (v.duration > 180) why.push("it is longer than 3:00");
-    if (v.videoWidth > v.videoHeight) why.push("it is landscape (" + v.videoWidth + "×" + v.videoHeight + ")");
-    var text = why.length ? "YouTube will publish this as a regular video, not a Short: " + why.join(", and ") + "."
-      : "YouTube will publish this as a Short.";
-    form.querySelectorAll(".short-verdict").forEach(function (p) { p.textContent = text; });
+    var said = $("video-check").querySelector('.advice[data-platform="youtube"]');
+    if (!said) return;
+    form.querySelectorAll(".youtube-options .short-verdict").forEach(function (p) { p.textContent = said.textContent; });
+  }
+
+  // The cover slider: the preview follows it; once it rests, the frame is kept (its time for
+  // TikTok and Instagram, the frame itself for YouTube, drawn on a canvas and sent to Cast).
+  var coverPending = 0; // a frame being sent: Publish waits for it
+  function coverReady(v) {
+    var slider = $("cover");
+    if (!slider || !v.duration || !isFinite(v.duration)) return;
+    slider.max = String(Math.max(0, Math.floor(v.duration * 1000) - 1));
+    $("cover-pick").hidden = false;
+  }
+  function seekTo(v, ms, then) {
+    var t = ms / 1000;
+    if (Math.abs(v.currentTime - t) < 0.0005 && v.readyState >= 2) { then(); return; }
+    var done = function () { v.removeEventListener("seeked", done); then(); };
+    v.addEventListener("seeked", done);
+    v.pause();
+    v.currentTime = t;
+  }
+  function frameJpeg(v, quality, then) {
+    var canvas = document.createElement("canvas");
+    canvas.width = v.videoWidth;
+    canvas.height = v.videoHeight;
+    canvas.getContext("2d").drawImage(v, 0, 0, canvas.width, canvas.height);
+    canvas.toBlob(function (blob) {
+      // YouTube takes at most 2 MB: a busy frame is drawn again, coarser.
+      if (blob && blob.size > 2 * 1024 * 1024 && quality > 0.4) { frameJpeg(v, quality - 0.2, then); return; }
+      then(blob);
+    }, "image/jpeg", quality);
+  }
+  function pickCover(form) {
+    var v = $("preview"), ms = parseInt($("cover").value, 10) || 0;
+    $("thumb-offset").value = String(ms);
+    $("cover-image").value = "";
+    var mine = ++coverPending;
+    refresh(form);
+    seekTo(v, ms, function () {
+      frameJpeg(v, 0.85, function (blob) {
+        if (!blob) { coverPending = 0; refresh(form); return; }
+        fetch("/post/cover", { method: "POST", headers: { "Content-Type": "image/jpeg", "X-CSRF-Token": csrf() }, body: blob, credentials: "same-origin" })
+          .then(function (res) { return res.ok ? res.json() : Promise.reject(res.status); })
+          .then(function (answer) {
+            if (mine !== coverPending) return; // a later frame was picked meanwhile
+            $("cover-image").value = answer.cover;
+            $("cover-note").textContent = "Cover picked at " + (ms / 1000).toFixed(1) + " s.";
+          })
+          .catch(function () { $("cover-note").textContent = "Cast could not keep this frame; YouTube will pick its own thumbnail. Slide again to retry."; })
+          .then(function () { if (mine === coverPending) { coverPending = 0; refresh(form); } });
+      });
+    });
   }
 
   // Recomputes everything that depends on the form's state: each ticked block's rules, the
@@ -93,7 +138,7 @@
     $("publish_at").required = when(form) === "schedule";
     var check = $("video-check").querySelector("[data-ok]");
     var uploaded = $("upload-id").value !== "" && check && check.dataset.ok === "true";
-    var ok = uploaded && ready && (when(form) !== "schedule" || $("publish_at").value !== "");
+    var ok = uploaded && ready && !coverPending && (when(form) !== "schedule" || $("publish_at").value !== "");
     var button = $("publish");
     button.disabled = !ok;
     button.textContent = when(form) === "schedule" ? "Schedule" : (allInbox ? "Send to TikTok inbox" : "Publish");
@@ -141,7 +186,13 @@
     $("video-check").innerHTML = "";
     var preview = $("preview");
     preview.src = URL.createObjectURL(file);
-    preview.onloadedmetadata = function () { refresh(form); };
+    preview.onloadedmetadata = function () { coverReady(preview); refresh(form); };
+    if ($("cover-pick")) {
+      $("cover-pick").hidden = true;
+      $("cover").value = "0";
+      $("thumb-offset").value = "";
+      $("cover-image").value = "";
+    }
     preview.hidden = false;
     var started = Date.now();
     var upload = new tus.Upload(file, {
@@ -242,6 +293,7 @@
     $("tz-offset").value = String(-new Date().getTimezoneOffset());
     form.addEventListener("change", function (e) {
       if (e.target.id === "video" && e.target.files.length) startUpload(form, e.target.files[0]);
+      if (e.target.id === "cover") { pickCover(form); return; }
       if (e.target.name === "target") {
         var box = $("target-" + e.target.value);
         if (e.target.checked && box) load(box, form);
@@ -249,7 +301,15 @@
       }
       refresh(form);
     });
-    form.addEventListener("input", function () { refresh(form); });
+    form.addEventListener("input", function (e) {
+      if (e.target.id === "cover") {
+        var ms = parseInt(e.target.value, 10) || 0;
+        $("cover-at").textContent = (ms / 1000).toFixed(1) + " s";
+        $("preview").pause();
+        $("preview").currentTime = ms / 1000;
+      }
+      refresh(form);
+    });
     form.addEventListener("submit", function (e) { if ($("publish").disabled) e.preventDefault(); });
     refresh(form);
     if (/^\d+$/.test(shared() || "")) takeShared(form);

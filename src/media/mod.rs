@@ -2,6 +2,7 @@
 //! TikTok would take it (`rules`). Cast checks uploads with these before sending anything, and the
 //! sandbox judges received files with the same code, so both always agree.
 
+pub mod cover;
 pub mod details;
 pub mod probe;
 pub mod rules;

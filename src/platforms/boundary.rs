@@ -146,6 +146,12 @@ pub trait Platform: Send + Sync + 'static {
         video: &'a VideoInfo,
     ) -> BoxFuture<'a, Vec<Problem>>;
 
+    /// What the posting screen tells the owner of the video before sending that blocks nothing
+    /// (YouTube: whether it will be a Short, and why not), one sentence each.
+    fn advice(&self, _video: &VideoInfo) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Moves the target one step on, recording each event as it happens through `rec`.
     fn step<'a>(&'a self, job: &'a TargetJob, rec: &'a dyn Recorder) -> BoxFuture<'a, StepResult>;
 

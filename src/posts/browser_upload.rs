@@ -19,6 +19,9 @@ pub struct VideoCheck {
     pub problems: Vec<String>,
     /// The platforms asked, by name ("TikTok").
     pub platforms: Vec<&'static str>,
+    /// What the platforms say that blocks nothing (YouTube's Short verdict), once per platform:
+    /// the platform's id (`youtube`) and the sentence.
+    pub advice: Vec<(&'static str, String)>,
 }
 
 /// Probes a finished browser upload and asks each account's platform what it says of it.
@@ -56,14 +59,22 @@ pub async fn check(
                 info: None,
                 problems: vec![e.to_string()],
                 platforms,
+                advice: Vec::new(),
             });
         }
     };
     let mut problems = Vec::new();
+    let mut advice: Vec<(&'static str, String)> = Vec::new();
     for key in accounts {
         let Some(platform) = core.platforms.get(key.platform) else {
             continue;
         };
+        for said in platform.advice(&info) {
+            let said = (key.platform.as_str(), said);
+            if !advice.contains(&said) {
+                advice.push(said);
+            }
+        }
         let found = platform.check_video(&key.id, &info).await;
         let name = if accounts.len() > 1 {
             core.accounts
@@ -82,6 +93,7 @@ pub async fn check(
         info: Some(info),
         problems,
         platforms,
+        advice,
     })
 }
 

@@ -455,6 +455,7 @@ impl Services {
             youtube::YouTubeSettings {
                 chunk_size: youtube::ChunkSize::new(config.youtube.chunk_size)
                     .unwrap_or(youtube::ChunkSize::DEFAULT),
+                data_dir: config.data_dir.clone(),
             },
         )));
         let platforms = Platforms::default()

@@ -11,8 +11,8 @@ use crate::web::middleware;
 use crate::web::assets;
 use crate::web::handlers::{
     accounts, api_me, api_posts, api_tiktok, api_uploads, api_youtube, connect, dashboard, health,
-    login, media_links, post_check, post_options, post_pages, post_submit, pwa, settings, setup,
-    tus,
+    login, media_links, post_check, post_cover, post_options, post_pages, post_submit, pwa,
+    settings, setup, tus,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -77,6 +77,11 @@ fn cast_routes(cfg: &mut web::ServiceConfig) {
             web::get().to(post_options::post_options_show),
         )
         .route("/post/check", web::get().to(post_check::post_check))
+        .service(
+            web::resource("/post/cover")
+                .app_data(web::PayloadConfig::new(post_cover::BODY_LIMIT))
+                .route(web::post().to(post_cover::post_cover)),
+        )
         .route("/post", web::post().to(post_submit::post_submit))
         .service(
             web::resource(["/uploads/tus", "/uploads/tus/"])

@@ -279,6 +279,8 @@ pub struct VideoCheckPartial {
     pub problems: Vec<String>,
     /// "TikTok", "TikTok and YouTube".
     pub platforms: String,
+    /// Said whether or not the video is taken (YouTube's Short verdict): platform id, sentence.
+    pub advice: Vec<(&'static str, String)>,
 }
 
 /// A problem as the posting screen shows it: which account it is about, when it is about one.

@@ -224,6 +224,68 @@ async fn cast_doctor_prints_the_youtube_redirect_uri_and_scopes_to_paste() {
     assert!(text.contains("No YouTube credentials"), "{text}");
 }
 
+/// `cast doctor` run with a Google client whose three hosts are this Cast's YouTube sandbox
+/// (run off the test's thread, which serves the sandbox meanwhile).
+async fn doctor_with_client(app: &crate::helpers::TestApp, secret: &str) -> String {
+    let sandbox = format!("{}/sandbox/youtube", app.address);
+    let env: Vec<(String, String)> = [
+        ("BASE_URL", app.address.clone()),
+        (
+            "YOUTUBE_CLIENT_ID",
+            "cast-sandbox.apps.googleusercontent.com".into(),
+        ),
+        ("YOUTUBE_CLIENT_SECRET", secret.to_string()),
+        ("YOUTUBE_AUTH_BASE", format!("{sandbox}/accounts")),
+        ("YOUTUBE_OAUTH_BASE", format!("{sandbox}/oauth2")),
+        ("YOUTUBE_API_BASE", sandbox.clone()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let dir = app.data_dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        crate::helpers::run_cast(&dir, &["doctor"], None, &env)
+    })
+    .await
+    .expect("doctor ran");
+    String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+}
+
+#[tokio::test]
+async fn cast_doctor_says_whether_google_accepts_the_client_and_what_base_url_google_refuses() {
+    let app = spawn_app_with(&[]).await;
+    let good = doctor_with_client(&app, "cast-sandbox-secret").await;
+    assert!(
+        good.contains("Google accepts the YouTube client id and secret"),
+        "{good}"
+    );
+    assert!(good.contains("clock agrees with Google's"), "{good}");
+    // The tests' BASE_URL is http on an IP address: both are named, with what to do.
+    assert!(
+        good.contains("Google refuses redirect URIs on raw IP addresses"),
+        "{good}"
+    );
+    assert!(
+        good.contains("Google needs an https redirect URI"),
+        "{good}"
+    );
+    assert!(
+        !good.contains("cast-sandbox-secret"),
+        "the secret is never printed"
+    );
+
+    let bad = doctor_with_client(&app, "a-wrong-secret").await;
+    assert!(
+        bad.contains("Google does not accept YOUTUBE_CLIENT_ID and YOUTUBE_CLIENT_SECRET"),
+        "{bad}"
+    );
+    assert!(
+        !bad.contains("a-wrong-secret"),
+        "the secret is never printed"
+    );
+}
+
 #[tokio::test]
 async fn access_removed_at_google_marks_the_channel_for_reconnecting_with_the_reason() {
     let app = spawn_app_with(&[]).await;

@@ -240,3 +240,80 @@ async fn a_scheduled_youtube_post_waits_in_cast_and_goes_at_its_time() {
     assert!(app.clock.now_ms() / 1000 >= at_secs);
     assert_eq!(sandbox_videos(&app).await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_cover_picked_before_publishing_becomes_the_thumbnail_and_tiktok_gets_its_time() {
+    let (app, csrf) = app_with_account(&[]).await;
+    connect_youtube(&app, "Covers").await;
+    let channel = channel_id(&app).await;
+    let open_id = app.open_id("alice").await;
+    let mut frame = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    frame.resize(40_000, 0x42);
+    let res = app
+        .client
+        .post(app.url("/post/cover"))
+        .header("X-CSRF-Token", &csrf)
+        .header("Content-Type", "image/jpeg")
+        .body(frame)
+        .send()
+        .await
+        .expect("cover");
+    assert_eq!(res.status().as_u16(), 200);
+    let cover: Value = res.json().await.expect("json");
+    let cover = cover["cover"].as_str().expect("id").to_string();
+    let refused = app
+        .client
+        .post(app.url("/post/cover"))
+        .header("X-CSRF-Token", &csrf)
+        .body("GIF89a, not a frame")
+        .send()
+        .await
+        .expect("not an image");
+    assert_eq!(refused.status().as_u16(), 400);
+
+    let post = posted(
+        &app,
+        &csrf,
+        &fixture("ok.mp4"),
+        json!([
+            tiktok_target(
+                &open_id,
+                json!({"privacy_level": "SELF_ONLY", "video_cover_timestamp_ms": 1200})
+            ),
+            youtube_target(&channel, json!({"thumbnail": cover})),
+        ]),
+    )
+    .await;
+    let done = step_until_settled(&app, post["id"].as_str().expect("id"), HOUR).await;
+    for t in done["targets"].as_array().expect("targets") {
+        assert_eq!(t["state"], "published", "{t}");
+    }
+    assert_eq!(sandbox_videos(&app).await[0]["thumbnail"], true);
+    assert_eq!(
+        sandbox_posts(&app).await[0]["post_info"]["video_cover_timestamp_ms"],
+        1200
+    );
+}
+
+#[tokio::test]
+async fn a_thumbnail_that_names_no_picked_cover_is_refused_before_sending() {
+    let (app, csrf) = app_with_account(&[]).await;
+    connect_youtube(&app, "Covers").await;
+    let channel = channel_id(&app).await;
+    let res = post_video(
+        &app,
+        &csrf,
+        &fixture("ok.mp4"),
+        json!([youtube_target(
+            &channel,
+            json!({"thumbnail": "../../cast.db"})
+        )]),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 422);
+    let body = res.text().await.expect("body");
+    assert!(body.contains("thumbnail_invalid"), "{body}");
+    assert!(sandbox_videos(&app).await.is_empty());
+}

@@ -99,3 +99,43 @@ async fn the_posting_screen_offers_each_channel_as_a_target_with_its_own_youtube
     assert_eq!(v["snippet"]["tags"], serde_json::json!(["screen", "cast"]));
     assert_eq!(v["notify_subscribers"], false, "the unticked box");
 }
+
+/// The posting screen's check of a video picked and uploaded to Cast, for one channel.
+async fn screen_check(
+    app: &crate::helpers::TestApp,
+    csrf: &str,
+    channel: &str,
+    file: &str,
+) -> String {
+    let upload_id = tus_upload(app, csrf, &std::fs::read(fixture(file)).expect("fixture")).await;
+    app.get_text(&format!(
+        "/post/check?upload_id={upload_id}&account=youtube:{channel}"
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn the_posting_screen_says_before_sending_whether_youtube_will_make_it_a_short_and_why_not() {
+    let (app, csrf) = app_with_account(&[]).await;
+    connect_youtube(&app, "Shorts Channel").await;
+    let channel = channel_id(&app).await;
+
+    let vertical = screen_check(&app, &csrf, &channel, "ok.mp4").await;
+    assert!(
+        vertical.contains("YouTube will publish this as a Short."),
+        "{vertical}"
+    );
+    assert!(!vertical.contains("regular video"), "{vertical}");
+
+    let landscape = screen_check(&app, &csrf, &channel, "rotated.mp4").await;
+    assert!(
+        landscape.contains("YouTube will publish this as a regular video, not a Short")
+            && landscape.contains("landscape (960×540)"),
+        "{landscape}"
+    );
+    assert!(
+        landscape.contains("will take this video"),
+        "a regular video still goes: {landscape}"
+    );
+    assert!(sandbox_videos(&app).await.is_empty(), "nothing was sent");
+}

@@ -95,7 +95,7 @@ async fn trouble_at_the_token_initiation_probe_and_status_steps_ends_published_o
         ("YOUTUBE_CHUNK_SIZE", "262144"),
         (
             "CAST_SANDBOX_YOUTUBE_FAULTS",
-            "init:503:1,chunk:503:1,probe:503:1,status:503:2,init:429:1,refresh:503:1",
+            "init:503:1,chunk:503:1,probe:503:1,status:503:2,init:429:1,refresh:503:1,chunk:401:1",
         ),
         ("CAST_SANDBOX_YOUTUBE_TOKEN_TTL", "60"),
     ])
@@ -150,10 +150,18 @@ async fn cast_stopped_mid_upload_resumes_from_youtubes_offset_with_one_video() {
     );
 }
 
-#[tokio::test]
-async fn the_daily_upload_limit_waits_until_midnight_pacific_then_publishes() {
-    let (app, csrf, channel) =
-        app_with_channel(&[("CAST_SANDBOX_YOUTUBE_INSERTS_PER_DAY", "1")]).await;
+/// When a refused upload may be tried again.
+enum Reset {
+    /// The next midnight Pacific time (the project's quotas).
+    PacificMidnight,
+    /// 24 hours after the refusal (the channel's own cap).
+    Day,
+}
+
+/// One post publishes; the next is refused by a daily cap (`settings`), waits saying `words`
+/// until `reset` without sending anything, then publishes once the test clock passes it.
+async fn a_daily_cap_waits_then_publishes(settings: &[(&str, &str)], words: &str, reset: Reset) {
+    let (app, csrf, channel) = app_with_channel(settings).await;
     let (first, _video, _dir) = publish_through(&app, &csrf, &channel, 100_000).await;
     assert_eq!(first["targets"][0]["state"], "published");
     let dir = tempfile::tempdir().expect("dir");
@@ -166,28 +174,75 @@ async fn the_daily_upload_limit_waits_until_midnight_pacific_then_publishes() {
     )
     .await;
     let id = post["id"].as_str().expect("id").to_string();
-    // A one-target post's target has the post's id.
     let waiting = step_until(&app, &id, &["waiting"], HOUR).await;
-    let midnight = cast::platforms::youtube::pacific::next_midnight_ms(app.clock.now_ms()) / 1000;
+    let refused_at = app.clock.now_ms() / 1000;
+    let expected = match reset {
+        Reset::PacificMidnight => {
+            cast::platforms::youtube::pacific::next_midnight_ms(app.clock.now_ms()) / 1000
+        }
+        Reset::Day => refused_at + 86_400,
+    };
     let p = post_of(&app, &id).await;
     let t = &p["targets"][0];
     assert_eq!(t["state"], "waiting", "{waiting}");
     let until = t["waiting_until"].as_i64().expect("until");
     assert!(
-        until >= midnight && until < midnight + 3600,
-        "{until} vs {midnight}"
+        until >= expected && until < expected + 3600,
+        "{until} vs {expected}"
     );
     let said = t["error"].to_string();
-    assert!(said.contains("midnight Pacific"), "{said}");
+    assert!(said.contains(words), "{said}");
+    // The page escapes apostrophes: its check is on the sentence's second half.
+    let when = words.rsplit("; ").next().unwrap_or(words);
+    let page = app.get_text(&format!("/posts/{id}")).await;
+    assert!(
+        page.contains(when),
+        "the post's page says until when it waits"
+    );
     assert_eq!(
         sandbox_videos(&app).await.len(),
         1,
         "nothing sent meanwhile"
     );
-    // Nothing is tried before then.
+    // Nothing is tried before then: no tight retry loop.
     assert!(!app.step().await);
     let done = step_until_settled(&app, &id, 25 * HOUR).await;
     assert_eq!(done["targets"][0]["state"], "published", "{done}");
-    assert!(app.clock.now_ms() / 1000 >= midnight);
-    assert_eq!(sandbox_videos(&app).await.len(), 2);
+    assert!(app.clock.now_ms() / 1000 >= expected);
+    let videos = sandbox_videos(&app).await;
+    assert_eq!(videos.len(), 2, "each post once: {videos:?}");
+    assert_eq!(videos[1]["sha256"], sha256_file(&video));
+}
+
+#[tokio::test]
+async fn the_daily_upload_limit_waits_until_midnight_pacific_then_publishes() {
+    a_daily_cap_waits_then_publishes(
+        &[("CAST_SANDBOX_YOUTUBE_INSERTS_PER_DAY", "1")],
+        "YouTube's daily upload limit is reached; Cast will try again after midnight Pacific time",
+        Reset::PacificMidnight,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_spent_daily_quota_waits_until_midnight_pacific_then_publishes() {
+    // One insert (1,600 units) and the calls around it fit; a second insert does not: 403
+    // quotaExceeded.
+    a_daily_cap_waits_then_publishes(
+        &[("CAST_SANDBOX_YOUTUBE_UNITS_PER_DAY", "2000")],
+        "Cast will try again after midnight Pacific time",
+        Reset::PacificMidnight,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_channels_own_upload_cap_waits_24_hours_then_publishes() {
+    // 400 uploadLimitExceeded: YouTube's notice says to try again in 24 hours (contract 8).
+    a_daily_cap_waits_then_publishes(
+        &[("CAST_SANDBOX_YOUTUBE_CHANNEL_UPLOADS_PER_DAY", "1")],
+        "reached YouTube's 24-hour upload limit; Cast will try again in 24 hours",
+        Reset::Day,
+    )
+    .await;
 }

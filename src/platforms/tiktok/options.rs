@@ -89,10 +89,14 @@ pub struct TikTokOptions {
     pub brand_content_toggle: bool,
     pub brand_organic_toggle: bool,
     pub is_aigc: bool,
+    /// The frame TikTok shows as the cover (`post_info.video_cover_timestamp_ms`), picked on the
+    /// preview's slider; unset, TikTok picks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_cover_timestamp_ms: Option<u64>,
 }
 
 /// The options a target object may carry (besides `platform` and `account`).
-pub const FIELDS: [&str; 9] = [
+pub const FIELDS: [&str; 10] = [
     "title",
     "privacy_level",
     "mode",
@@ -102,6 +106,7 @@ pub const FIELDS: [&str; 9] = [
     "brand_content_toggle",
     "brand_organic_toggle",
     "is_aigc",
+    "video_cover_timestamp_ms",
 ];
 
 /// The interaction and disclosure switches, with their defaults.
@@ -138,6 +143,7 @@ impl TikTokOptions {
         );
         let privacy = keep(parse_privacy(raw.get("privacy_level"), mode), p);
         let flags = FLAGS.map(|(name, default)| keep(flag(raw.get(name), name, default), p));
+        let cover = keep(cover_ms(raw.get("video_cover_timestamp_ms")), p);
         let (Some(mode), Some(title), Some(privacy_level)) = (mode, title, privacy) else {
             return Err(problems);
         };
@@ -170,6 +176,7 @@ impl TikTokOptions {
             brand_content_toggle,
             brand_organic_toggle,
             is_aigc,
+            video_cover_timestamp_ms: cover.flatten(),
         })
     }
 
@@ -216,6 +223,16 @@ pub fn from_form<'a>(
                 _ => problems.push(Problem::new(
                     "invalid_field",
                     format!("{name} must be true or false, not '{v}'."),
+                )),
+            }
+        } else if name == "video_cover_timestamp_ms" {
+            match v.parse::<u64>() {
+                Ok(ms) => {
+                    out.insert(name.to_string(), Value::from(ms));
+                }
+                Err(_) => problems.push(Problem::new(
+                    "invalid_field",
+                    format!("{name} must be a whole number of milliseconds, not '{v}'."),
                 )),
             }
         } else if FIELDS.contains(&name) {
@@ -288,6 +305,20 @@ fn parse_privacy(
     }
 }
 
+/// Milliseconds into the video: a non-negative whole number.
+fn cover_ms(raw: Option<&Value>) -> Result<Option<u64>, Problem> {
+    match raw {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) if v.as_u64().is_some() => Ok(v.as_u64()),
+        Some(other) => Err(Problem::new(
+            "invalid_field",
+            format!(
+                "video_cover_timestamp_ms must be a whole number of milliseconds into the video, such as 1500, not {other}."
+            ),
+        )),
+    }
+}
+
 fn flag(raw: Option<&Value>, name: &str, default: bool) -> Result<bool, Problem> {
     match raw {
         None | Some(Value::Null) => Ok(default),
@@ -306,6 +337,28 @@ mod tests {
 
     fn parse(v: Value) -> Result<TikTokOptions, Vec<Problem>> {
         TikTokOptions::parse(v.as_object().expect("an object"))
+    }
+
+    #[test]
+    fn the_cover_frame_is_milliseconds_into_the_video_or_refused() {
+        let o = parse(json!({"privacy_level": "SELF_ONLY", "video_cover_timestamp_ms": 1500}))
+            .expect("parses");
+        assert_eq!(o.video_cover_timestamp_ms, Some(1500));
+        for bad in [json!(-1), json!("1500"), json!(1.5)] {
+            let e = parse(json!({"privacy_level": "SELF_ONLY", "video_cover_timestamp_ms": bad}))
+                .expect_err("refused");
+            assert!(e[0].message.contains("milliseconds"), "{:?}", e);
+        }
+        // Options stored before the cover existed still read.
+        let old = json!({"mode": "direct", "title": "", "privacy_level": "SELF_ONLY",
+            "disable_comment": true, "disable_duet": true, "disable_stitch": true,
+            "brand_content_toggle": false, "brand_organic_toggle": false, "is_aigc": false});
+        assert_eq!(
+            TikTokOptions::from_value(&old)
+                .expect("reads")
+                .video_cover_timestamp_ms,
+            None
+        );
     }
 
     fn codes(r: Result<TikTokOptions, Vec<Problem>>) -> Vec<&'static str> {

@@ -214,6 +214,7 @@ async fn call(
                 brand_content_toggle: options.brand_content_toggle,
                 brand_organic_toggle: options.brand_organic_toggle,
                 is_aigc: options.is_aigc,
+                video_cover_timestamp_ms: options.video_cover_timestamp_ms,
             };
             let info = &info;
             cx.gateway

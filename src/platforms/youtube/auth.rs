@@ -18,6 +18,7 @@ pub mod endpoint {
     pub const INIT: &str = "init";
     pub const CHUNK: &str = "chunk";
     pub const VIDEOS: &str = "videos";
+    pub const THUMBNAIL: &str = "thumbnail";
 }
 
 impl CallError for YouTubeError {

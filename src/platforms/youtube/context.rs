@@ -19,10 +19,12 @@ const CALL_BOUND: Duration = Duration::from_secs(8 * 60);
 pub type YouTubeGateway = Gateway<YouTubeAuth>;
 pub type CallFailure = GatewayError<YouTubeError>;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct YouTubeSettings {
     /// `YOUTUBE_CHUNK_SIZE`.
     pub chunk_size: ChunkSize,
+    /// `DATA_DIR`: where the covers picked on the posting screen are (`media::cover`).
+    pub data_dir: std::path::PathBuf,
 }
 
 #[derive(Clone)]

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::auth::endpoint;
 use super::context::Context;
+use super::cover;
 use super::error::ErrorKind;
 use super::notes::{Notes, poll_delay};
 use super::videos::{Outcome, Visibility, watch_url};
@@ -25,6 +26,24 @@ fn shown(v: &Visibility) -> Shown {
         Visibility::Private => Shown::Private,
         Visibility::Scheduled { .. } => Shown::Scheduled,
     }
+}
+
+/// Sets the picked cover (once: a noted outcome is not tried again) before the target ends.
+async fn note_cover(
+    cx: &Context,
+    job: &TargetJob,
+    rec: &dyn Recorder,
+    video_id: &str,
+) -> StepResult {
+    let mut notes = Notes::of(job);
+    if notes.thumbnail.is_some() {
+        return Ok(());
+    }
+    if let Some(said) = cover::apply(cx, job, video_id).await {
+        notes.thumbnail = Some(said);
+        rec.record(Event::Progress(notes.to_value())).await?;
+    }
+    Ok(())
 }
 
 pub async fn poll(cx: &Context, job: &TargetJob, rec: &dyn Recorder) -> StepResult {
@@ -58,12 +77,15 @@ pub async fn poll(cx: &Context, job: &TargetJob, rec: &dyn Recorder) -> StepResu
     let event = match state {
         Ok(Some(state)) => match state.outcome() {
             Outcome::Processing { .. } => Event::StillProcessing { next_poll_at: next },
-            Outcome::Published { visibility } => Event::Finished(TargetOutcome::Published {
-                url: Some(watch_url(&video_id)),
-                post_id: Some(video_id.clone()),
-                visibility: shown(&visibility),
-                link_pending_until: None,
-            }),
+            Outcome::Published { visibility } => {
+                note_cover(cx, job, rec, &video_id).await?;
+                Event::Finished(TargetOutcome::Published {
+                    url: Some(watch_url(&video_id)),
+                    post_id: Some(video_id.clone()),
+                    visibility: shown(&visibility),
+                    link_pending_until: None,
+                })
+            }
             Outcome::Failed { reason, retry } => Event::Refused {
                 code: "processing_failed".into(),
                 message: format!(

@@ -10,6 +10,7 @@ mod classify;
 mod client;
 mod connect;
 mod context;
+mod cover;
 mod error;
 mod follow;
 mod grants;

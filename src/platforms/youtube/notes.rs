@@ -19,6 +19,9 @@ pub struct Notes {
     /// Sessions opened for this target (a 404 starts a new one).
     #[serde(default)]
     pub sessions: u32,
+    /// What became of the cover picked on the posting screen: "set", or why YouTube refused it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail: Option<String>,
 }
 
 impl Notes {

@@ -75,6 +75,10 @@ pub struct YouTubeOptions {
     /// A `videoCategories.list` id; unanswered means 22, People & Blogs (YouTube Studio's default).
     pub category_id: Option<String>,
     pub tags: Vec<String>,
+    /// A cover picked on the posting screen (`media::cover`'s id), set as the video's thumbnail
+    /// once processing succeeded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thumbnail: Option<String>,
 }
 
 #[cfg(test)]

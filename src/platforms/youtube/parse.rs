@@ -100,6 +100,16 @@ pub fn options(raw: &Map<String, Value>) -> (YouTubeOptions, Vec<Problem>) {
             Vec::new()
         }
     };
+    let thumbnail = text(raw, "thumbnail", "thumbnail_invalid", &mut problems).and_then(|t| {
+        let id = crate::media::cover::CoverId::parse(&t);
+        if id.is_none() {
+            problems.push(Problem::new(
+                "thumbnail_invalid",
+                "`thumbnail` must name a cover picked on the posting screen (POST /post/cover answers its id).",
+            ));
+        }
+        id.map(|id| id.as_str().to_string())
+    });
     let options = YouTubeOptions {
         title,
         description,
@@ -109,6 +119,7 @@ pub fn options(raw: &Map<String, Value>) -> (YouTubeOptions, Vec<Problem>) {
         notify_subscribers,
         category_id,
         tags,
+        thumbnail,
     };
     (options, problems)
 }

@@ -86,6 +86,10 @@ impl Platform for YouTube {
         Box::pin(async { Vec::new() })
     }
 
+    fn advice(&self, video: &VideoInfo) -> Vec<String> {
+        vec![short::verdict(video).explanation()]
+    }
+
     fn step<'a>(&'a self, job: &'a TargetJob, rec: &'a dyn Recorder) -> BoxFuture<'a, StepResult> {
         Box::pin(async move {
             match job.stage {

@@ -15,6 +15,7 @@ pub mod login;
 pub mod media_links;
 mod multipart;
 pub mod post_check;
+pub mod post_cover;
 pub mod post_options;
 pub mod post_pages;
 pub mod post_submit;

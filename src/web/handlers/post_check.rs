@@ -52,5 +52,6 @@ pub async fn post_check(
         summary,
         problems: check.problems,
         platforms,
+        advice: check.advice,
     })
 }

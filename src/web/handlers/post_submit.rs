@@ -114,6 +114,28 @@ fn youtube_options(form: &Form, slot: &str, caption: &str) -> Map<String, Value>
     o
 }
 
+/// The frame picked on the preview's slider (`thumb_offset_ms`, the name Instagram's option
+/// reads), as each platform takes a cover: TikTok a timestamp, YouTube the frame as an image
+/// (`cover_image`, sent ahead by the page to `/post/cover`).
+fn with_cover(form: &Form, platform: PlatformId, options: &mut Map<String, Value>) {
+    let ms = form
+        .get("thumb_offset_ms")
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match platform {
+        PlatformId::TikTok => {
+            if let Some(ms) = ms {
+                options.insert("video_cover_timestamp_ms".into(), Value::from(ms));
+            }
+        }
+        PlatformId::YouTube => {
+            if let Some(id) = form.get("cover_image").filter(|v| !v.is_empty()) {
+                options.insert("thumbnail".into(), Value::String(id.to_string()));
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The form as a post: its targets (the ticked accounts, in screen order) and when.
 fn request(form: &Form) -> Result<PostRequest, Problem> {
     let publish_at = match form.get("when").unwrap_or("now") {
@@ -129,11 +151,12 @@ fn request(form: &Form) -> Result<PostRequest, Problem> {
         let Some(key) = form.get(&format!("account_{slot}")).and_then(account_key) else {
             continue;
         };
-        let options = match key.platform {
+        let mut options = match key.platform {
             PlatformId::TikTok => tiktok_options(form, slot, title),
             PlatformId::YouTube => youtube_options(form, slot, title),
             _ => Map::new(),
         };
+        with_cover(form, key.platform, &mut options);
         targets.push(TargetRequest {
             platform: key.platform.as_str().to_string(),
             account: key.id,

@@ -25,6 +25,8 @@ pub struct PostInfo {
     pub brand_content_toggle: bool,
     pub brand_organic_toggle: bool,
     pub is_aigc: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video_cover_timestamp_ms: Option<u64>,
 }
 
 /// `source_info` for FILE_UPLOAD: what the chunk plan declares.
