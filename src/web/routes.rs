@@ -11,8 +11,8 @@ use crate::web::middleware;
 use crate::web::assets;
 use crate::web::handlers::{
     accounts, api_me, api_posts, api_tiktok, api_uploads, api_youtube, connect, dashboard, health,
-    login, media_links, post_check, post_options, post_pages, post_submit, pwa, settings, setup,
-    tus,
+    login, media_links, post_again, post_check, post_options, post_pages, post_submit, pwa,
+    settings, setup, tus,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -93,6 +93,10 @@ fn cast_routes(cfg: &mut web::ServiceConfig) {
         // A post's page, each target's live status and actions; History by post.
         .route("/posts/{id}", web::get().to(post_pages::post_show))
         .route(
+            "/posts/{id}/targets",
+            web::post().to(post_again::targets_add),
+        )
+        .route(
             "/posts/{id}/status",
             web::get().to(post_pages::post_status_show),
         )
@@ -134,6 +138,10 @@ fn cast_routes(cfg: &mut web::ServiceConfig) {
         .route("/api/posts", web::post().to(api_posts::post_create))
         .route("/api/posts", web::get().to(api_posts::posts_list))
         .route("/api/posts/{id}", web::get().to(api_posts::post_show))
+        .route(
+            "/api/posts/{id}/targets",
+            web::post().to(api_posts::targets_add),
+        )
         .route(
             "/api/posts/{id}/targets/{target_id}/retry",
             web::post().to(api_posts::target_retry),

@@ -15,6 +15,7 @@ use super::client::videos::match_by_caption;
 use super::context::{CallFailure, Context};
 use super::notes::Notes;
 use super::options::{PostMode, TikTokOptions};
+use super::webhook::heard_recently;
 use crate::accounts::GatewayError;
 use crate::platforms::{Event, Outcome, Recorder, StepResult, Stop, TargetJob, Visibility};
 
@@ -34,6 +35,29 @@ pub const MOVED_TO_INBOX: &str = "TikTok put this post in your TikTok inbox inst
 pub fn poll_delay(polls: u32) -> Duration {
     let secs = 2.0 * 1.5f64.powi(polls.min(10) as i32);
     Duration::from_secs_f64(secs.min(30.0))
+}
+
+/// The same with webhooks heard lately (`webhook::heard_recently`): TikTok then tells the
+/// outcome itself, and Cast asks only as a fallback: 10 s, 20 s, 40 s … up to 5 minutes.
+pub fn quiet_poll_delay(polls: u32) -> Duration {
+    Duration::from_secs((10u64 << polls.min(5)).min(5 * 60))
+}
+
+/// A post's link with webhooks heard lately (`publicly_available` brings it): 5, 10, 20, 40
+/// minutes, then every hour.
+pub fn quiet_link_delay(asked: u32) -> Duration {
+    Duration::from_secs((300u64 << asked.min(4)).min(60 * 60))
+}
+
+/// Whether TikTok's webhooks are working now; a database error counts as no.
+async fn webhooks_work(cx: &Context, now: i64) -> bool {
+    match heard_recently(&cx.db, now).await {
+        Ok(heard) => heard,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot tell whether TikTok's webhooks work; polling as without them");
+            false
+        }
+    }
 }
 
 /// The wait before asking for a post's link again: 1, 2, 4, 8 minutes, then every 15.
@@ -110,9 +134,14 @@ pub async fn poll(cx: &Context, job: &TargetJob, rec: &dyn Recorder) -> StepResu
         }
         Status::Failed => Err(Stop::Event(failed(status.fail_reason.as_deref()))),
         _ => {
+            let delay = if webhooks_work(cx, now).await {
+                quiet_poll_delay(job.polls + 1)
+            } else {
+                poll_delay(job.polls + 1)
+            };
             tracing::debug!(status = ?status.status, polls = job.polls, "TikTok is still processing");
             rec.record(Event::StillProcessing {
-                next_poll_at: now + secs(poll_delay(job.polls + 1)),
+                next_poll_at: now + secs(delay),
             })
             .await
         }
@@ -198,7 +227,12 @@ pub async fn follow_link(cx: &Context, job: &TargetJob, rec: &dyn Recorder) -> S
             })
             .await;
     }
-    let next = now + secs(link_delay(job.polls));
+    let delay = if webhooks_work(cx, now).await {
+        quiet_link_delay(job.polls)
+    } else {
+        link_delay(job.polls)
+    };
+    let next = now + secs(delay);
     rec.record(Event::StillProcessing {
         next_poll_at: next.min(until),
     })
@@ -373,6 +407,16 @@ mod tests {
         assert_eq!(poll_delay(0), Duration::from_secs(2));
         assert_eq!(poll_delay(1), Duration::from_secs(3));
         assert_eq!(poll_delay(50), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn with_webhooks_working_polls_start_at_ten_seconds_and_cap_at_five_minutes() {
+        assert_eq!(quiet_poll_delay(0), Duration::from_secs(10));
+        assert_eq!(quiet_poll_delay(1), Duration::from_secs(20));
+        assert_eq!(quiet_poll_delay(4), Duration::from_secs(160));
+        assert_eq!(quiet_poll_delay(50), Duration::from_secs(300));
+        assert_eq!(quiet_link_delay(0), Duration::from_secs(300));
+        assert_eq!(quiet_link_delay(50), Duration::from_secs(3600));
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod health;
 pub mod login;
 pub mod media_links;
 mod multipart;
+pub mod post_again;
 pub mod post_check;
 pub mod post_options;
 pub mod post_pages;

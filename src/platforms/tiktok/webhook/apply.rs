@@ -21,6 +21,9 @@ use crate::platforms::tiktok::notes::Notes;
 use crate::platforms::{Event, PlatformId};
 use crate::posts::{Heard, Posts, TargetState};
 
+/// Shown on a target once TikTok says its post stopped being public (contract §14).
+pub const NO_LONGER_PUBLIC: &str = "TikTok says this post is no longer public: it was made private or taken down on TikTok. Its link is kept; only people it is shared with can see it.";
+
 /// The core's side of TikTok's webhooks.
 pub struct CoreEffects {
     posts: Posts,
@@ -139,10 +142,11 @@ impl WebhookEffects for CoreEffects {
             PublishEvent::PubliclyAvailable { post_id: None } => {
                 self.hear(publish_id, &Event::Nudge).await
             }
-            // Cast keeps the id and the link; who may see the post is TikTok's to show.
+            // Cast keeps the id and the link; the target says the post is no longer public.
             PublishEvent::NoLongerPublic { .. } => {
                 tracing::info!(%publish_id, "TikTok says the post is no longer public");
-                Ok(())
+                let note = NO_LONGER_PUBLIC.to_string();
+                self.hear(publish_id, &Event::NoLongerPublic { note }).await
             }
         }
     }
