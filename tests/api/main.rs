@@ -40,6 +40,7 @@ mod sandbox_upload;
 mod settings_page;
 mod stalls_and_stops;
 mod tiktok_answers;
+mod tiktok_pull;
 mod tiktok_trouble;
 mod tiktok_webhooks;
 mod tiktok_webhooks_core;

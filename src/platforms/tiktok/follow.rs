@@ -17,6 +17,7 @@ use super::notes::Notes;
 use super::options::{PostMode, TikTokOptions};
 use super::webhook::heard_recently;
 use crate::accounts::GatewayError;
+use crate::links::RevokeReason;
 use crate::platforms::{Event, Outcome, Recorder, StepResult, Stop, TargetJob, Visibility};
 
 /// Some posts never leave processing; after this long Cast stops asking (contract §11).
@@ -119,6 +120,7 @@ pub async fn poll(cx: &Context, job: &TargetJob, rec: &dyn Recorder) -> StepResu
         .fetch_status(&job.account_id, publish_id)
         .await
         .map_err(|e| following(e, job.polls, now))?;
+    pull_done(cx, job, &status.status).await;
     let options = TikTokOptions::from_value(&job.options).ok();
     let direct = options.as_ref().is_none_or(|o| o.mode == PostMode::Direct);
     match status.status {
@@ -145,6 +147,23 @@ pub async fn poll(cx: &Context, job: &TargetJob, rec: &dyn Recorder) -> StepResu
             })
             .await
         }
+    }
+}
+
+/// After a status fetch of a pulled upload: once TikTok no longer downloads, its link goes.
+async fn pull_done(cx: &Context, job: &TargetJob, status: &Status) {
+    if !Notes::of(job).pulled || *status == Status::ProcessingDownload {
+        return;
+    }
+    let Some(links) = cx.links.as_ref() else {
+        return;
+    };
+    match links.revoke_job(&job.id, RevokeReason::DownloadDone).await {
+        Ok(n) if n > 0 => {
+            tracing::info!(links = n, "TikTok has the video; its pull link is revoked")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not revoke the pull link"),
     }
 }
 

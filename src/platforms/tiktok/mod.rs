@@ -13,6 +13,7 @@ mod follow;
 mod notes;
 pub mod options;
 mod platform;
+mod pull;
 pub mod rules;
 mod send;
 pub mod webhook;
