@@ -12,7 +12,7 @@ use crate::web::assets;
 use crate::web::handlers::{
     accounts, api_me, api_posts, api_tiktok, api_uploads, api_youtube, connect, dashboard, health,
     login, media_links, post_again, post_check, post_options, post_pages, post_submit, pwa,
-    settings, setup, tus,
+    settings, setup, tus, verification,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -110,6 +110,10 @@ fn cast_routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/history", web::get().to(post_pages::history_show))
         .route("/settings", web::get().to(settings::settings_show))
+        .route(
+            "/settings/verification-file",
+            web::post().to(verification::verification_save),
+        )
         .route(
             "/settings/notifications/{channel}/test",
             web::post().to(settings::channel_test),

@@ -327,6 +327,12 @@ pub struct ChannelCard {
 pub struct SettingsPage {
     pub layout: Layout,
     pub channels: Vec<ChannelCard>,
+    /// `TIKTOK_PULL_URL_PREFIX`, when set.
+    pub pull_prefix: Option<String>,
+    /// The prefix to verify in TikTok's portal: `BASE_URL/m/`.
+    pub links_prefix: String,
+    /// The verification file was just saved.
+    pub verification_saved: bool,
 }
 
 /// "Send a test" answered: arrived, or why not.

@@ -141,3 +141,52 @@ async fn a_link_outside_the_prefix_verified_at_tiktok_is_refused_saying_what_to_
     assert!(sandbox_posts(&app).await.is_empty(), "TikTok made nothing");
     assert_eq!(live_links(&app).await, 0, "the link went with the refusal");
 }
+
+#[tokio::test]
+async fn the_verification_file_pasted_in_settings_is_served_to_tiktok_without_a_login() {
+    let (app, csrf) = app_with_account(&[]).await;
+    let page = app.get_text("/settings").await;
+    assert!(
+        page.contains("TikTok URL prefix") && page.contains(&app.url("/m/")),
+        "the page says which prefix to verify: {page}"
+    );
+    let res = app
+        .post_form(
+            "/settings/verification-file",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("name", "tiktokAbC123.txt"),
+                ("contents", "tiktok-developers-site-verification=AbC123"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let back = crate::helpers::location(&res);
+    assert!(app.get_text(&back).await.contains("Saved"), "nothing said");
+    let tiktok = reqwest::Client::new();
+    let served = tiktok
+        .get(app.url("/m/tiktokAbC123.txt"))
+        .send()
+        .await
+        .expect("fetch");
+    assert_eq!(served.status().as_u16(), 200);
+    assert_eq!(
+        served.text().await.expect("body"),
+        "tiktok-developers-site-verification=AbC123"
+    );
+    let bad = app
+        .post_form(
+            "/settings/verification-file",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("name", "../secret.key"),
+                ("contents", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        bad.status().as_u16(),
+        422,
+        "a name that is not a file name is refused"
+    );
+}

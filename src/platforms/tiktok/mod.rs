@@ -8,6 +8,7 @@ pub mod chunk_plan;
 pub mod client;
 mod connect;
 mod context;
+mod fail_reason;
 mod flags;
 mod follow;
 mod notes;

@@ -21,7 +21,7 @@ fn refused(code: &str, message: impl Into<String>) -> Stop {
 /// What to verify in TikTok's portal when it will not pull from `prefix`.
 pub fn unverified(prefix: &str) -> String {
     format!(
-        "TikTok refused to pull the video from Cast: the URL prefix {prefix} is not verified for this app. In TikTok's developer portal, open your app → URL properties, add the URL prefix {prefix} and verify it (Cast serves TikTok's verification file once you upload it on the Settings page), then press Retry."
+        "TikTok refused to pull the video from Cast: the URL prefix {prefix} is not verified for this app. In TikTok's developer portal, open your app → URL properties, add the URL prefix {prefix} and verify it (paste the verification file TikTok gives under Cast's Settings → TikTok URL prefix, and Cast serves it), then press Retry."
     )
 }
 

@@ -22,6 +22,7 @@ pub mod pwa;
 pub mod settings;
 pub mod setup;
 pub mod tus;
+pub mod verification;
 
 use crate::web::session::TypedSession;
 use crate::web::state::AppState;

@@ -16,7 +16,7 @@ use anyhow::Context as _;
 use super::effects::{PublishEvent, RemovalReason, WebhookEffects};
 use crate::accounts::{AccountKey, Accounts};
 use crate::platforms::tiktok::TikTok;
-use crate::platforms::tiktok::follow;
+use crate::platforms::tiktok::fail_reason;
 use crate::platforms::tiktok::notes::Notes;
 use crate::platforms::{Event, PlatformId};
 use crate::posts::{Heard, Posts, TargetState};
@@ -78,7 +78,9 @@ impl CoreEffects {
             .await
             .context("cannot look up the TikTok webhook's post")?;
         match target.map(|t| t.state) {
-            Some(TargetState::Processing) => self.hear(publish_id, &follow::failed(reason)).await,
+            Some(TargetState::Processing) => {
+                self.hear(publish_id, &fail_reason::failed(reason)).await
+            }
             Some(state) if !state.is_final() => anyhow::bail!(
                 "the target is still {} at Cast: the failure is applied once TikTok has the whole video",
                 state.as_str()
