@@ -202,3 +202,63 @@ async fn a_target_added_while_the_first_is_still_processing_keeps_the_video_unti
     assert_eq!(videos[0]["sha256"], sha256_file(&fixture("ok.mp4")));
     assert!(spool_files(&app).is_empty(), "and then the video went");
 }
+
+#[tokio::test]
+async fn posting_again_from_the_posts_page_sends_the_video_to_the_ticked_channel() {
+    let (app, csrf, id, before) = published_on_tiktok(&[]).await;
+    let channel = channel_id(&app).await;
+    let account = format!("youtube:{channel}");
+    let page = app.get_text(&format!("/posts/{id}")).await;
+    assert!(page.contains(&format!("value=\"{account}\"")), "{page}");
+    // Ticking the channel loads its own options block, as on the posting screen.
+    let options = app
+        .get_text(&format!("/post/options?slot=0&account={account}"))
+        .await;
+    assert!(options.contains("t0_privacy_status"), "{options}");
+
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("title", "From the page\nmore words"),
+        ("target", "0"),
+        ("account_0", account.as_str()),
+        ("t0_privacy_status", "unlisted"),
+        ("t0_made_for_kids", "no"),
+        ("t0_synthetic_media", "no"),
+    ];
+    let res = app
+        .client
+        .post(app.url(&format!("/posts/{id}/targets")))
+        .header("HX-Request", "true")
+        .form(&form)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(
+        res.headers()
+            .get("HX-Redirect")
+            .and_then(|v| v.to_str().ok()),
+        Some(format!("/posts/{id}").as_str())
+    );
+    let done = step_until_settled(&app, &id, HOUR).await;
+    assert_eq!(done["targets"][1]["state"], "published", "{done}");
+    assert_eq!(done["targets"][0], before["targets"][0]);
+    let videos = sandbox_videos(&app).await;
+    assert_eq!(videos.len(), 1);
+    assert_eq!(videos[0]["snippet"]["title"], "From the page");
+    assert_eq!(videos[0]["status"]["privacyStatus"], "unlisted");
+
+    // The same form again: the channel is a target now, and the page says so beside the button.
+    let again = app
+        .client
+        .post(app.url(&format!("/posts/{id}/targets")))
+        .header("HX-Request", "true")
+        .form(&form)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(again.status().as_u16(), 422);
+    let html = again.text().await.expect("html");
+    assert!(html.contains("already a target of this post"), "{html}");
+    assert_eq!(sandbox_videos(&app).await.len(), 1, "posted once");
+}
