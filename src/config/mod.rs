@@ -214,7 +214,7 @@ impl Config {
         if session_days == 0 {
             return Err(ConfigError::new("SESSION_DAYS", "must be at least 1", "30"));
         }
-        let retention_hours: u64 = parse_number(src, "SPOOL_RETENTION_HOURS", 0, "24")?;
+        let retention_hours: u64 = parse_number(src, "SPOOL_RETENTION_HOURS", 24, "24")?;
         let partial_hours: u64 = parse_number(src, "PARTIAL_UPLOAD_TTL_HOURS", 24, "24")?;
         let max_upload_mb: u64 = parse_number(src, "MAX_UPLOAD_MB", 4000, "4000")?;
         if max_upload_mb == 0 || max_upload_mb > 4000 {

@@ -6,6 +6,9 @@ use super::{ConfigError, Source, read};
 
 const NAME: &str = "PUBLIC_LINK_TTL";
 const EXAMPLE: &str = "2h";
+/// Where every public link lives, below `BASE_URL`: one TikTok URL-prefix property covers them.
+pub const PATH_PREFIX: &str = "/m/";
+
 /// TikTok's one-hour download limit plus margin.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(2 * 3600);
 /// A link that lives longer than a day is no longer "a short time".

@@ -34,6 +34,12 @@ pub struct TikTokSettings {
     pub chunk_size: u64,
     /// Ask for `video.list` and find post ids in the video list when status fetch lacks them.
     pub lookup_post_ids: bool,
+    /// `TIKTOK_PULL_URL_PREFIX`: a URL prefix verified in TikTok's portal that covers Cast's
+    /// public links (`{BASE_URL}/m/`). Set, TikTok may pull videos from Cast (contract §15.1).
+    pub pull_url_prefix: Option<String>,
+    /// `TIKTOK_PULL_ALWAYS=1`: every video goes by PULL_FROM_URL, not only when TikTok refuses
+    /// every chunk plan.
+    pub pull_always: bool,
 }
 
 /// For the `TIKTOK_CHUNK_SIZE` setting: a chunk size valid under both readings of "MB".
@@ -104,6 +110,17 @@ impl TikTokSettings {
         let chunk_size = parse_number(src, "TIKTOK_CHUNK_SIZE", MIN_CHUNK, "5242880")?;
         validate_chunk_size(chunk_size)
             .map_err(|e| ConfigError::new("TIKTOK_CHUNK_SIZE", e, "5242880"))?;
+        let pull_url_prefix = read(src, "TIKTOK_PULL_URL_PREFIX")
+            .map(|raw| pull_prefix(&raw, base_url, matches!(mode, PlatformMode::Real(_))))
+            .transpose()?;
+        let pull_always = parse_switch(src, "TIKTOK_PULL_ALWAYS")?;
+        if pull_always && pull_url_prefix.is_none() {
+            return Err(ConfigError::new(
+                "TIKTOK_PULL_URL_PREFIX",
+                "is needed by TIKTOK_PULL_ALWAYS=1: set the URL prefix you verified in TikTok's developer portal",
+                "https://cast.example.com/m/",
+            ));
+        }
         Ok(Self {
             mode,
             api_base,
@@ -111,6 +128,8 @@ impl TikTokSettings {
             web_base,
             chunk_size,
             lookup_post_ids: parse_switch(src, "TIKTOK_LOOKUP_POST_IDS")?,
+            pull_url_prefix,
+            pull_always,
         })
     }
 
@@ -126,3 +145,30 @@ impl TikTokSettings {
         );
     }
 }
+
+/// A URL prefix as TikTok verifies one (§15.1: `https://` + host + path + `/`) that covers
+/// `{BASE_URL}/m/`, where Cast's links live. The sandbox waives https, as it does for BASE_URL.
+fn pull_prefix(raw: &str, base_url: &Url, real: bool) -> Result<String, ConfigError> {
+    const NAME: &str = "TIKTOK_PULL_URL_PREFIX";
+    let base = base_url.as_str().trim_end_matches('/');
+    let example = format!("{base}{}", super::public_link::PATH_PREFIX);
+    let bad = |why: String| ConfigError::new(NAME, why, "https://cast.example.com/m/");
+    let url = Url::parse(raw).map_err(|_| bad(format!("'{raw}' is not an absolute URL")))?;
+    if real && url.scheme() != "https" {
+        return Err(bad(format!(
+            "'{raw}' must be https: TikTok pulls only over https"
+        )));
+    }
+    if !raw.ends_with('/') {
+        return Err(bad(format!(
+            "'{raw}' must end with '/', as TikTok's URL prefixes do"
+        )));
+    }
+    if !example.starts_with(raw) {
+        return Err(bad(format!(
+            "'{raw}' does not cover Cast's public links, which live under {example}: verify that prefix (or one above it) in TikTok's portal and set it here"
+        )));
+    }
+    Ok(raw.to_string())
+}
+

@@ -30,7 +30,7 @@ pub use types::{
 };
 
 /// Every link lives under this path, so one TikTok URL-prefix property covers them all.
-pub const PREFIX: &str = "/m/";
+pub const PREFIX: &str = crate::config::public_link::PATH_PREFIX;
 
 /// Cast's robots.txt: fetchers that honour it (Meta's `facebookexternalhit`) may read links,
 /// and nothing else of Cast is for crawlers.

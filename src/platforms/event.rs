@@ -106,6 +106,11 @@ pub enum Event {
         url: Option<String>,
         post_id: Option<String>,
     },
+    /// A published post is no longer public on the platform (made private, or taken down):
+    /// its id and link are kept, its visibility is no longer public, and `note` says so.
+    NoLongerPublic {
+        note: String,
+    },
     /// Temporary trouble (429, 5xx, network, a timeout): tried again on the backoff schedule,
     /// and failed only once about an hour of it has passed. While the platform processes a
     /// committed upload, trouble is waited out and never counted.
@@ -185,6 +190,7 @@ impl Event {
             Self::Pause { .. } => "pause",
             Self::Finished(_) => "finished",
             Self::LinkArrived { .. } => "link_arrived",
+            Self::NoLongerPublic { .. } => "no_longer_public",
             Self::Trouble { .. } => "trouble",
             Self::SessionLost { .. } => "session_lost",
             Self::Wait { .. } => "wait",

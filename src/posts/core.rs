@@ -98,16 +98,12 @@ impl Core {
         format!("{}/posts/{post_id}", self.settings.base_url)
     }
 
-    /// Deletes a post's video once no target of it needs it any more, and records that.
+    /// Deletes a post's video once no target of it needs it any more, and records that first,
+    /// so that targets added to the post meanwhile never lose the file they were promised.
     pub async fn release_video(&self, post_id: &str, path: &str) {
-        match repository::video_still_needed(&self.db, post_id).await {
-            Ok(false) => {
-                spool::remove(std::path::Path::new(path)).await;
-                if let Err(e) = repository::mark_spool_deleted(&self.db, post_id).await {
-                    tracing::warn!(post_id, error = %e, "could not record the deleted video");
-                }
-            }
-            Ok(true) => {}
+        match repository::claim_spool_deletion(&self.db, post_id).await {
+            Ok(true) => spool::remove(std::path::Path::new(path)).await,
+            Ok(false) => {}
             Err(e) => {
                 tracing::warn!(post_id, error = %e, "could not tell whether the video is still needed")
             }

@@ -105,6 +105,8 @@ pub struct PostDetail {
     pub view: super::model::PostView,
     pub title: String,
     pub targets: Vec<TargetEntry>,
+    /// The video is still on this server, so it can be posted again to more accounts.
+    pub video_kept: bool,
 }
 
 /// One post, for its page.
@@ -139,5 +141,6 @@ pub async fn detail(core: &Core, id: &str) -> Result<PostDetail, PostError> {
         view,
         title,
         targets: entries,
+        video_kept: post.spool_deleted == 0,
     })
 }

@@ -65,6 +65,11 @@ pub fn parse_targets(raw: &str) -> Result<Vec<TargetRequest>, Vec<TargetProblem>
             ),
         )]
     })?;
+    parse_target_list(value)
+}
+
+/// The same from JSON already parsed (the `targets` of `POST /api/posts/{id}/targets`).
+pub fn parse_target_list(value: Value) -> Result<Vec<TargetRequest>, Vec<TargetProblem>> {
     let Value::Array(items) = value else {
         return Err(vec![TargetProblem::post(
             "invalid_targets",
@@ -129,7 +134,7 @@ fn parse_publish_at(raw: Option<&str>, now: i64) -> Result<Option<i64>, TargetPr
 }
 
 /// A target that parsed: its platform, account and normalised options.
-struct Parsed {
+pub(super) struct Parsed {
     platform: PlatformId,
     account: String,
     options: Value,
@@ -139,6 +144,17 @@ struct Parsed {
 async fn parse_all(
     core: &Core,
     request: &PostRequest,
+    now: i64,
+) -> Result<(Vec<Parsed>, Option<i64>), Vec<TargetProblem>> {
+    parse_beside(core, request, &[], now).await
+}
+
+/// `parse_all` for targets added to a post that already has `existing` (platform, account)
+/// targets: they count toward the limit, and an account among them is refused as a duplicate.
+pub(super) async fn parse_beside(
+    core: &Core,
+    request: &PostRequest,
+    existing: &[(PlatformId, String)],
     now: i64,
 ) -> Result<(Vec<Parsed>, Option<i64>), Vec<TargetProblem>> {
     let mut problems = Vec::new();
@@ -152,14 +168,14 @@ async fn parse_all(
             "Say where to post: at least one target, a connected account.",
         ));
     }
-    if request.targets.len() > MAX_TARGETS {
+    if request.targets.len() + existing.len() > MAX_TARGETS {
         problems.push(TargetProblem::post(
             "too_many_targets",
             format!("A post goes to at most {MAX_TARGETS} accounts."),
         ));
     }
     let mut parsed = Vec::new();
-    let mut seen: Vec<(PlatformId, String)> = Vec::new();
+    let mut seen: Vec<(PlatformId, String)> = existing.to_vec();
     for (i, t) in request.targets.iter().enumerate() {
         let platform =
             match PlatformId::parse(&t.platform).filter(|p| core.platforms.get(*p).is_some()) {
@@ -242,6 +258,71 @@ async fn parse_all(
     }
 }
 
+/// The video's facts, read from its index; a file that is not a video Cast can post is refused.
+pub(super) async fn probe(
+    post_id: &str,
+    path: &std::path::Path,
+    size: u64,
+) -> Result<media::VideoInfo, PostError> {
+    let path = path.to_path_buf();
+    let started = std::time::Instant::now();
+    let probed = tokio::task::spawn_blocking(move || media::probe::probe(&path))
+        .await
+        .map_err(|e| PostError::Probe(e.to_string()))?;
+    // The check reads the index only; its time should not grow with the file (see BENCHMARKS.md).
+    tracing::info!(
+        post_id,
+        size,
+        probe_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "video checked"
+    );
+    probed.map_err(|e| PostError::rejected(e.code(), e.to_string()))
+}
+
+/// Each parsed target checked by its platform against the video: the rows to insert, or every
+/// refusal. `one_target_id` names the target of a one-target post (the `/api/uploads` alias);
+/// other targets get fresh ids.
+pub(super) async fn check_all(
+    core: &Core,
+    parsed: &[Parsed],
+    info: &media::VideoInfo,
+    one_target_id: Option<&str>,
+) -> Result<Vec<NewTarget>, Vec<TargetProblem>> {
+    let mut problems = Vec::new();
+    let mut targets = Vec::new();
+    for (i, t) in parsed.iter().enumerate() {
+        let Some(platform) = core.platforms.get(t.platform) else {
+            continue;
+        };
+        match platform.check(&t.account, &t.options, info).await {
+            Ok(warnings) => {
+                let warnings: Vec<Notice> = warnings
+                    .into_iter()
+                    .map(|w| Notice {
+                        code: w.code.to_string(),
+                        message: w.message,
+                    })
+                    .collect();
+                targets.push(NewTarget {
+                    id: one_target_id
+                        .map(str::to_string)
+                        .unwrap_or_else(|| crate::crypto::random_token(12)),
+                    platform: t.platform,
+                    account_id: t.account.clone(),
+                    options: t.options.to_string(),
+                    warnings: serde_json::to_string(&warnings).unwrap_or_else(|_| "[]".into()),
+                });
+            }
+            Err(refusals) => problems.extend(refusals.into_iter().map(|p| TargetProblem::of(i, p))),
+        }
+    }
+    if problems.is_empty() {
+        Ok(targets)
+    } else {
+        Err(problems)
+    }
+}
+
 /// The post an earlier request with this key made.
 pub async fn existing(core: &Core, key: Key<'_>) -> Result<Option<PostView>, PostError> {
     let (idempotency, browser) = key.columns();
@@ -288,51 +369,11 @@ async fn admit(
     let (parsed, publish_at) = parse_all(core, request, now)
         .await
         .map_err(PostError::Rejected)?;
-    let path = file.path.clone();
-    let started = std::time::Instant::now();
-    let probed = tokio::task::spawn_blocking(move || media::probe::probe(&path))
+    let info = probe(&file.id, &file.path, file.size).await?;
+    let one_target_id = (parsed.len() == 1).then_some(file.id.as_str());
+    let targets = check_all(core, &parsed, &info, one_target_id)
         .await
-        .map_err(|e| PostError::Probe(e.to_string()))?;
-    // The check reads the index only; its time should not grow with the file (see BENCHMARKS.md).
-    tracing::info!(post_id = %file.id, size = file.size, probe_ms = started.elapsed().as_secs_f64() * 1000.0, "video checked");
-    let info = match probed {
-        Ok(info) => info,
-        Err(e) => return Err(PostError::rejected(e.code(), e.to_string())),
-    };
-    let mut problems = Vec::new();
-    let mut targets = Vec::new();
-    for (i, t) in parsed.iter().enumerate() {
-        let Some(platform) = core.platforms.get(t.platform) else {
-            continue;
-        };
-        match platform.check(&t.account, &t.options, &info).await {
-            Ok(warnings) => {
-                let warnings: Vec<Notice> = warnings
-                    .into_iter()
-                    .map(|w| Notice {
-                        code: w.code.to_string(),
-                        message: w.message,
-                    })
-                    .collect();
-                targets.push(NewTarget {
-                    id: if parsed.len() == 1 {
-                        // A one-target post's target has the post's id (the `/api/uploads` alias).
-                        file.id.clone()
-                    } else {
-                        crate::crypto::random_token(12)
-                    },
-                    platform: t.platform,
-                    account_id: t.account.clone(),
-                    options: t.options.to_string(),
-                    warnings: serde_json::to_string(&warnings).unwrap_or_else(|_| "[]".into()),
-                });
-            }
-            Err(refusals) => problems.extend(refusals.into_iter().map(|p| TargetProblem::of(i, p))),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(PostError::Rejected(problems));
-    }
+        .map_err(PostError::Rejected)?;
     let (idempotency_key, browser_upload_id) = key.columns();
     let video_info = serde_json::to_string(&info).unwrap_or_else(|_| "{}".into());
     let post = NewPost {

@@ -7,6 +7,7 @@
 //! says outside a step (a webhook).
 
 mod actions;
+mod again;
 pub mod backoff;
 pub mod browser_upload;
 mod core;
@@ -24,10 +25,11 @@ pub mod state;
 mod transition;
 mod worker;
 
+pub use again::VIDEO_GONE;
 pub use core::PostSettings;
 pub use error::{PostError, TargetProblem};
 pub use heard::Heard;
-pub use intake::{PostRequest, TargetRequest, parse_targets};
+pub use intake::{PostRequest, TargetRequest, parse_target_list, parse_targets};
 pub use legacy::UploadView;
 pub use model::{PostView, TargetView};
 pub use service::Posts;

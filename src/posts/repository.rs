@@ -89,31 +89,72 @@ pub async fn insert(
     if done.rows_affected() != 1 {
         return Ok(false);
     }
-    let (state, run_at) = match post.publish_at {
+    insert_targets(tx, post.id, 0, targets, post.publish_at, post.now).await?;
+    Ok(true)
+}
+
+/// Inserts `targets` into the post, from `first_position` on: scheduled for `publish_at`, or
+/// queued now.
+pub async fn insert_targets(
+    tx: &mut SqliteConnection,
+    post_id: &str,
+    first_position: i64,
+    targets: &[NewTarget],
+    publish_at: Option<i64>,
+    now: i64,
+) -> Result<(), PostError> {
+    let (state, run_at) = match publish_at {
         Some(at) => (TargetState::Scheduled, at),
-        None => (TargetState::Queued, post.now),
+        None => (TargetState::Queued, now),
     };
-    for (position, t) in targets.iter().enumerate() {
+    for (i, t) in targets.iter().enumerate() {
         sqlx::query(
             "INSERT INTO targets (id, post_id, position, platform, account_id, options, state,
                                   run_at, warnings, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&t.id)
-        .bind(post.id)
-        .bind(position as i64)
+        .bind(post_id)
+        .bind(first_position + i as i64)
         .bind(t.platform.as_str())
         .bind(&t.account_id)
         .bind(&t.options)
         .bind(state.as_str())
         .bind(run_at)
         .bind(&t.warnings)
-        .bind(post.now)
-        .bind(post.now)
+        .bind(now)
+        .bind(now)
         .execute(&mut *tx)
         .await?;
     }
-    Ok(true)
+    Ok(())
+}
+
+/// Holds the post's video for targets about to be added, in the caller's transaction: the
+/// write takes SQLite's lock, so the spool cleanup (`claim_spool_deletion`) runs wholly before
+/// (and this answers false) or wholly after (and sees the new targets). False when the video
+/// was already given up.
+pub async fn hold_video(
+    tx: &mut SqliteConnection,
+    post_id: &str,
+    now: i64,
+) -> Result<bool, PostError> {
+    let done = sqlx::query("UPDATE posts SET updated_at = ? WHERE id = ? AND spool_deleted = 0")
+        .bind(now)
+        .bind(post_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The position after the post's last target.
+pub async fn next_position(tx: &mut SqliteConnection, post_id: &str) -> Result<i64, PostError> {
+    Ok(
+        sqlx::query_scalar("SELECT COALESCE(MAX(position) + 1, 0) FROM targets WHERE post_id = ?")
+            .bind(post_id)
+            .fetch_one(&mut *tx)
+            .await?,
+    )
 }
 
 pub async fn find_post(db: impl SqliteExecutor<'_>, id: &str) -> Result<Option<Post>, PostError> {
@@ -424,31 +465,23 @@ pub async fn next_due(db: impl SqliteExecutor<'_>) -> Result<Option<i64>, PostEr
     .await?)
 }
 
-pub async fn mark_spool_deleted(
-    db: impl SqliteExecutor<'_>,
-    post_id: &str,
-) -> Result<(), PostError> {
-    sqlx::query("UPDATE posts SET spool_deleted = 1 WHERE id = ?")
-        .bind(post_id)
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
-/// Whether any target of the post may still need its video: one that is moving, or a failed
-/// one the owner may retry.
-pub async fn video_still_needed(
+/// Marks the post's video deleted, in one statement, only when no target of it may still need
+/// it (one that is moving, or a failed one the owner may retry). True when it was marked: the
+/// caller may then delete the file, and no target added later can want it (`hold_video`).
+pub async fn claim_spool_deletion(
     db: impl SqliteExecutor<'_>,
     post_id: &str,
 ) -> Result<bool, PostError> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM targets
-         WHERE post_id = ? AND state NOT IN ('published', 'in_inbox', 'cancelled')",
+    let done = sqlx::query(
+        "UPDATE posts SET spool_deleted = 1
+         WHERE id = ?1 AND spool_deleted = 0
+           AND NOT EXISTS (SELECT 1 FROM targets WHERE post_id = ?1
+                           AND state NOT IN ('published', 'in_inbox', 'cancelled'))",
     )
     .bind(post_id)
-    .fetch_one(db)
+    .execute(db)
     .await?;
-    Ok(n > 0)
+    Ok(done.rows_affected() == 1)
 }
 
 /// Posts whose every target is done (published, in the inbox or cancelled) since before

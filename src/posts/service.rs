@@ -15,7 +15,7 @@ use super::model::PostView;
 use super::model::Target;
 use super::spool::{SpoolWriter, SpooledFile};
 use super::worker::{self, ExecutionOutcome};
-use super::{actions, browser_upload};
+use super::{actions, again, browser_upload};
 use crate::accounts::Accounts;
 use crate::clock::Clock;
 use crate::notify::Notifier;
@@ -127,6 +127,16 @@ impl Posts {
         accounts: &[crate::accounts::AccountKey],
     ) -> Result<browser_upload::VideoCheck, PostError> {
         browser_upload::check(&self.core, upload_id, accounts).await
+    }
+
+    /// Post again: the post's video to more accounts, checked as a new post's targets are, with
+    /// its existing targets counted (an account already among them is refused).
+    pub async fn add_targets(
+        &self,
+        post_id: &str,
+        request: &PostRequest,
+    ) -> Result<PostView, PostError> {
+        again::add_targets(&self.core, post_id, request).await
     }
 
     pub async fn get(&self, id: &str) -> Result<PostView, PostError> {

@@ -430,6 +430,12 @@ pub fn apply(f: &Facts, event: &Event, now: i64) -> Result<Change, NotAllowed> {
             c.link_pending_until = Some(None);
             c
         }
+        Event::NoLongerPublic { note } if f.state == S::Published => {
+            let mut c = base;
+            c.result_visibility = Some(Some(Visibility::Private));
+            c.note = Some(Some(note.clone()));
+            c
+        }
         Event::Trouble {
             code,
             message,

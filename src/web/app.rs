@@ -439,15 +439,29 @@ impl Services {
         )
         .requiring(PlatformId::TikTok, &tiktok::REQUIRED_SCOPES)
         .requiring(PlatformId::YouTube, &youtube::REQUIRED_SCOPES);
-        let tiktok = Arc::new(TikTok::new(tiktok::Context::new(
-            crate::platforms::tiktok::client::TikTokClient::from_config(config),
-            accounts.clone(),
+        // Public media links, each living at most PUBLIC_LINK_TTL.
+        let links = Links::new(
             db.clone(),
-            TikTokSettings {
-                chunk_size: config.tiktok.chunk_size,
-                web_base: config.tiktok.web_base.clone(),
+            clock.clone(),
+            config.base_url.as_str(),
+            LinkSettings {
+                ttl: config.public_link_ttl,
             },
-        )));
+        );
+        let tiktok = Arc::new(TikTok::new(
+            tiktok::Context::new(
+                crate::platforms::tiktok::client::TikTokClient::from_config(config),
+                accounts.clone(),
+                db.clone(),
+                TikTokSettings {
+                    chunk_size: config.tiktok.chunk_size,
+                    web_base: config.tiktok.web_base.clone(),
+                    pull_prefix: config.tiktok.pull_url_prefix.clone(),
+                    pull_always: config.tiktok.pull_always,
+                },
+            )
+            .with_links(links.clone()),
+        ));
         let youtube = Arc::new(YouTube::new(youtube::Context::new(
             youtube_client(config, clock),
             accounts.clone(),
@@ -477,15 +491,6 @@ impl Services {
                 concurrency: config.worker_concurrency,
                 step_deadline: PostSettings::STEP_DEADLINE,
                 slice: PostSettings::SLICE,
-            },
-        );
-        // Public media links, each living at most PUBLIC_LINK_TTL.
-        let links = Links::new(
-            db.clone(),
-            clock.clone(),
-            config.base_url.as_str(),
-            LinkSettings {
-                ttl: config.public_link_ttl,
             },
         );
         Ok(Self {

@@ -11,8 +11,8 @@ use crate::web::middleware;
 use crate::web::assets;
 use crate::web::handlers::{
     accounts, api_me, api_posts, api_tiktok, api_uploads, api_youtube, connect, dashboard, health,
-    login, media_links, post_check, post_cover, post_options, post_pages, post_submit, pwa,
-    settings, setup, tus,
+    login, media_links, post_again, post_check, post_cover, post_options, post_pages, post_submit,
+    pwa, settings, setup, tus, verification,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -98,6 +98,10 @@ fn cast_routes(cfg: &mut web::ServiceConfig) {
         // A post's page, each target's live status and actions; History by post.
         .route("/posts/{id}", web::get().to(post_pages::post_show))
         .route(
+            "/posts/{id}/targets",
+            web::post().to(post_again::targets_add),
+        )
+        .route(
             "/posts/{id}/status",
             web::get().to(post_pages::post_status_show),
         )
@@ -111,6 +115,10 @@ fn cast_routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/history", web::get().to(post_pages::history_show))
         .route("/settings", web::get().to(settings::settings_show))
+        .route(
+            "/settings/verification-file",
+            web::post().to(verification::verification_save),
+        )
         .route(
             "/settings/notifications/{channel}/test",
             web::post().to(settings::channel_test),
@@ -139,6 +147,10 @@ fn cast_routes(cfg: &mut web::ServiceConfig) {
         .route("/api/posts", web::post().to(api_posts::post_create))
         .route("/api/posts", web::get().to(api_posts::posts_list))
         .route("/api/posts/{id}", web::get().to(api_posts::post_show))
+        .route(
+            "/api/posts/{id}/targets",
+            web::post().to(api_posts::targets_add),
+        )
         .route(
             "/api/posts/{id}/targets/{target_id}/retry",
             web::post().to(api_posts::target_retry),

@@ -188,9 +188,20 @@ pub struct PostCard {
     pub created_at: i64,
     pub size: u64,
     pub cards: Vec<TargetCard>,
+    pub video_kept: bool,
 }
 
 impl PostCard {
+    /// Post again is offered once the video reached a platform, while Cast still keeps it.
+    pub fn can_post_again(&self) -> bool {
+        use crate::posts::TargetState as S;
+        self.video_kept
+            && self
+                .cards
+                .iter()
+                .any(|c| matches!(c.view.state, S::Published | S::InInbox))
+    }
+
     /// Whether the page keeps asking for news: while a target moves, and (slowly) while a
     /// published post's link is awaited.
     pub fn poll_every(&self) -> Option<&'static str> {
@@ -210,6 +221,8 @@ pub struct PostPage {
     pub layout: Layout,
     pub post: PostCard,
     pub csrf: String,
+    /// Connected accounts the post may still go to (Post again); empty hides the action.
+    pub again: Vec<crate::accounts::Account>,
 }
 
 #[derive(Template)]
@@ -316,6 +329,12 @@ pub struct ChannelCard {
 pub struct SettingsPage {
     pub layout: Layout,
     pub channels: Vec<ChannelCard>,
+    /// `TIKTOK_PULL_URL_PREFIX`, when set.
+    pub pull_prefix: Option<String>,
+    /// The prefix to verify in TikTok's portal: `BASE_URL/m/`.
+    pub links_prefix: String,
+    /// The verification file was just saved.
+    pub verification_saved: bool,
 }
 
 /// "Send a test" answered: arrived, or why not.

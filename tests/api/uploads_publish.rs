@@ -10,7 +10,7 @@ const HOUR: Duration = Duration::from_secs(3600);
 
 #[tokio::test]
 async fn a_direct_post_is_published_with_the_bytes_that_were_sent() {
-    let (app, csrf) = app_with_account(&[]).await;
+    let (app, csrf) = app_with_account(&[("SPOOL_RETENTION_HOURS", "0")]).await;
     let video = fixture("ok.mp4");
     let queued = accepted(
         &app,
@@ -44,7 +44,7 @@ async fn a_direct_post_is_published_with_the_bytes_that_were_sent() {
     assert_eq!(posts[0]["sha256"], sha256_file(&video));
     assert_eq!(posts[0]["mode"], "direct");
     assert_eq!(posts[0]["post_info"]["title"], "Hello #cast");
-    // Published: the spooled copy is deleted (no retention configured).
+    // Published: the spooled copy is deleted (no retention).
     assert!(spool_files(&app).is_empty(), "{:?}", spool_files(&app));
 }
 

@@ -51,6 +51,11 @@ pub struct TikTokSandboxSettings {
     pub cannot_post: bool,
     /// Where and how the sandbox sends its webhooks.
     pub webhooks: SandboxWebhookSettings,
+    /// `CAST_SANDBOX_VERIFIED_URLS`: the domains and URL prefixes counted as verified in the
+    /// portal for PULL_FROM_URL (none by default, as for a new TikTok app).
+    pub verified_urls: Vec<String>,
+    /// How long a pull may take before it fails (`CAST_SANDBOX_PULL_TIMEOUT_SECS`).
+    pub pull_timeout: Duration,
 }
 
 const PUBLIC_ACCOUNT: [&str; 3] = ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"];
@@ -82,6 +87,8 @@ impl Default for TikTokSandboxSettings {
             inbox_downgrade: false,
             cannot_post: false,
             webhooks: SandboxWebhookSettings::default(),
+            verified_urls: Vec::new(),
+            pull_timeout: Duration::from_secs(3600),
         }
     }
 }
@@ -187,6 +194,15 @@ impl TikTokSandboxSettings {
         };
         self.unaudited = parse_flag(src, "CAST_SANDBOX_UNAUDITED")?;
         self.inbox_downgrade = parse_flag(src, "CAST_SANDBOX_INBOX_DOWNGRADE")?;
+        self.verified_urls = read(src, "CAST_SANDBOX_VERIFIED_URLS")
+            .map(|raw| {
+                raw.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.pull_timeout = positive_secs(src, "CAST_SANDBOX_PULL_TIMEOUT_SECS", 3600, "3600")?;
         Ok(())
     }
 

@@ -13,6 +13,7 @@ use super::client::videos::ListedVideo;
 use super::client::{ErrorKind, TikTokClient, TikTokError, client::VIDEO_LIST_SCOPE};
 use super::flags;
 use crate::accounts::{AccountError, AccountKey, Accounts, Gateway, GatewayError};
+use crate::links::Links;
 use crate::platforms::{Event, PlatformId, Stop};
 
 /// The longest any one call to TikTok may take through the gateway (the client's own bounds
@@ -29,6 +30,11 @@ pub struct TikTokSettings {
     pub chunk_size: u64,
     /// `https://www.tiktok.com`, or the sandbox's pages: where posts and profiles are linked.
     pub web_base: Url,
+    /// The URL prefix verified in TikTok's portal (`TIKTOK_PULL_URL_PREFIX`): set, TikTok may
+    /// pull videos from Cast's public links.
+    pub pull_prefix: Option<String>,
+    /// Every video by PULL_FROM_URL (`TIKTOK_PULL_ALWAYS`), not only as the chunking fallback.
+    pub pull_always: bool,
 }
 
 #[derive(Clone)]
@@ -37,6 +43,8 @@ pub struct Context {
     pub gateway: TikTokGateway,
     pub db: SqlitePool,
     pub settings: TikTokSettings,
+    /// Public links, for PULL_FROM_URL; None when Cast serves none.
+    pub links: Option<Links>,
 }
 
 impl Context {
@@ -58,7 +66,14 @@ impl Context {
             gateway,
             db,
             settings,
+            links: None,
         }
+    }
+
+    /// The links TikTok pulls videos from.
+    pub fn with_links(mut self, links: Links) -> Self {
+        self.links = Some(links);
+        self
     }
 
     pub fn accounts(&self) -> &Accounts {

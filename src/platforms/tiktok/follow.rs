@@ -13,9 +13,12 @@ use super::client::privacy::PrivacyLevel;
 use super::client::publish::Status;
 use super::client::videos::match_by_caption;
 use super::context::{CallFailure, Context};
+use super::fail_reason::failed;
 use super::notes::Notes;
 use super::options::{PostMode, TikTokOptions};
+use super::webhook::heard_recently;
 use crate::accounts::GatewayError;
+use crate::links::RevokeReason;
 use crate::platforms::{Event, Outcome, Recorder, StepResult, Stop, TargetJob, Visibility};
 
 /// Some posts never leave processing; after this long Cast stops asking (contract §11).
@@ -34,6 +37,29 @@ pub const MOVED_TO_INBOX: &str = "TikTok put this post in your TikTok inbox inst
 pub fn poll_delay(polls: u32) -> Duration {
     let secs = 2.0 * 1.5f64.powi(polls.min(10) as i32);
     Duration::from_secs_f64(secs.min(30.0))
+}
+
+/// The same with webhooks heard lately (`webhook::heard_recently`): TikTok then tells the
+/// outcome itself, and Cast asks only as a fallback: 10 s, 20 s, 40 s … up to 5 minutes.
+pub fn quiet_poll_delay(polls: u32) -> Duration {
+    Duration::from_secs((10u64 << polls.min(5)).min(5 * 60))
+}
+
+/// A post's link with webhooks heard lately (`publicly_available` brings it): 5, 10, 20, 40
+/// minutes, then every hour.
+pub fn quiet_link_delay(asked: u32) -> Duration {
+    Duration::from_secs((300u64 << asked.min(4)).min(60 * 60))
+}
+
+/// Whether TikTok's webhooks are working now; a database error counts as no.
+async fn webhooks_work(cx: &Context, now: i64) -> bool {
+    match heard_recently(&cx.db, now).await {
+        Ok(heard) => heard,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot tell whether TikTok's webhooks work; polling as without them");
+            false
+        }
+    }
 }
 
 /// The wait before asking for a post's link again: 1, 2, 4, 8 minutes, then every 15.
@@ -95,6 +121,7 @@ pub async fn poll(cx: &Context, job: &TargetJob, rec: &dyn Recorder) -> StepResu
         .fetch_status(&job.account_id, publish_id)
         .await
         .map_err(|e| following(e, job.polls, now))?;
+    pull_done(cx, job, &status.status).await;
     let options = TikTokOptions::from_value(&job.options).ok();
     let direct = options.as_ref().is_none_or(|o| o.mode == PostMode::Direct);
     match status.status {
@@ -110,12 +137,34 @@ pub async fn poll(cx: &Context, job: &TargetJob, rec: &dyn Recorder) -> StepResu
         }
         Status::Failed => Err(Stop::Event(failed(status.fail_reason.as_deref()))),
         _ => {
+            let delay = if webhooks_work(cx, now).await {
+                quiet_poll_delay(job.polls + 1)
+            } else {
+                poll_delay(job.polls + 1)
+            };
             tracing::debug!(status = ?status.status, polls = job.polls, "TikTok is still processing");
             rec.record(Event::StillProcessing {
-                next_poll_at: now + secs(poll_delay(job.polls + 1)),
+                next_poll_at: now + secs(delay),
             })
             .await
         }
+    }
+}
+
+/// After a status fetch of a pulled upload: once TikTok no longer downloads, its link goes.
+async fn pull_done(cx: &Context, job: &TargetJob, status: &Status) {
+    if !Notes::of(job).pulled || *status == Status::ProcessingDownload {
+        return;
+    }
+    let Some(links) = cx.links.as_ref() else {
+        return;
+    };
+    match links.revoke_job(&job.id, RevokeReason::DownloadDone).await {
+        Ok(n) if n > 0 => {
+            tracing::info!(links = n, "TikTok has the video; its pull link is revoked")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not revoke the pull link"),
     }
 }
 
@@ -198,7 +247,12 @@ pub async fn follow_link(cx: &Context, job: &TargetJob, rec: &dyn Recorder) -> S
             })
             .await;
     }
-    let next = now + secs(link_delay(job.polls));
+    let delay = if webhooks_work(cx, now).await {
+        quiet_link_delay(job.polls)
+    } else {
+        link_delay(job.polls)
+    };
+    let next = now + secs(delay);
     rec.record(Event::StillProcessing {
         next_poll_at: next.min(until),
     })
@@ -238,119 +292,10 @@ async fn find_id(
     Ok(match_by_caption(&videos, &title, initiated_at, &taken).map(|v| (v.id.clone(), "caption")))
 }
 
-/// TikTok's `fail_reason` (§7), for a person. TikTok said FAILED, so this upload can never be
-/// published: the target is no longer committed and Retry may send it again. `internal` is
-/// TikTok's fault and Cast sends it again by itself.
-pub fn failed(reason: Option<&str>) -> Event {
-    let reason = reason.unwrap_or("unknown");
-    let message = match reason {
-        "internal" => {
-            return Event::SessionLost {
-                code: "internal".into(),
-                message: "TikTok had a problem processing the video; Cast sends it again.".into(),
-                definitive: true,
-            };
-        }
-        "file_format_check_failed" => {
-            "TikTok could not read the video's format. Export it as MP4 (H.264) and upload it again."
-        }
-        "duration_check_failed" => {
-            "TikTok refused the video's length for this account. Trim it and upload it again."
-        }
-        "frame_rate_check_failed" => {
-            "TikTok refused the video's frame rate (it takes 23 to 60 fps). Export it at 30 fps."
-        }
-        "picture_size_check_failed" => {
-            "TikTok refused the picture size (every side must be 360 to 4096 pixels). Export it at 1080×1920."
-        }
-        "video_pull_failed" => {
-            "TikTok could not fetch the video from Cast. Press Retry to send it again."
-        }
-        "photo_pull_failed" => "TikTok could not fetch the photo. Press Retry to send it again.",
-        "publish_cancelled" => "The post was cancelled on TikTok's side.",
-        "auth_removed" => {
-            "The account removed Cast's access on TikTok while the video was processing. Reconnect it, then retry."
-        }
-        "spam_risk_too_many_posts" => {
-            "This account has reached TikTok's daily limit of posts through apps. Retry tomorrow, or post from the TikTok app."
-        }
-        "spam_risk_user_banned_from_posting" => {
-            "TikTok does not allow this account to post right now."
-        }
-        "spam_risk_text" => {
-            "TikTok judged the title to be spam. Change the title and upload again."
-        }
-        "spam_risk" => "TikTok refused the post as a spam risk.",
-        "app_version_check_failed" => {
-            "The TikTok app on the phone is too old for this (TikTok wants version 31.8 or later). Update TikTok on your phone, then press Retry."
-        }
-        _ => "TikTok could not publish the video.",
-    };
-    Event::Refused {
-        code: reason.to_string(),
-        message: format!("{message} (TikTok: {reason})"),
-        definitive: true,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::platforms::tiktok::client::TikTokError;
-
-    #[test]
-    fn internal_failures_start_over_and_others_explain_themselves() {
-        assert!(matches!(
-            failed(Some("internal")),
-            Event::SessionLost {
-                definitive: true,
-                ..
-            }
-        ));
-        match failed(Some("file_format_check_failed")) {
-            Event::Refused {
-                code,
-                message,
-                definitive,
-            } => {
-                assert_eq!(code, "file_format_check_failed");
-                assert!(message.contains("format"), "{message}");
-                assert!(definitive);
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn every_fail_reason_of_the_contract_has_words() {
-        for reason in [
-            "file_format_check_failed",
-            "duration_check_failed",
-            "frame_rate_check_failed",
-            "picture_size_check_failed",
-            "video_pull_failed",
-            "photo_pull_failed",
-            "publish_cancelled",
-            "auth_removed",
-            "spam_risk_too_many_posts",
-            "spam_risk_user_banned_from_posting",
-            "spam_risk_text",
-            "spam_risk",
-            "app_version_check_failed",
-        ] {
-            let Event::Refused { message, .. } = failed(Some(reason)) else {
-                panic!("{reason} ends the target");
-            };
-            assert!(
-                !message.starts_with("TikTok could not publish the video."),
-                "{reason}: {message}"
-            );
-        }
-        let Event::Refused { message, .. } = failed(Some("brand_new_reason")) else {
-            panic!("permanent");
-        };
-        assert!(message.contains("brand_new_reason"));
-    }
 
     #[test]
     fn trouble_while_processing_is_followed_not_failed() {
@@ -373,6 +318,16 @@ mod tests {
         assert_eq!(poll_delay(0), Duration::from_secs(2));
         assert_eq!(poll_delay(1), Duration::from_secs(3));
         assert_eq!(poll_delay(50), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn with_webhooks_working_polls_start_at_ten_seconds_and_cap_at_five_minutes() {
+        assert_eq!(quiet_poll_delay(0), Duration::from_secs(10));
+        assert_eq!(quiet_poll_delay(1), Duration::from_secs(20));
+        assert_eq!(quiet_poll_delay(4), Duration::from_secs(160));
+        assert_eq!(quiet_poll_delay(50), Duration::from_secs(300));
+        assert_eq!(quiet_link_delay(0), Duration::from_secs(300));
+        assert_eq!(quiet_link_delay(50), Duration::from_secs(3600));
     }
 
     #[test]

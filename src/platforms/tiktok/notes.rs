@@ -25,6 +25,10 @@ pub struct Notes {
     /// order): used when the status says the post is up without giving the id itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_post_id: Option<String>,
+    /// TikTok pulls this upload from a public link (PULL_FROM_URL) rather than taking chunks;
+    /// the link is revoked once the status leaves `PROCESSING_DOWNLOAD`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pulled: bool,
 }
 
 impl Notes {

@@ -19,6 +19,7 @@ use super::context::{CallFailure, Context, stop};
 use super::follow::poll_delay;
 use super::notes::Notes;
 use super::options::{PostMode, TikTokOptions};
+use super::pull;
 use super::rules::UNAUDITED_EXPLANATION;
 use crate::accounts::{AccountError, GatewayError};
 use crate::platforms::{Event, Recorder, StepResult, Stop, TargetJob};
@@ -63,7 +64,14 @@ pub async fn start(cx: &Context, job: &TargetJob, rec: &dyn Recorder) -> StepRes
         .await
         .map_err(|e| stop(e, rec.now()))?;
     let mut notes = Notes::of(job);
-    let (init, plan) = init(cx, job, &options, &mut notes, rec).await?;
+    if cx.settings.pull_always {
+        return pull::start(cx, job, &options, &mut notes, rec).await;
+    }
+    let Some((init, plan)) = init(cx, job, &options, &mut notes, rec).await? else {
+        // Every chunk plan was refused and TikTok may pull from Cast: the fallback of §6.
+        tracing::info!("TikTok refused every chunk plan; it pulls the video from Cast instead");
+        return pull::start(cx, job, &options, &mut notes, rec).await;
+    };
     let now = rec.now();
     notes.chunk_size = Some(plan.chunk_size());
     notes.initiated_at = Some(now);
@@ -114,14 +122,15 @@ pub async fn resume(cx: &Context, job: &TargetJob, rec: &dyn Recorder) -> StepRe
 
 /// Inits with the first plan TikTok has not refused for its chunking; a refusal of a
 /// multi-chunk plan is recorded and the next plan tried at once (each through the init rate
-/// limit, so a wait keeps the list for the next step).
+/// limit, so a wait keeps the list for the next step). None: every plan was refused and
+/// TikTok may pull the video instead (`TIKTOK_PULL_URL_PREFIX`).
 async fn init(
     cx: &Context,
     job: &TargetJob,
     options: &TikTokOptions,
     notes: &mut Notes,
     rec: &dyn Recorder,
-) -> Result<(Init, ChunkPlan), Stop> {
+) -> Result<Option<(Init, ChunkPlan)>, Stop> {
     let plans = fallback_plans(job.video.size, cx.settings.chunk_size);
     let mut last_refusal: Option<TikTokError> = None;
     loop {
@@ -130,6 +139,9 @@ async fn init(
             .find(|p| !notes.refused_chunk_sizes.contains(&p.chunk_size()))
             .copied()
         else {
+            if cx.settings.pull_prefix.is_some() && cx.links.is_some() {
+                return Ok(None);
+            }
             return Err(every_plan_refused(
                 job,
                 notes,
@@ -143,7 +155,7 @@ async fn init(
         // Committed before the request goes out: if its answer is lost, the next step knows.
         rec.record(Event::Initiating).await?;
         match call(cx, job, options, &plan).await {
-            Ok(init) => return Ok((init, plan)),
+            Ok(init) => return Ok(Some((init, plan))),
             // TikTok answered, so it created nothing: the marker comes off.
             Err(GatewayError::Platform(e)) if answered(&e) => {
                 rec.record(Event::NothingCreated).await?;
@@ -174,7 +186,7 @@ async fn init(
 /// An error TikTok sent (any HTTP status with a body), as opposed to one where its answer
 /// never arrived.
 fn answered(e: &TikTokError) -> bool {
-    e.http_status.is_some() && e.code != "network"
+    e.was_answered()
 }
 
 /// "The chunk size is invalid" (§6 field report), in either spelling of the code.

@@ -149,6 +149,12 @@ fn events() -> Vec<(&'static str, Event)> {
             },
         ),
         (
+            "no_longer_public",
+            Event::NoLongerPublic {
+                note: "taken down".into(),
+            },
+        ),
+        (
             "trouble",
             Event::trouble("internal_error", "TikTok had a problem."),
         ),
@@ -249,6 +255,9 @@ const ALLOWED: &[(&str, &str, TargetState)] = {
         ("processing", "published", S::Published),
         ("processing", "in_inbox", S::InInbox),
         ("published_link_pending", "link", S::Published),
+        // A published post made private on the platform: only its visibility and note change.
+        ("published", "no_longer_public", S::Published),
+        ("published_link_pending", "no_longer_public", S::Published),
         // Trouble: waited out before commit, followed after.
         ("scheduled", "trouble", S::Scheduled),
         ("queued", "trouble", S::Queued),

@@ -21,6 +21,7 @@ mod posts;
 mod privacy;
 mod processing;
 mod publish;
+mod pull;
 mod routes;
 mod rules;
 mod scopes;

@@ -51,6 +51,8 @@ pub async fn list(
                 "open_id": p.open_id,
                 "username": p.username,
                 "mode": p.mode,
+                "media_type": "VIDEO",
+                "source": p.source,
                 "size": p.received_bytes,
                 "sha256": p.sha256.as_deref().filter(|s| !s.is_empty()),
                 "post_info": p.post_info.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()),

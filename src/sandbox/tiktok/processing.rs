@@ -181,11 +181,16 @@ pub struct View {
     pub status: &'static str,
     pub fail_reason: Option<String>,
     pub post_ids: Vec<i64>,
+    /// `downloaded_bytes` for a pull, `uploaded_bytes` otherwise.
     pub uploaded_bytes: i64,
+    pub pulled: bool,
 }
 
 pub fn view(publish: &Publish) -> View {
+    let pulled = publish.source == "PULL_FROM_URL";
     let status = match publish.state.as_str() {
+        // A pull reads PROCESSING_DOWNLOAD from init until its outcome (contract §12).
+        UPLOADING | PROCESSING if pulled => "PROCESSING_DOWNLOAD",
         UPLOADING | PROCESSING => "PROCESSING_UPLOAD",
         SEND_TO_USER_INBOX => "SEND_TO_USER_INBOX",
         PUBLISH_COMPLETE => "PUBLISH_COMPLETE",
@@ -201,5 +206,6 @@ pub fn view(publish: &Publish) -> View {
         }),
         post_ids: publish.post_id.into_iter().collect(),
         uploaded_bytes: publish.received_bytes,
+        pulled,
     }
 }

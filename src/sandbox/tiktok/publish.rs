@@ -48,7 +48,7 @@ pub async fn inbox(
 
 async fn init(
     req: &HttpRequest,
-    state: &SandboxState,
+    state: &web::Data<SandboxState>,
     body: &[u8],
     mode: Mode,
 ) -> Result<HttpResponse, ApiError> {
@@ -77,10 +77,29 @@ async fn init(
         }
         Mode::Inbox => (None, None),
     };
-    let layout = match rules::source_info(body.get("source_info"))? {
+    let layout = match rules::source_info_at(body.get("source_info"), Some(&state.origin))? {
         Source::FileUpload(layout) => layout,
-        // The sandbox has no verified domains, so every pull is unverified, as for a new TikTok app.
-        Source::PullFromUrl(_) => return Err(ApiError::UrlOwnershipUnverified),
+        // Only what CAST_SANDBOX_VERIFIED_URLS covers; none by default, as for a new TikTok app.
+        Source::PullFromUrl(url) if !rules::verified(&url, &state.settings.verified_urls) => {
+            return Err(ApiError::UrlOwnershipUnverified);
+        }
+        Source::PullFromUrl(url) => {
+            let mode = match mode {
+                Mode::Direct
+                    if state.settings.unaudited
+                        && !(state.settings.account_private
+                            && privacy == Some(PrivacyLevel::SelfOnly)) =>
+                {
+                    return Err(ApiError::UnauditedClient);
+                }
+                other => other,
+            };
+            check_caps(state, &caller, mode).await?;
+            let id = create_pull(state, &caller, mode, privacy, post_info).await?;
+            super::pull::start(state, &id, &url);
+            tracing::info!(publish_id = %id, open_id = %caller.open_id, ?mode, "sandbox: pull initialised");
+            return Ok(envelope::ok(json!({ "publish_id": id })));
+        }
     };
     if state.settings.refuse_multi_chunk && layout.total_chunk_count > 1 {
         // Since about 2026-08-09 (contract §6, field report), in the report's spelling.
@@ -159,6 +178,52 @@ fn publish_id(mode: Mode) -> String {
     }
 }
 
+/// A PULL_FROM_URL publish: no upload URL; the sandbox fetches the video itself (`pull`).
+async fn create_pull(
+    state: &SandboxState,
+    caller: &Caller,
+    mode: Mode,
+    privacy: Option<PrivacyLevel>,
+    post_info: Option<String>,
+) -> Result<String, ApiError> {
+    let n: u64 = rand::random_range(7_000_000_000_000_000_000..7_400_000_000_000_000_000);
+    let id = match mode {
+        Mode::Direct => format!("v_pub_url~v2-1.{n}"),
+        Mode::Inbox | Mode::Downgraded => format!("v_inbox_url~v2.{n}"),
+    };
+    let now = state.now_ms();
+    publishes::insert(
+        &state.db,
+        &NewPublish {
+            publish_id: &id,
+            open_id: &caller.open_id,
+            grant_id: caller.grant_id,
+            mode: if mode == Mode::Direct {
+                "direct"
+            } else {
+                "inbox"
+            },
+            downgraded: false,
+            post_info,
+            privacy_level: privacy
+                .filter(|_| mode == Mode::Direct)
+                .map(PrivacyLevel::as_str),
+            video_size: 0,
+            chunk_size: 0,
+            total_chunk_count: 0,
+            // Named like an upload's, so the fetched bytes land where processing reads them.
+            upload_id: &hex::encode(crate::crypto::random_bytes(8)),
+            // Never handed out: a pull has no upload URL.
+            upload_token: &random_token(24),
+            upload_expires_ms: now,
+            created_ms: now,
+            source: "PULL_FROM_URL",
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
 async fn create(
     state: &SandboxState,
     caller: &Caller,
@@ -196,6 +261,7 @@ async fn create(
             upload_token: &upload_token,
             upload_expires_ms: now.saturating_add(ttl),
             created_ms: now,
+            source: "FILE_UPLOAD",
         },
     )
     .await?;

@@ -188,8 +188,13 @@ fn positive_int(obj: &Map<String, Value>, key: &str) -> Result<u64, ApiError> {
     })
 }
 
-/// Checks `source_info` (section 5.1) and, for FILE_UPLOAD, the chunk rules (section 6).
-pub fn source_info(value: Option<&Value>) -> Result<Source, ApiError> {
+/// Checks `source_info` (section 5.1) and, for FILE_UPLOAD, the chunk rules (section 6). A pull
+/// from a URL below `local_origin` (the sandbox's own Cast) may be plain http: the sandbox is
+/// local, as for the redirect URI (contract §12).
+pub fn source_info_at(
+    value: Option<&Value>,
+    local_origin: Option<&str>,
+) -> Result<Source, ApiError> {
     let Some(Value::Object(obj)) = value else {
         return Err(invalid("source_info is required and must be an object"));
     };
@@ -207,12 +212,36 @@ pub fn source_info(value: Option<&Value>) -> Result<Source, ApiError> {
             Some(u) if url::Url::parse(u).is_ok_and(|u| u.scheme() == "https") => {
                 Ok(Source::PullFromUrl(u.into()))
             }
+            Some(u)
+                if local_origin.is_some_and(|o| u.starts_with(&format!("{o}/")))
+                    && url::Url::parse(u).is_ok() =>
+            {
+                Ok(Source::PullFromUrl(u.into()))
+            }
             _ => Err(invalid("source_info.video_url must be an https URL")),
         },
         _ => Err(invalid(
             "source_info.source must be FILE_UPLOAD or PULL_FROM_URL",
         )),
     }
+}
+
+/// Whether `url` is covered by one of the verified properties (contract §15.1): a URL prefix
+/// (it has a scheme) covers the URLs that begin with exactly it; a domain covers its host and
+/// every subdomain of it.
+pub fn verified(url: &str, properties: &[String]) -> bool {
+    let host = url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+    properties.iter().any(|p| {
+        if p.contains("://") {
+            url.starts_with(p.as_str())
+        } else {
+            let domain = p.trim_end_matches('.').to_ascii_lowercase();
+            host.as_deref()
+                .is_some_and(|h| h == domain || h.ends_with(&format!(".{domain}")))
+        }
+    })
 }
 
 #[cfg(test)]
@@ -332,23 +361,49 @@ mod tests {
     fn source_info_rules() {
         let file = json!({"source": "FILE_UPLOAD", "video_size": 1000, "chunk_size": 1000, "total_chunk_count": 1});
         assert!(matches!(
-            source_info(Some(&file)),
+            source_info_at(Some(&file), None),
             Ok(Source::FileUpload(_))
         ));
         let float = json!({"source": "FILE_UPLOAD", "video_size": 1000.0, "chunk_size": 1000, "total_chunk_count": 1});
-        assert!(source_info(Some(&float)).is_err());
+        assert!(source_info_at(Some(&float), None).is_err());
         let url = json!({"source": "PULL_FROM_URL", "video_url": "https://example.com/v.mp4"});
         assert!(matches!(
-            source_info(Some(&url)),
+            source_info_at(Some(&url), None),
             Ok(Source::PullFromUrl(_))
         ));
         assert!(
-            source_info(Some(
-                &json!({"source": "PULL_FROM_URL", "video_url": "http://x/v.mp4"})
-            ))
+            source_info_at(
+                Some(&json!({"source": "PULL_FROM_URL", "video_url": "http://x/v.mp4"})),
+                None
+            )
             .is_err()
         );
-        assert!(source_info(Some(&json!({"source": "UPLOAD"}))).is_err());
-        assert!(source_info(None).is_err());
+        assert!(source_info_at(Some(&json!({"source": "UPLOAD"})), None).is_err());
+        assert!(source_info_at(None, None).is_err());
+        let local =
+            json!({"source": "PULL_FROM_URL", "video_url": "http://127.0.0.1:9/m/t/video.mp4"});
+        assert!(source_info_at(Some(&local), Some("http://127.0.0.1:9")).is_ok());
+        assert!(source_info_at(Some(&local), Some("http://127.0.0.1:8")).is_err());
+    }
+
+    #[test]
+    fn verified_prefixes_cover_what_begins_with_them_and_domains_their_subdomains() {
+        let props = vec![
+            "https://cast.example.com/m/".to_string(),
+            "static.example.org".to_string(),
+        ];
+        assert!(verified("https://cast.example.com/m/abc/video.mp4", &props));
+        assert!(!verified(
+            "https://cast.example.com/other/video.mp4",
+            &props
+        ));
+        assert!(!verified(
+            "https://evil.com/https://cast.example.com/m/",
+            &props
+        ));
+        assert!(verified("https://video.static.example.org/v.mp4", &props));
+        assert!(verified("https://static.example.org/v.mp4", &props));
+        assert!(!verified("https://example.org/v.mp4", &props));
+        assert!(!verified("https://cast.example.com/m/x", &[]));
     }
 }

@@ -35,9 +35,14 @@ pub async fn fetch(
     }
     let current = processing::resolve(&state, found).await?;
     let view = processing::view(&current);
+    let bytes = if view.pulled {
+        "downloaded_bytes"
+    } else {
+        "uploaded_bytes"
+    };
     let mut data = json!({
         "status": view.status,
-        "uploaded_bytes": view.uploaded_bytes,
+        bytes: view.uploaded_bytes,
     });
     if let Some(map) = data.as_object_mut() {
         if let Some(reason) = view.fail_reason {

@@ -6,7 +6,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::multipart::{ensure_room, guarded, idempotency_key, read_form, rejection, resend_flag};
-use crate::posts::{PostError, PostRequest, PostView, TargetProblem, parse_targets};
+use crate::posts::{
+    PostError, PostRequest, PostView, TargetProblem, parse_target_list, parse_targets,
+};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
 
@@ -71,6 +73,50 @@ pub async fn post_create(
     match state.posts.submit(&request, file, key.as_deref()).await {
         Ok((view, true)) => Ok(post_json(StatusCode::ACCEPTED, &view)),
         Ok((view, false)) => Ok(post_json(StatusCode::OK, &view)),
+        Err(PostError::Rejected(problems)) => Ok(rejection(&req, &problems, true)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /api/posts/{id}/targets` with `{"targets": [...], "publish_at"?}`: the post's video to
+/// more accounts (the same target objects as `POST /api/posts`). 202 with the whole post, 422
+/// naming every problem by its index in this request's `targets`, 409 once the video is gone.
+#[utoipa::path(post, path = "/api/posts/{id}/targets", tag = "posts", params(("id" = String, Path)), request_body(content = crate::web::openapi::schemas::MoreTargets, content_type = "application/json"), responses((status = 202, description = "Added; each new target is published once, the others are untouched", body = crate::web::openapi::schemas::PostAnswer), (status = 422, description = "Every problem of every new target, by index (an account already a target is one)", body = crate::web::openapi::schemas::ErrorAnswer), (status = 409, description = "The video is no longer kept on this server", body = crate::web::openapi::schemas::ErrorAnswer), (status = 404, body = crate::web::openapi::schemas::ErrorAnswer)))]
+pub async fn targets_add(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let refused =
+        |message: String| rejection(&req, &[TargetProblem::post("invalid_body", message)], false);
+    let mut value: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return Ok(refused(format!(
+                "Send JSON like {{\"targets\": [{{\"platform\": \"youtube\", \"account\": \"…\", …}}]}}: {e}"
+            )));
+        }
+    };
+    let Some(raw) = value.get_mut("targets").map(serde_json::Value::take) else {
+        return Ok(refused(
+            "Send `targets`: a JSON array of {\"platform\", \"account\", …options}, as for POST /api/posts."
+                .into(),
+        ));
+    };
+    let targets = match parse_target_list(raw) {
+        Ok(t) => t,
+        Err(problems) => return Ok(rejection(&req, &problems, true)),
+    };
+    let request = PostRequest {
+        targets,
+        publish_at: value
+            .get("publish_at")
+            .and_then(|v| v.as_str())
+            .map(str::to_string),
+    };
+    match state.posts.add_targets(&id, &request).await {
+        Ok(view) => Ok(post_json(StatusCode::ACCEPTED, &view)),
         Err(PostError::Rejected(problems)) => Ok(rejection(&req, &problems, true)),
         Err(e) => Err(e.into()),
     }

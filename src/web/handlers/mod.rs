@@ -14,6 +14,7 @@ pub mod health;
 pub mod login;
 pub mod media_links;
 mod multipart;
+pub mod post_again;
 pub mod post_check;
 pub mod post_cover;
 pub mod post_options;
@@ -23,6 +24,7 @@ pub mod pwa;
 pub mod settings;
 pub mod setup;
 pub mod tus;
+pub mod verification;
 
 use crate::web::session::TypedSession;
 use crate::web::state::AppState;

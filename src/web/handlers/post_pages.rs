@@ -6,6 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template as _;
 use serde::Deserialize;
 
+use crate::accounts::AccountStatus;
+use crate::platforms::PlatformId;
 use crate::posts::history::PostDetail;
 use crate::web::error::AppError;
 use crate::web::handlers::{layout, see_other};
@@ -23,12 +25,14 @@ fn card(detail: PostDetail) -> PostCard {
         view,
         title,
         targets,
+        video_kept,
     } = detail;
     PostCard {
         id: view.id.clone(),
         title,
         created_at: view.created_at,
         size: view.video.size,
+        video_kept,
         cards: targets
             .into_iter()
             .map(|t| TargetCard {
@@ -49,10 +53,29 @@ pub async fn post_show(
     path: web::Path<String>,
 ) -> Result<PostPage, AppError> {
     let detail = state.posts.detail(&path.into_inner()).await?;
+    let post = card(detail);
+    let again = if post.can_post_again() {
+        let taken: Vec<(PlatformId, &str)> = post
+            .cards
+            .iter()
+            .map(|c| (c.view.platform, c.view.account.as_str()))
+            .collect();
+        state
+            .accounts
+            .list()
+            .await?
+            .into_iter()
+            .filter(|a| a.status == AccountStatus::Active)
+            .filter(|a| !taken.contains(&(a.platform, a.account_id.as_str())))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(PostPage {
         layout: layout(&state, &session),
-        post: card(detail),
+        post,
         csrf: session.csrf_token(),
+        again,
     })
 }
 

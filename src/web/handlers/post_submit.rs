@@ -14,7 +14,8 @@ use crate::web::error::AppError;
 use crate::web::state::AppState;
 use crate::web::templates::{PostErrorsPartial, ShownProblem};
 
-struct Form(Vec<(String, String)>);
+/// The posting screen's fields as sent (Post again's form has the same names).
+pub(super) struct Form(pub(super) Vec<(String, String)>);
 
 impl Form {
     fn get(&self, name: &str) -> Option<&str> {
@@ -137,7 +138,7 @@ fn with_cover(form: &Form, platform: PlatformId, options: &mut Map<String, Value
 }
 
 /// The form as a post: its targets (the ticked accounts, in screen order) and when.
-fn request(form: &Form) -> Result<PostRequest, Problem> {
+pub(super) fn request(form: &Form) -> Result<PostRequest, Problem> {
     let publish_at = match form.get("when").unwrap_or("now") {
         "schedule" => Some(local_to_rfc3339(
             form.get("publish_at_local"),
@@ -238,7 +239,7 @@ pub async fn post_submit(
     }
 }
 
-async fn refused(
+pub(super) async fn refused(
     state: &AppState,
     targets: &[TargetRequest],
     problems: Vec<TargetProblem>,

@@ -15,11 +15,19 @@ use crate::web::templates::{ChannelCard, SettingRow, SettingsPage, TestResultPar
 /// What a secret setting shows: that it is set, never a character of it.
 const MASK: &str = "set (hidden)";
 
+#[derive(serde::Deserialize)]
+pub struct SettingsQuery {
+    saved: Option<String>,
+}
+
 pub async fn settings_show(
     state: web::Data<AppState>,
     session: TypedSession,
+    query: web::Query<SettingsQuery>,
 ) -> Result<SettingsPage, AppError> {
-    page(&state, &session, None).await
+    let mut page = page(&state, &session, None).await?;
+    page.verification_saved = query.saved.as_deref() == Some("verification");
+    Ok(page)
 }
 
 /// "Send a test": one message through the channel now; the answer says whether it arrived.
@@ -65,6 +73,9 @@ async fn page(
     Ok(SettingsPage {
         layout: layout(state, session),
         channels,
+        pull_prefix: state.config.tiktok.pull_url_prefix.clone(),
+        links_prefix: state.config.url(crate::links::PREFIX),
+        verification_saved: false,
     })
 }
 

@@ -19,6 +19,7 @@ use crate::web::handlers::{api_me, api_posts, api_tiktok, api_youtube, health};
         api_posts::post_create,
         api_posts::posts_list,
         api_posts::post_show,
+        api_posts::targets_add,
         api_posts::target_retry,
         api_posts::target_cancel,
         api_tiktok::auth_url_show,

@@ -36,6 +36,19 @@ pub struct PostForm {
     pub publish_at: Option<String>,
 }
 
+/// `POST /api/posts/{id}/targets`: more accounts for the post's video.
+#[derive(ToSchema)]
+pub struct MoreTargets {
+    /// The same objects as `POST /api/posts`'s `targets`.
+    #[schema(
+        value_type = Vec<Object>,
+        example = json!([{"platform": "youtube", "account": "<channel_id>", "privacy_status": "unlisted"}])
+    )]
+    pub targets: Vec<serde_json::Value>,
+    /// When to publish them (RFC 3339); now when absent.
+    pub publish_at: Option<String>,
+}
+
 /// `POST …/retry`: `resend` sends the file again even though the platform has it.
 #[derive(ToSchema)]
 pub struct RetryBody {

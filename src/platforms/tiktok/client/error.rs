@@ -38,6 +38,12 @@ pub struct TikTokError {
 }
 
 impl TikTokError {
+    /// TikTok sent this (any HTTP status with a body), as opposed to an answer that never
+    /// arrived: an init it answered created nothing.
+    pub fn was_answered(&self) -> bool {
+        self.http_status.is_some() && self.code != "network"
+    }
+
     pub fn new(code: &str, message: impl Into<String>, http_status: Option<u16>) -> Self {
         Self {
             kind: classify(code, http_status),

@@ -189,6 +189,28 @@ impl TikTokClient {
             .await
     }
 
+    /// PULL_FROM_URL (§15.1): TikTok fetches `video_url` itself, so init hands back no upload
+    /// URL. With `post_info` a direct post, without it an inbox upload (which takes none).
+    pub async fn init_pull(
+        &self,
+        access_token: &str,
+        post_info: Option<&PostInfo>,
+        video_url: &str,
+    ) -> Result<Init, TikTokError> {
+        let source = serde_json::json!({"source": "PULL_FROM_URL", "video_url": video_url});
+        let (path, body) = match post_info {
+            Some(info) => (
+                "/v2/post/publish/video/init/",
+                serde_json::json!({"post_info": info, "source_info": source}),
+            ),
+            None => (
+                "/v2/post/publish/inbox/video/init/",
+                serde_json::json!({"source_info": source}),
+            ),
+        };
+        self.post_json(access_token, path, &body).await
+    }
+
     pub async fn fetch_status(
         &self,
         access_token: &str,

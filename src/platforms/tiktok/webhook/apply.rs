@@ -16,10 +16,13 @@ use anyhow::Context as _;
 use super::effects::{PublishEvent, RemovalReason, WebhookEffects};
 use crate::accounts::{AccountKey, Accounts};
 use crate::platforms::tiktok::TikTok;
-use crate::platforms::tiktok::follow;
+use crate::platforms::tiktok::fail_reason;
 use crate::platforms::tiktok::notes::Notes;
 use crate::platforms::{Event, PlatformId};
 use crate::posts::{Heard, Posts, TargetState};
+
+/// Shown on a target once TikTok says its post stopped being public (contract §14).
+pub const NO_LONGER_PUBLIC: &str = "TikTok says this post is no longer public: it was made private or taken down on TikTok. Its link is kept; only people it is shared with can see it.";
 
 /// The core's side of TikTok's webhooks.
 pub struct CoreEffects {
@@ -75,7 +78,9 @@ impl CoreEffects {
             .await
             .context("cannot look up the TikTok webhook's post")?;
         match target.map(|t| t.state) {
-            Some(TargetState::Processing) => self.hear(publish_id, &follow::failed(reason)).await,
+            Some(TargetState::Processing) => {
+                self.hear(publish_id, &fail_reason::failed(reason)).await
+            }
             Some(state) if !state.is_final() => anyhow::bail!(
                 "the target is still {} at Cast: the failure is applied once TikTok has the whole video",
                 state.as_str()
@@ -139,10 +144,11 @@ impl WebhookEffects for CoreEffects {
             PublishEvent::PubliclyAvailable { post_id: None } => {
                 self.hear(publish_id, &Event::Nudge).await
             }
-            // Cast keeps the id and the link; who may see the post is TikTok's to show.
+            // Cast keeps the id and the link; the target says the post is no longer public.
             PublishEvent::NoLongerPublic { .. } => {
                 tracing::info!(%publish_id, "TikTok says the post is no longer public");
-                Ok(())
+                let note = NO_LONGER_PUBLIC.to_string();
+                self.hear(publish_id, &Event::NoLongerPublic { note }).await
             }
         }
     }

@@ -36,6 +36,17 @@ pub fn callback_url(config: &Config) -> String {
     config.url(PATH)
 }
 
+/// How long after the last verified delivery webhooks count as working, so that polling may
+/// slow down (`follow`); past it, polling is as if there were none.
+pub const HEARD_RECENTLY_SECS: i64 = 24 * 60 * 60;
+
+/// Whether a verified delivery arrived within `HEARD_RECENTLY_SECS` of `now`.
+pub async fn heard_recently(db: &SqlitePool, now: i64) -> Result<bool, sqlx::Error> {
+    Ok(store::last_received_at(db)
+        .await?
+        .is_some_and(|at| now - at <= HEARD_RECENTLY_SECS))
+}
+
 /// What an accepted delivery was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Receipt {

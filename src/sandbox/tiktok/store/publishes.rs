@@ -27,14 +27,16 @@ pub struct NewPublish<'a> {
     pub upload_token: &'a str,
     pub upload_expires_ms: i64,
     pub created_ms: i64,
+    /// `FILE_UPLOAD` or `PULL_FROM_URL`.
+    pub source: &'a str,
 }
 
 pub async fn insert(db: &SqlitePool, p: &NewPublish<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO sandbox_publishes (publish_id, open_id, grant_id, mode, post_info, privacy_level, video_size,
             chunk_size, total_chunk_count, upload_id, upload_token_hash, upload_expires_ms, state, created_ms,
-            downgraded)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            downgraded, source)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(p.publish_id)
     .bind(p.open_id)
@@ -51,6 +53,7 @@ pub async fn insert(db: &SqlitePool, p: &NewPublish<'_>) -> Result<(), sqlx::Err
     .bind(UPLOADING)
     .bind(p.created_ms)
     .bind(p.downgraded)
+    .bind(p.source)
     .execute(db)
     .await?;
     Ok(())
@@ -81,6 +84,7 @@ pub struct Publish {
     pub grant_revoked_ms: Option<i64>,
     pub completed_ms: Option<i64>,
     pub downgraded: bool,
+    pub source: String,
 }
 
 macro_rules! select_publish {
@@ -89,7 +93,7 @@ macro_rules! select_publish {
             "SELECT p.publish_id, p.open_id, c.username, p.mode, p.post_info, p.privacy_level, p.video_size,
                 p.chunk_size, p.total_chunk_count, p.upload_id, p.upload_expires_ms, p.content_type,
                 p.received_bytes, p.received_ms, p.sha256, p.verdict, p.state, p.fail_reason, p.post_id,
-                p.created_ms, g.revoked_ms AS grant_revoked_ms, p.completed_ms, p.downgraded
+                p.created_ms, g.revoked_ms AS grant_revoked_ms, p.completed_ms, p.downgraded, p.source
              FROM sandbox_publishes p
              JOIN sandbox_creators c ON c.open_id = p.open_id
              JOIN sandbox_grants g ON g.id = p.grant_id ",
@@ -197,6 +201,60 @@ pub async fn record_chunk(
     .await?
     .rows_affected();
     Ok(n == 1)
+}
+
+/// A pull has fetched `size` bytes: the row is received whole and processing starts.
+pub async fn pulled(
+    db: &SqlitePool,
+    publish_id: &str,
+    size: u64,
+    content_type: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE sandbox_publishes
+         SET video_size = ?1, received_bytes = ?1, content_type = ?2, state = 'processing',
+             received_ms = ?3
+         WHERE publish_id = ?4 AND state = 'uploading'",
+    )
+    .bind(size as i64)
+    .bind(content_type)
+    .bind(now_ms)
+    .bind(publish_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A pull's progress so far (`downloaded_bytes`).
+pub async fn pulling(db: &SqlitePool, publish_id: &str, bytes: u64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE sandbox_publishes SET received_bytes = ? WHERE publish_id = ? AND state = 'uploading'",
+    )
+    .bind(bytes as i64)
+    .bind(publish_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A pull that failed: `FAILED` with `fail_reason` at once, as TikTok reports a failed download.
+pub async fn pull_failed(
+    db: &SqlitePool,
+    publish_id: &str,
+    fail_reason: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE sandbox_publishes SET state = 'FAILED', fail_reason = ?, completed_ms = ?
+         WHERE publish_id = ? AND state = 'uploading'",
+    )
+    .bind(fail_reason)
+    .bind(now_ms)
+    .bind(publish_id)
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 pub async fn set_verdict(

@@ -135,6 +135,7 @@ mod tests {
             grant_revoked_ms: None,
             completed_ms: Some(4_000),
             downgraded: false,
+            source: "FILE_UPLOAD".into(),
         }
     }
 
