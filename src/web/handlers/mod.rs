@@ -2,6 +2,7 @@
 //! domain function and renders what it returns.
 
 pub mod accounts;
+pub mod api_instagram;
 pub mod api_me;
 pub mod api_posts;
 pub mod api_tiktok;
