@@ -90,3 +90,50 @@ async fn disconnecting_instagram_forgets_the_account_and_says_where_else_to_remo
     assert!(instagram_accounts(&app).await.is_empty());
     assert!(!app.get_text("/").await.contains("@lima_tests · Instagram"));
 }
+
+#[tokio::test]
+async fn cast_doctor_names_the_instagram_redirect_uri_and_what_a_tunnel_or_plain_http_costs() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = crate::helpers::run_cast(
+        dir.path(),
+        &["doctor"],
+        None,
+        &[
+            ("BASE_URL", "https://cast.ngrok-free.app"),
+            ("INSTAGRAM_APP_ID", "meta-app"),
+            ("INSTAGRAM_APP_SECRET", "s3cret"),
+        ],
+    );
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("Redirect URI to paste in the Meta app")
+            && text.contains("https://cast.ngrok-free.app/auth/instagram/callback"),
+        "{text}"
+    );
+    assert!(
+        text.contains("INSTAGRAM_APP_ID is meta-app: it is a number"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 GB out and 20,000 requests a month"),
+        "{text}"
+    );
+    assert!(text.contains("Graph API v25.0"), "{text}");
+    assert!(!text.contains("s3cret"), "the secret is never printed");
+
+    // The sandbox on a plain-http address: it publishes, and doctor says why Meta would not.
+    let out = crate::helpers::run_cast(
+        dir.path(),
+        &["doctor"],
+        None,
+        &[("BASE_URL", "http://192.168.1.20:3000")],
+    );
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("Meta fetches reels only from https links"),
+        "{text}"
+    );
+    assert!(text.contains("No Instagram credentials"), "{text}");
+}
