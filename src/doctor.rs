@@ -6,6 +6,7 @@ use crate::config::{Config, PlatformMode, TrustedProxy};
 use crate::platforms::tiktok::client::client::SCOPES;
 
 mod check;
+mod instagram;
 mod youtube;
 
 pub use check::{Check, Level};
@@ -25,6 +26,7 @@ pub async fn run(config: &Config) -> Vec<Check> {
     )));
     checks.push(webhook(config));
     checks.extend(youtube::lines(config).await);
+    checks.extend(instagram::lines(config));
     checks.push(trusted_proxy(config));
     checks.push(data_dir(config));
     checks.push(free_space(config));

@@ -127,6 +127,8 @@
         if (y.why) why = y.why;
         return;
       }
+      // Instagram asks nothing without a default: its block is always ready.
+      if (q(box, ".instagram-options")) { allInbox = false; return; }
       var tiktok = q(box, ".tiktok-options");
       if (!tiktok) { ready = false; allInbox = false; return; }
       var r = refreshTikTok(tiktok);

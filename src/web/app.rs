@@ -31,6 +31,7 @@ use crate::notify::{Notifier, NotifyError};
 use crate::owner::device::Devices;
 use crate::owner::login::Login;
 use crate::owner::{Owner, OwnerError};
+use crate::platforms::instagram::{self, Instagram};
 use crate::platforms::tiktok::webhook::{CoreEffects, TikTokWebhooks};
 use crate::platforms::tiktok::{self, TikTok, TikTokSettings};
 use crate::platforms::youtube::{self, YouTube};
@@ -107,6 +108,7 @@ pub struct Application {
     refreshers: Vec<Arc<dyn Refresh>>,
     tiktok_webhooks: TikTokWebhooks,
     tiktok_sandbox: Option<TikTokSandbox>,
+    instagram_sandbox: Option<InstagramSandbox>,
     /// Held for as long as the app runs: no second Cast can start on this data folder.
     _lock: DataDirLock,
 }
@@ -145,10 +147,12 @@ impl Application {
         let refreshers: Vec<Arc<dyn Refresh>> = vec![
             Arc::new(services.tiktok.gateway().clone()),
             Arc::new(services.youtube.gateway().clone()),
+            Arc::new(services.instagram.gateway().clone()),
         ];
         let tiktok_webhooks = TikTokWebhooks::from_config(&config, db.clone(), clock.clone());
         let webhooks_data = web::Data::new(tiktok_webhooks.clone());
         let tiktok_sandbox = emulators.tiktok.clone();
+        let instagram_sandbox = emulators.instagram.clone();
         let session_key = Key::from(&keys.derive("session-cookie"));
         let secure = config.cookies_secure();
         let session_ttl =
@@ -173,6 +177,7 @@ impl Application {
             posts: services.posts,
             tiktok: services.tiktok,
             youtube: services.youtube,
+            instagram: services.instagram,
             notifier: services.notifier,
         });
         let links = web::Data::new(services.links);
@@ -229,6 +234,7 @@ impl Application {
             refreshers,
             tiktok_webhooks,
             tiktok_sandbox,
+            instagram_sandbox,
             _lock: lock,
         })
     }
@@ -322,6 +328,11 @@ impl Application {
         &self.state.youtube
     }
 
+    /// The Instagram emulator, when Instagram runs against it; tests settle its fetches.
+    pub fn instagram_sandbox(&self) -> Option<&InstagramSandbox> {
+        self.instagram_sandbox.as_ref()
+    }
+
     /// Serves until SIGTERM/SIGINT or `Stopper::stop`, with the background tasks beside it
     /// under one supervisor, which logs which task stopped and why. A stop takes at most
     /// `SHUTDOWN_BOUND`: the worker first (`STOP_GRACE` for the chunk in flight, then its
@@ -406,6 +417,7 @@ struct Services {
     posts: Posts,
     tiktok: Arc<TikTok>,
     youtube: Arc<YouTube>,
+    instagram: Arc<Instagram>,
     links: Links,
 }
 
@@ -438,8 +450,10 @@ impl Services {
             config.url(""),
         )
         .requiring(PlatformId::TikTok, &tiktok::REQUIRED_SCOPES)
-        .requiring(PlatformId::YouTube, &youtube::REQUIRED_SCOPES);
-        // Public media links, each living at most PUBLIC_LINK_TTL.
+        .requiring(PlatformId::YouTube, &youtube::REQUIRED_SCOPES)
+        .requiring(PlatformId::Instagram, &instagram::SCOPES);
+        // Public media links, each living at most PUBLIC_LINK_TTL: what Instagram and TikTok's
+        // PULL_FROM_URL fetch.
         let links = Links::new(
             db.clone(),
             clock.clone(),
@@ -472,9 +486,16 @@ impl Services {
                 data_dir: config.data_dir.clone(),
             },
         )));
+        let instagram = Arc::new(Instagram::new(instagram::Context::new(
+            instagram_client(config),
+            accounts.clone(),
+            db.clone(),
+            links.clone(),
+        )));
         let platforms = Platforms::default()
             .with(tiktok.clone())
-            .with(youtube.clone());
+            .with(youtube.clone())
+            .with(instagram.clone());
         let connections = Connections::new(accounts.clone(), platforms.clone());
         let posts = Posts::new(
             db.clone(),
@@ -504,8 +525,34 @@ impl Services {
             posts,
             tiktok,
             youtube,
+            instagram,
         })
     }
+}
+
+/// Instagram's client: the owner's Instagram app, or the sandbox's built-in one.
+fn instagram_client(config: &Config) -> instagram::InstagramClient {
+    let settings = &config.instagram;
+    let (app_id, app_secret) = match &settings.mode {
+        PlatformMode::Real(c) => (c.app_id.clone(), c.app_secret.clone()),
+        PlatformMode::Emulated(()) => (
+            instagram::SANDBOX_APP_ID.to_string(),
+            crate::config::Secret::new(instagram::SANDBOX_APP_SECRET),
+        ),
+    };
+    let endpoints = instagram::Endpoints::from_bases(
+        settings.auth_base.as_str(),
+        settings.oauth_base.as_str(),
+        settings.graph_base.as_str(),
+        &settings.graph_version,
+    )
+    .unwrap_or_else(instagram::Endpoints::instagram);
+    instagram::InstagramClient::new(
+        endpoints,
+        app_id,
+        app_secret,
+        config.instagram_redirect_uri(),
+    )
 }
 
 /// YouTube's client: Google with the owner's OAuth client, or the sandbox's built-in one.

@@ -10,9 +10,9 @@ use crate::web::middleware;
 
 use crate::web::assets;
 use crate::web::handlers::{
-    accounts, api_me, api_posts, api_tiktok, api_uploads, api_youtube, connect, dashboard, health,
-    login, media_links, post_again, post_check, post_cover, post_options, post_pages, post_submit,
-    pwa, settings, setup, tus, verification,
+    accounts, api_instagram, api_me, api_posts, api_tiktok, api_uploads, api_youtube, connect,
+    dashboard, health, login, media_links, post_again, post_check, post_cover, post_options,
+    post_pages, post_submit, pwa, settings, setup, tus, verification,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -194,6 +194,22 @@ fn cast_routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/youtube/channels",
             web::get().to(api_youtube::channels_list),
+        )
+        .route(
+            "/api/instagram/auth-url",
+            web::get().to(api_instagram::auth_url_show),
+        )
+        .route(
+            "/api/instagram/login",
+            web::post().to(api_instagram::connect_finish),
+        )
+        .route(
+            "/api/instagram/logout",
+            web::post().to(api_instagram::account_disconnect),
+        )
+        .route(
+            "/api/instagram/accounts",
+            web::get().to(api_instagram::accounts_list),
         )
         // The seed API: one-target posts, with the JSON it always had.
         .route(

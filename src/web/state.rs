@@ -11,6 +11,7 @@ use crate::disk::DiskSpace;
 use crate::notify::Notifier;
 use crate::owner::Owner;
 use crate::owner::login::Login;
+use crate::platforms::instagram::Instagram;
 use crate::platforms::tiktok::TikTok;
 use crate::platforms::youtube::YouTube;
 use crate::posts::Posts;
@@ -43,5 +44,7 @@ pub struct AppState {
     pub tiktok: Arc<TikTok>,
     /// YouTube's own screens (`/api/youtube/*`).
     pub youtube: Arc<YouTube>,
+    /// Instagram's own screens (`/api/instagram/*`, the account type on its card).
+    pub instagram: Arc<Instagram>,
     pub notifier: Notifier,
 }

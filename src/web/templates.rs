@@ -129,6 +129,16 @@ pub struct YouTubeOptionsPartial {
     pub categories: &'static [(&'static str, &'static str)],
 }
 
+#[derive(Template, WebTemplate)]
+#[template(path = "partials/instagram_options.html")]
+pub struct InstagramOptionsPartial {
+    /// The account's place on the posting screen: its fields are named `t{slot}_…`.
+    pub slot: usize,
+    pub account: crate::accounts::Account,
+    /// "Business" or "Creator".
+    pub account_type: Option<String>,
+}
+
 /// One target as the post's page shows it.
 pub struct TargetCard {
     pub view: crate::posts::TargetView,
@@ -138,6 +148,9 @@ pub struct TargetCard {
     pub platform_name: &'static str,
     pub post_id: String,
     pub publish_at: Option<i64>,
+    /// What a platform that fetches from a public link fetched ("Instagram fetched 212 MB in
+    /// 6 requests").
+    pub fetched: Option<String>,
 }
 
 impl TargetCard {

@@ -3,11 +3,14 @@
 mod helpers;
 mod history;
 mod instagram_client;
+mod instagram_connect;
 mod instagram_helpers;
+mod instagram_publish;
 mod instagram_sandbox_connect;
 mod instagram_sandbox_fetch;
 mod instagram_sandbox_publish;
 mod instagram_setup;
+mod instagram_steps;
 mod limits;
 mod media_helpers;
 

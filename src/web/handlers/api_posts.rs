@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::multipart::{ensure_room, guarded, idempotency_key, read_form, rejection, resend_flag};
+use crate::links::Links;
 use crate::posts::{
     PostError, PostRequest, PostView, TargetProblem, parse_target_list, parse_targets,
 };
@@ -125,10 +126,33 @@ pub async fn targets_add(
 #[utoipa::path(get, path = "/api/posts/{id}", tag = "posts", params(("id" = String, Path)), responses((status = 200, body = crate::web::openapi::schemas::PostAnswer), (status = 404, body = crate::web::openapi::schemas::ErrorAnswer)))]
 pub async fn post_show(
     state: web::Data<AppState>,
+    links: web::Data<Links>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let view = state.posts.get(&id).await?;
-    Ok(post_json(StatusCode::OK, &view))
+    let mut post = serde_json::to_value(&view).unwrap_or_default();
+    // A target a platform fetched from a public link (Instagram) shows what was fetched.
+    if let Some(targets) = post["targets"].as_array_mut() {
+        for t in targets {
+            let Some(target_id) = t["id"].as_str().map(str::to_string) else {
+                continue;
+            };
+            if links.links(&target_id).await.is_ok_and(|l| !l.is_empty()) {
+                let fetches: Vec<serde_json::Value> = links
+                    .fetches(&target_id)
+                    .await
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|f| {
+                        serde_json::json!({"at": f.at, "method": f.method, "range": f.range,
+                            "status": f.status, "bytes": f.bytes, "user_agent": f.user_agent})
+                    })
+                    .collect();
+                t["fetches"] = serde_json::Value::Array(fetches);
+            }
+        }
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "post": post })))
 }
 
 #[derive(Deserialize)]

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod api_connect;
+pub mod api_instagram;
 pub mod api_me;
 pub mod api_posts;
 pub mod api_tiktok;

@@ -8,7 +8,7 @@ use crate::accounts::{AccountKey, GatewayError};
 use crate::platforms::PlatformId;
 use crate::web::error::AppError;
 use crate::web::state::AppState;
-use crate::web::templates::{TikTokOptionsPartial, YouTubeOptionsPartial};
+use crate::web::templates::{InstagramOptionsPartial, TikTokOptionsPartial, YouTubeOptionsPartial};
 
 /// YouTube's assignable categories in the US (`videoCategories.list`), as the picker offers them.
 const YOUTUBE_CATEGORIES: [(&str, &str); 15] = [
@@ -56,7 +56,12 @@ pub async fn post_options_show(
             categories: &YOUTUBE_CATEGORIES,
         }
         .render()?,
-        PlatformId::Instagram => return Err(AppError::NotFound),
+        PlatformId::Instagram => InstagramOptionsPartial {
+            slot: query.slot.min(99),
+            account: state.accounts.resolve(key.platform, Some(&key.id)).await?,
+            account_type: state.instagram.account_type(&key.id).await,
+        }
+        .render()?,
     };
     Ok(actix_web::HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")

@@ -133,8 +133,42 @@ fn with_cover(form: &Form, platform: PlatformId, options: &mut Map<String, Value
                 options.insert("thumbnail".into(), Value::String(id.to_string()));
             }
         }
-        _ => {}
+        // The block's own cover offset wins; otherwise the slider's frame.
+        PlatformId::Instagram => {
+            if let Some(ms) = ms {
+                options
+                    .entry("thumb_offset_ms")
+                    .or_insert_with(|| Value::from(ms));
+            }
+        }
     }
+}
+
+/// An Instagram options block (fields `t{slot}_…`) as the API's options: its own caption or
+/// the post's, "also show in the feed", and the cover frame (typed in seconds, sent in ms).
+fn instagram_options(form: &Form, slot: &str, caption: &str) -> Map<String, Value> {
+    let f = |name: &str| format!("t{slot}_{name}");
+    let mut o = Map::new();
+    let own = form.get(&f("ig_caption")).unwrap_or_default();
+    let text = if own.trim().is_empty() { caption } else { own };
+    o.insert("caption".into(), Value::String(text.to_string()));
+    o.insert(
+        "share_to_feed".into(),
+        Value::Bool(form.ticked(&f("share_to_feed"))),
+    );
+    let offset = form
+        .get(&f("thumb_offset_s"))
+        .map(str::trim)
+        .unwrap_or_default();
+    if !offset.is_empty() {
+        // Unreadable or negative: passed on as typed, so the API names the field.
+        let value = match offset.replace(',', ".").parse::<f64>() {
+            Ok(s) if s >= 0.0 && s.is_finite() => Value::from((s * 1000.0).round() as u64),
+            _ => Value::String(offset.to_string()),
+        };
+        o.insert("thumb_offset_ms".into(), value);
+    }
+    o
 }
 
 /// The form as a post: its targets (the ticked accounts, in screen order) and when.
@@ -155,7 +189,7 @@ pub(super) fn request(form: &Form) -> Result<PostRequest, Problem> {
         let mut options = match key.platform {
             PlatformId::TikTok => tiktok_options(form, slot, title),
             PlatformId::YouTube => youtube_options(form, slot, title),
-            _ => Map::new(),
+            PlatformId::Instagram => instagram_options(form, slot, title),
         };
         with_cover(form, key.platform, &mut options);
         targets.push(TargetRequest {

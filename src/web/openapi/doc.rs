@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::web::handlers::{api_me, api_posts, api_tiktok, api_youtube, health};
+use crate::web::handlers::{api_instagram, api_me, api_posts, api_tiktok, api_youtube, health};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -31,10 +31,14 @@ use crate::web::handlers::{api_me, api_posts, api_tiktok, api_youtube, health};
         api_youtube::connect_finish,
         api_youtube::channel_disconnect,
         api_youtube::channels_list,
+        api_instagram::auth_url_show,
+        api_instagram::connect_finish,
+        api_instagram::account_disconnect,
+        api_instagram::accounts_list,
     ),
     modifiers(&ApiToken),
     security(("api_token" = [])),
-    tags((name = "posts"), (name = "tiktok"), (name = "youtube"), (name = "cast"))
+    tags((name = "posts"), (name = "tiktok"), (name = "youtube"), (name = "instagram"), (name = "cast"))
 )]
 struct ApiDoc;
 

@@ -178,3 +178,44 @@ pub struct YouTubeLogout {
 pub struct Disconnected {
     pub disconnected: String,
 }
+
+#[derive(ToSchema)]
+pub struct InstagramAccount {
+    /// The professional account's Instagram id, as text (it exceeds 2^53).
+    pub user_id: String,
+    pub platform: String,
+    pub username: String,
+    pub name: String,
+    /// "Business" or "Creator".
+    pub account_type: Option<String>,
+    pub profile_picture_url: String,
+    pub status: String,
+    pub scopes: Vec<String>,
+    pub missing_scopes: Vec<String>,
+    pub connected_at: i64,
+    /// Why it needs reconnecting.
+    pub reason: Option<String>,
+}
+
+#[derive(ToSchema)]
+pub struct InstagramAccountAnswer {
+    pub account: InstagramAccount,
+}
+
+#[derive(ToSchema)]
+pub struct InstagramAccounts {
+    pub accounts: Vec<InstagramAccount>,
+}
+
+#[derive(ToSchema)]
+pub struct InstagramLogout {
+    /// Which account; may be left out when only one is connected.
+    pub user_id: Option<String>,
+}
+
+#[derive(ToSchema)]
+pub struct InstagramDisconnected {
+    pub disconnected: String,
+    /// Instagram Login has no revoke: where the owner can also remove Cast.
+    pub note: String,
+}

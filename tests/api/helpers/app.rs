@@ -36,6 +36,8 @@ pub struct TestApp {
     pub tiktok_webhooks: cast::platforms::tiktok::webhook::TikTokWebhooks,
     /// The TikTok emulator (in sandbox mode); a test steps its webhooks.
     pub tiktok_sandbox: Option<cast::sandbox::tiktok::TikTokSandbox>,
+    /// The Instagram emulator (in sandbox mode); a test settles its fetches.
+    pub instagram_sandbox: Option<cast::sandbox::instagram::InstagramSandbox>,
     /// What the webhooks do to Cast's posts and accounts; a test steps a processor over them.
     pub tiktok_webhook_effects: Arc<cast::platforms::tiktok::webhook::CoreEffects>,
     env: HashMap<String, String>,
@@ -141,6 +143,7 @@ async fn start(
     let tus = app.browser_uploads().clone();
     let tiktok_webhooks = app.tiktok_webhooks().clone();
     let tiktok_sandbox = app.tiktok_sandbox().cloned();
+    let instagram_sandbox = app.instagram_sandbox().cloned();
     let tiktok_webhook_effects = app.tiktok_webhook_effects();
     let stopper = app.stopper();
     let task = tokio::spawn(app.run_until_stopped());
@@ -160,6 +163,7 @@ async fn start(
         tus,
         tiktok_webhooks,
         tiktok_sandbox,
+        instagram_sandbox,
         tiktok_webhook_effects,
         env,
         stopper,

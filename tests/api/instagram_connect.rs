@@ -1,0 +1,139 @@
+//! Connecting Instagram accounts through Cast: the card with the account's type, a personal
+//! account refused with what to do, and disconnecting.
+
+use serde_json::{Value, json};
+
+use crate::helpers::spawn_app_with;
+use crate::instagram_steps::*;
+
+#[tokio::test]
+async fn connecting_instagram_shows_the_accounts_card_with_its_name_and_type() {
+    let app = spawn_app_with(&[]).await;
+    app.logged_in().await;
+    let page = app.get_text("/").await;
+    assert!(page.contains("id=\"connect-instagram\""), "{page}");
+    assert!(
+        page.contains("Posts to Instagram go to Cast's built-in Instagram emulator"),
+        "the banner names Instagram as emulated: {page}"
+    );
+    let res = connect_instagram(&app, "lima_tests", "MEDIA_CREATOR").await;
+    assert_eq!(res.status().as_u16(), 303);
+    let all = instagram_accounts(&app).await;
+    assert_eq!(all.len(), 1, "{all:?}");
+    let a = &all[0];
+    let user_id = a["user_id"].as_str().expect("user_id is text");
+    assert!(
+        user_id.starts_with("17841") && user_id.len() == 17,
+        "the professional account's id, every digit kept: {user_id}"
+    );
+    assert_eq!(a["username"], "lima_tests");
+    assert_eq!(a["account_type"], "Creator");
+    assert_eq!(a["status"], "active");
+    assert_eq!(a["missing_scopes"], json!([]));
+    let page = app.get_text("/").await;
+    assert!(page.contains("@lima_tests · Instagram"), "{page}");
+    assert!(
+        page.contains("Instagram Creator account."),
+        "the card says the type: {page}"
+    );
+
+    connect_instagram(&app, "shop_tests", "BUSINESS").await;
+    let all = instagram_accounts(&app).await;
+    assert_eq!(all.len(), 2, "several accounts can be connected");
+    assert!(
+        all.iter().any(|a| a["account_type"] == "Business"),
+        "{all:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_personal_account_is_refused_with_what_to_switch_in_the_instagram_app() {
+    let app = spawn_app_with(&[("CAST_SANDBOX_INSTAGRAM_ACCOUNT_TYPE", "PERSONAL")]).await;
+    app.logged_in().await;
+    let res = connect_instagram(&app, "just_me", "PERSONAL").await;
+    let status = res.status().as_u16();
+    let body = res.text().await.unwrap_or_default();
+    assert!(status >= 400, "{status}: {body}");
+    assert!(
+        body.contains("switch it to a Creator or Business account in the Instagram app"),
+        "{body}"
+    );
+    assert!(
+        instagram_accounts(&app).await.is_empty(),
+        "nothing is connected"
+    );
+    assert!(!app.get_text("/").await.contains("@just_me"));
+}
+
+#[tokio::test]
+async fn disconnecting_instagram_forgets_the_account_and_says_where_else_to_remove_cast() {
+    let app = spawn_app_with(&[]).await;
+    let csrf = app.logged_in().await;
+    connected(&app, "lima_tests").await;
+    let res = app
+        .client
+        .post(app.url("/api/instagram/logout"))
+        .header("X-CSRF-Token", &csrf)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(res.status().as_u16(), 200);
+    let body: Value = res.json().await.expect("json");
+    assert!(
+        body["note"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Apps and websites"),
+        "{body}"
+    );
+    assert!(instagram_accounts(&app).await.is_empty());
+    assert!(!app.get_text("/").await.contains("@lima_tests · Instagram"));
+}
+
+#[tokio::test]
+async fn cast_doctor_names_the_instagram_redirect_uri_and_what_a_tunnel_or_plain_http_costs() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = crate::helpers::run_cast(
+        dir.path(),
+        &["doctor"],
+        None,
+        &[
+            ("BASE_URL", "https://cast.ngrok-free.app"),
+            ("INSTAGRAM_APP_ID", "meta-app"),
+            ("INSTAGRAM_APP_SECRET", "s3cret"),
+        ],
+    );
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("Redirect URI to paste in the Meta app")
+            && text.contains("https://cast.ngrok-free.app/auth/instagram/callback"),
+        "{text}"
+    );
+    assert!(
+        text.contains("INSTAGRAM_APP_ID is meta-app: it is a number"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 GB out and 20,000 requests a month"),
+        "{text}"
+    );
+    assert!(text.contains("Graph API v25.0"), "{text}");
+    assert!(!text.contains("s3cret"), "the secret is never printed");
+
+    // The sandbox on a plain-http address: it publishes, and doctor says why Meta would not.
+    let out = crate::helpers::run_cast(
+        dir.path(),
+        &["doctor"],
+        None,
+        &[("BASE_URL", "http://192.168.1.20:3000")],
+    );
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("Meta fetches reels only from https links"),
+        "{text}"
+    );
+    assert!(text.contains("No Instagram credentials"), "{text}");
+}
