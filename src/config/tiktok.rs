@@ -171,4 +171,3 @@ fn pull_prefix(raw: &str, base_url: &Url, real: bool) -> Result<String, ConfigEr
     }
     Ok(raw.to_string())
 }
-

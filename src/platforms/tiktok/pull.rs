@@ -5,7 +5,7 @@
 //! `PROCESSING_DOWNLOAD`, or when init is refused.
 
 use super::client::TikTokError;
-use super::client::publish::{Init, PostInfo};
+use super::client::publish::Init;
 use super::context::{CallFailure, Context, stop};
 use super::follow::poll_delay;
 use super::notes::Notes;
@@ -132,25 +132,7 @@ async fn call(
 ) -> Result<Init, CallFailure> {
     let client = &cx.client;
     let info = match options.mode {
-        PostMode::Direct => {
-            let Some(privacy_level) = options.privacy_level else {
-                return Err(GatewayError::Platform(TikTokError::new(
-                    "privacy_level_required",
-                    "This post has no privacy level.",
-                    Some(400),
-                )));
-            };
-            Some(PostInfo {
-                privacy_level,
-                title: options.title.as_str().to_string(),
-                disable_comment: options.disable_comment,
-                disable_duet: options.disable_duet,
-                disable_stitch: options.disable_stitch,
-                brand_content_toggle: options.brand_content_toggle,
-                brand_organic_toggle: options.brand_organic_toggle,
-                is_aigc: options.is_aigc,
-            })
-        }
+        PostMode::Direct => Some(options.direct_post_info().map_err(GatewayError::Platform)?),
         PostMode::Inbox => None,
     };
     let info = info.as_ref();

@@ -11,9 +11,7 @@ use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 use tokio_util::io::ReaderStream;
 
 use super::chunk_plan::{ChunkPlan, fallback_plans};
-use super::client::publish::{
-    ChunkError, ChunkRange, FileSource, Init, PostInfo, PublishStatus, Status,
-};
+use super::client::publish::{ChunkError, ChunkRange, FileSource, Init, PublishStatus, Status};
 use super::client::{ErrorKind, TikTokError};
 use super::context::{CallFailure, Context, stop};
 use super::follow::poll_delay;
@@ -210,24 +208,7 @@ async fn call(
     // The slot was taken before the marker; the call itself is not counted again.
     match options.mode {
         PostMode::Direct => {
-            let Some(privacy_level) = options.privacy_level else {
-                return Err(GatewayError::Platform(TikTokError::new(
-                    "privacy_level_required",
-                    "This post has no privacy level.",
-                    Some(400),
-                )));
-            };
-            let info = PostInfo {
-                privacy_level,
-                title: options.title.as_str().to_string(),
-                disable_comment: options.disable_comment,
-                disable_duet: options.disable_duet,
-                disable_stitch: options.disable_stitch,
-                brand_content_toggle: options.brand_content_toggle,
-                brand_organic_toggle: options.brand_organic_toggle,
-                is_aigc: options.is_aigc,
-                video_cover_timestamp_ms: options.video_cover_timestamp_ms,
-            };
+            let info = options.direct_post_info().map_err(GatewayError::Platform)?;
             let info = &info;
             cx.gateway
                 .call_admitted(&job.account_id, |t| async move {

@@ -7,8 +7,8 @@ use askama::Template as _;
 use serde::Deserialize;
 
 use crate::accounts::AccountStatus;
-use crate::platforms::PlatformId;
 use crate::links::Links;
+use crate::platforms::PlatformId;
 use crate::platforms::instagram::notes::size_label;
 use crate::posts::history::PostDetail;
 use crate::web::error::AppError;
