@@ -171,3 +171,27 @@ fn pull_prefix(raw: &str, base_url: &Url, real: bool) -> Result<String, ConfigEr
     }
     Ok(raw.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pull_prefix_must_cover_the_links_and_end_with_a_slash() {
+        let base = Url::parse("https://cast.example.com").expect("url");
+        for ok in ["https://cast.example.com/m/", "https://cast.example.com/"] {
+            assert_eq!(pull_prefix(ok, &base, true).expect(ok), ok);
+        }
+        for (bad, says) in [
+            ("https://cast.example.com/m", "end with '/'"),
+            ("https://cast.example.com/pull/", "does not cover"),
+            ("http://cast.example.com/m/", "must be https"),
+            ("cast.example.com/m/", "absolute URL"),
+        ] {
+            let e = pull_prefix(bad, &base, true).expect_err(bad);
+            assert!(e.to_string().contains(says), "{bad}: {e}");
+        }
+        let local = Url::parse("http://127.0.0.1:3000").expect("url");
+        assert!(pull_prefix("http://127.0.0.1:3000/m/", &local, false).is_ok());
+    }
+}
