@@ -228,3 +228,22 @@ async fn a_token_that_dies_before_it_could_be_renewed_marks_the_account_for_reco
     assert!(reason.contains("Connect the account again"), "{reason}");
     assert!(app.get_text("/").await.contains("Needs reconnecting"));
 }
+
+#[tokio::test]
+async fn cancelling_on_instagrams_page_connects_nothing_and_says_so() {
+    let app = spawn_app_with(&[]).await;
+    app.logged_in().await;
+    let back = consent(&app, "lima_tests", "MEDIA_CREATOR", "cancel").await;
+    assert!(back.contains("error=access_denied"), "{back}");
+    assert!(
+        !back.contains("state="),
+        "Instagram's cancel carries no state: {back}"
+    );
+    let res = app.client.get(&back).send().await.expect("callback");
+    let body = res.text().await.unwrap_or_default();
+    assert!(
+        body.contains("You did not allow Cast to use your Instagram account"),
+        "{body}"
+    );
+    assert!(instagram_accounts(&app).await.is_empty());
+}
