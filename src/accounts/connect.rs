@@ -75,6 +75,13 @@ impl Connections {
         binding: &str,
         answer: Answer,
     ) -> Result<Account, AccountError> {
+        // Instagram's cancel comes back without the state (contract 2.2, Unsure 2): a refusal
+        // stores nothing, so it can be told as one without an attempt to match.
+        if answer.state.as_deref().is_none_or(str::is_empty)
+            && answer.error.as_deref() == Some("access_denied")
+        {
+            return Err(AccountError::Denied(platform));
+        }
         let verifier = self
             .accounts
             .take_attempt(platform, answer.state.as_deref(), binding)

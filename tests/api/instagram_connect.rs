@@ -137,3 +137,113 @@ async fn cast_doctor_names_the_instagram_redirect_uri_and_what_a_tunnel_or_plain
     );
     assert!(text.contains("No Instagram credentials"), "{text}");
 }
+
+async fn token_of(app: &crate::helpers::TestApp, user_id: &str) -> String {
+    app.accounts
+        .tokens(&cast::accounts::AccountKey::new(
+            cast::platforms::PlatformId::Instagram,
+            user_id,
+        ))
+        .await
+        .expect("tokens")
+        .access_token
+}
+
+#[tokio::test]
+async fn a_week_after_connecting_cast_renews_the_token_before_posting_and_the_old_one_stops_working()
+ {
+    let app = spawn_app_with(&[]).await;
+    let csrf = app.logged_in().await;
+    let user_id = connected(&app, "lima_tests").await;
+    let before = token_of(&app, &user_id).await;
+    app.advance(std::time::Duration::from_secs(8 * 86_400));
+    let dir = tempfile::tempdir().expect("dir");
+    let video = crate::media_helpers::reel(dir.path(), 0);
+    let post = crate::helpers::posts::posted(
+        &app,
+        &csrf,
+        &video,
+        json!([instagram_target(&user_id, "A week later")]),
+    )
+    .await;
+    let post = step_post_until_settled(
+        &app,
+        post["id"].as_str().expect("id"),
+        std::time::Duration::from_secs(3600),
+    )
+    .await;
+    assert_eq!(target(&post, "instagram")["state"], "published", "{post}");
+    let after = token_of(&app, &user_id).await;
+    assert_ne!(before, after, "the token was renewed");
+    let me = |token: String| {
+        let url = app.url("/sandbox/instagram/graph/v25.0/me");
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .query(&[("fields", "user_id"), ("access_token", token.as_str())])
+                .send()
+                .await
+                .expect("me")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(me(after).await, 200, "the new token works");
+    assert_ne!(me(before).await, 200, "the old one died with the renewal");
+    assert_eq!(instagram_accounts(&app).await[0]["status"], "active");
+}
+
+#[tokio::test]
+async fn a_token_that_dies_before_it_could_be_renewed_marks_the_account_for_reconnecting() {
+    // A token that lives an hour can never be renewed: Instagram refreshes only after a day.
+    let app = spawn_app_with(&[("CAST_SANDBOX_INSTAGRAM_TOKEN_TTL", "3600")]).await;
+    let csrf = app.logged_in().await;
+    let user_id = connected(&app, "lima_tests").await;
+    app.advance(std::time::Duration::from_secs(2 * 3600));
+    let dir = tempfile::tempdir().expect("dir");
+    let video = crate::media_helpers::reel(dir.path(), 0);
+    let res = crate::helpers::posts::post_video(
+        &app,
+        &csrf,
+        &video,
+        json!([instagram_target(&user_id, "Too late")]),
+        None,
+        None,
+    )
+    .await;
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.expect("json");
+    if status == 202 {
+        let post = step_post_until_settled(
+            &app,
+            body["post"]["id"].as_str().expect("id"),
+            std::time::Duration::from_secs(3600),
+        )
+        .await;
+        assert_eq!(target(&post, "instagram")["state"], "failed", "{post}");
+    }
+    let a = &instagram_accounts(&app).await[0];
+    assert_eq!(a["status"], "needs_reconnect", "{a}");
+    let reason = a["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("Connect the account again"), "{reason}");
+    assert!(app.get_text("/").await.contains("Needs reconnecting"));
+}
+
+#[tokio::test]
+async fn cancelling_on_instagrams_page_connects_nothing_and_says_so() {
+    let app = spawn_app_with(&[]).await;
+    app.logged_in().await;
+    let back = consent(&app, "lima_tests", "MEDIA_CREATOR", "cancel").await;
+    assert!(back.contains("error=access_denied"), "{back}");
+    assert!(
+        !back.contains("state="),
+        "Instagram's cancel carries no state: {back}"
+    );
+    let res = app.client.get(&back).send().await.expect("callback");
+    let body = res.text().await.unwrap_or_default();
+    assert!(
+        body.contains("You did not allow Cast to use your Instagram account"),
+        "{body}"
+    );
+    assert!(instagram_accounts(&app).await.is_empty());
+}

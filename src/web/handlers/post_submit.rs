@@ -340,6 +340,28 @@ mod tests {
     }
 
     #[test]
+    fn an_instagram_block_takes_the_posts_caption_and_the_cover_in_milliseconds() {
+        let form = Form(
+            [
+                ("title", "The caption #cast"),
+                ("target", "0"),
+                ("account_0", "instagram:17841400000000001"),
+                ("t0_thumb_offset_s", "1,5"),
+            ]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        );
+        let r = request(&form).expect("valid");
+        let o = &r.targets[0].options;
+        assert_eq!(r.targets[0].platform, "instagram");
+        assert_eq!(r.targets[0].account, "17841400000000001");
+        assert_eq!(o["caption"], "The caption #cast");
+        assert_eq!(o["share_to_feed"], false, "the box was unticked");
+        assert_eq!(o["thumb_offset_ms"], 1500);
+    }
+
+    #[test]
     fn a_youtube_block_takes_the_captions_first_line_and_leaves_unanswered_questions_open() {
         let form = Form(
             [
