@@ -332,6 +332,31 @@ fn flag(raw: Option<&Value>, name: &str, default: bool) -> Result<bool, Problem>
     }
 }
 
+impl TikTokOptions {
+    /// What a direct post's init carries (file upload and pull alike); refused without a privacy
+    /// level, which the owner must always choose.
+    pub fn direct_post_info(&self) -> Result<PostInfo, TikTokError> {
+        let Some(privacy_level) = self.privacy_level else {
+            return Err(TikTokError::new(
+                "privacy_level_required",
+                "This post has no privacy level.",
+                Some(400),
+            ));
+        };
+        Ok(PostInfo {
+            privacy_level,
+            title: self.title.as_str().to_string(),
+            disable_comment: self.disable_comment,
+            disable_duet: self.disable_duet,
+            disable_stitch: self.disable_stitch,
+            brand_content_toggle: self.brand_content_toggle,
+            brand_organic_toggle: self.brand_organic_toggle,
+            is_aigc: self.is_aigc,
+            video_cover_timestamp_ms: self.video_cover_timestamp_ms,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,30 +478,5 @@ mod tests {
         let back = TikTokOptions::from_value(&o.to_value()).expect("parse");
         assert_eq!(back, o);
         assert!(back.is_public_post());
-    }
-}
-
-impl TikTokOptions {
-    /// What a direct post's init carries (file upload and pull alike); refused without a privacy
-    /// level, which the owner must always choose.
-    pub fn direct_post_info(&self) -> Result<PostInfo, TikTokError> {
-        let Some(privacy_level) = self.privacy_level else {
-            return Err(TikTokError::new(
-                "privacy_level_required",
-                "This post has no privacy level.",
-                Some(400),
-            ));
-        };
-        Ok(PostInfo {
-            privacy_level,
-            title: self.title.as_str().to_string(),
-            disable_comment: self.disable_comment,
-            disable_duet: self.disable_duet,
-            disable_stitch: self.disable_stitch,
-            brand_content_toggle: self.brand_content_toggle,
-            brand_organic_toggle: self.brand_organic_toggle,
-            is_aigc: self.is_aigc,
-            video_cover_timestamp_ms: self.video_cover_timestamp_ms,
-        })
     }
 }
