@@ -82,19 +82,15 @@ impl Connections {
         {
             return Err(AccountError::Denied(platform));
         }
-        let verifier = self
+        let state = answer.state.clone().unwrap_or_default();
+        let verifier = match self
             .accounts
             .take_attempt(platform, answer.state.as_deref(), binding)
             .await?
-            .map_err(|error| {
-                // The owner debugging a connect needs this line; the state never goes in it.
-                tracing::warn!(
-                    code = error.code(),
-                    "{} sign-in refused: its state does not match this login",
-                    platform.name()
-                );
-                AccountError::State { platform, error }
-            })?;
+        {
+            Ok(verifier) => verifier,
+            Err(error) => return self.repeated(platform, &state, binding, error).await,
+        };
         if let Some(error) = answer.error.filter(|e| !e.is_empty()) {
             return Err(if error == "access_denied" {
                 AccountError::Denied(platform)
@@ -110,7 +106,44 @@ impl Connections {
             .code
             .filter(|c| !c.is_empty())
             .ok_or(AccountError::MissingCode(platform))?;
-        self.connector(platform)?.finish(&code, &verifier).await
+        let account = self.connector(platform)?.finish(&code, &verifier).await?;
+        if let Err(e) = self
+            .accounts
+            .remember_outcome(&account, &state, binding)
+            .await
+        {
+            // Only a repeated callback needs it, and that one would just ask to start again.
+            tracing::warn!(error = %e, "could not remember which account a sign-in connected");
+        }
+        Ok(account)
+    }
+
+    /// A state that is no longer waiting: when this login already used it to connect an account
+    /// (the platform sent the owner back twice), that connect is the answer; the code is never
+    /// exchanged again and nothing is undone. Otherwise the sign-in is refused.
+    async fn repeated(
+        &self,
+        platform: PlatformId,
+        state: &str,
+        binding: &str,
+        error: oauth_state::StateError,
+    ) -> Result<Account, AccountError> {
+        if !state.is_empty()
+            && let Some(account) = self.accounts.connected_by(platform, state, binding).await?
+        {
+            tracing::info!(
+                "{} sent the owner back twice with one sign-in; showing the first connect",
+                platform.name()
+            );
+            return Ok(account);
+        }
+        // The owner debugging a connect needs this line; the state never goes in it.
+        tracing::warn!(
+            code = error.code(),
+            "{} sign-in refused: its state does not match this login",
+            platform.name()
+        );
+        Err(AccountError::State { platform, error })
     }
 
     /// Revokes Cast's access at the platform (best effort) and forgets the tokens.

@@ -6,6 +6,7 @@
 pub mod connect;
 pub mod gateway;
 pub mod limiter;
+mod oauth_outcome;
 pub mod oauth_state;
 pub mod repository;
 mod service;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use sqlx::SqlitePool;
 
+use super::oauth_outcome;
 use super::oauth_state::{self, StateError};
 use super::repository::{self, StoredTokens};
 use super::{Account, AccountError, AccountKey, AccountStatus, NewConnection, TokenPair};
@@ -244,6 +245,40 @@ impl Accounts {
             oauth_state::consume(&self.db, &self.sealer, platform, state, binding, self.now())
                 .await?,
         )
+    }
+
+    /// Remembers which account a sign-in state connected, for a repeated callback.
+    pub async fn remember_outcome(
+        &self,
+        account: &Account,
+        state: &str,
+        binding: &str,
+    ) -> Result<(), AccountError> {
+        let now = self.now();
+        Ok(oauth_outcome::remember(
+            &self.db,
+            account.platform,
+            state,
+            binding,
+            &account.account_id,
+            now,
+        )
+        .await?)
+    }
+
+    /// The account a used state already connected for this login (a callback that came twice).
+    pub async fn connected_by(
+        &self,
+        platform: PlatformId,
+        state: &str,
+        binding: &str,
+    ) -> Result<Option<Account>, AccountError> {
+        let Some(id) =
+            oauth_outcome::recall(&self.db, platform, state, binding, self.now()).await?
+        else {
+            return Ok(None);
+        };
+        self.find(&AccountKey::new(platform, id)).await
     }
 
     /// How many sign-in attempts are waiting for a platform's answer.

@@ -129,6 +129,9 @@ pub async fn act(
         }
         Err(TransitionError::Store(e)) => return Err(e),
     };
+    if matches!(event, Event::Cancel) {
+        revoke_links(core, target_id).await;
+    }
     tracing::info!(
         target_id,
         action = event.name(),
@@ -137,6 +140,18 @@ pub async fn act(
     );
     core.wake.notify_one();
     Ok((post, updated))
+}
+
+/// A cancelled target's links answer 404 from now on (Instagram contract 11): a platform still
+/// fetching gets nothing more, and a link seen by anyone else is dead.
+async fn revoke_links(core: &Core, target_id: &str) {
+    if let Err(e) = core
+        .links
+        .revoke_job(target_id, crate::links::RevokeReason::Cancelled)
+        .await
+    {
+        tracing::warn!(target_id, error = %e, "could not revoke a cancelled target's links");
+    }
 }
 
 async fn video_kept(post: &Post) -> bool {

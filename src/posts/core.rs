@@ -12,6 +12,7 @@ use super::repository;
 use super::spool;
 use crate::accounts::Accounts;
 use crate::clock::Clock;
+use crate::links::Links;
 use crate::notify::Notifier;
 use crate::platforms::Platforms;
 use crate::tus::BrowserUploads;
@@ -46,6 +47,8 @@ pub struct Core {
     pub notifier: Notifier,
     pub clock: Clock,
     pub settings: PostSettings,
+    /// Public media links of the targets: revoked when the owner cancels one.
+    pub links: Links,
     /// A new or retried target wakes the worker before its idle wait ends.
     pub wake: Notify,
     /// Names the leases this process holds.
@@ -63,6 +66,7 @@ impl Core {
         notifier: Notifier,
         clock: Clock,
         settings: PostSettings,
+        links: Links,
     ) -> Self {
         Self {
             db,
@@ -72,6 +76,7 @@ impl Core {
             notifier,
             clock,
             settings,
+            links,
             wake: Notify::new(),
             worker_id: format!("worker-{}", crate::crypto::random_token(6)),
             stopping: AtomicBool::new(false),

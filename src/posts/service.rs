@@ -36,10 +36,11 @@ impl Posts {
         notifier: Notifier,
         clock: Clock,
         settings: PostSettings,
+        links: crate::links::Links,
     ) -> Self {
         Self {
             core: Arc::new(Core::new(
-                db, platforms, accounts, tus, notifier, clock, settings,
+                db, platforms, accounts, tus, notifier, clock, settings, links,
             )),
         }
     }

@@ -513,6 +513,7 @@ impl Services {
                 step_deadline: PostSettings::STEP_DEADLINE,
                 slice: PostSettings::SLICE,
             },
+            links.clone(),
         );
         Ok(Self {
             owner,

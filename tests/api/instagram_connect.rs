@@ -247,3 +247,69 @@ async fn cancelling_on_instagrams_page_connects_nothing_and_says_so() {
     );
     assert!(instagram_accounts(&app).await.is_empty());
 }
+
+#[tokio::test]
+async fn instagram_sending_the_owner_back_twice_with_one_code_keeps_the_account_connected() {
+    let app = spawn_app_with(&[]).await;
+    app.logged_in().await;
+    let callback = consent(&app, "lima_tests", "MEDIA_CREATOR", "allow").await;
+    let first = app.client.get(&callback).send().await.expect("callback");
+    assert_eq!(first.status().as_u16(), 303, "the first callback connects");
+    let connected = instagram_accounts(&app).await;
+    assert_eq!(connected.len(), 1, "{connected:?}");
+
+    // The same redirect again, as Meta has been seen to do: the code is already used up.
+    let second = app.client.get(&callback).send().await.expect("callback");
+    let status = second.status().as_u16();
+    let body = second.text().await.unwrap_or_default();
+    assert_eq!(
+        status, 303,
+        "the repeat shows the first connect's result: {body}"
+    );
+    let after = instagram_accounts(&app).await;
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0]["user_id"], connected[0]["user_id"]);
+    assert_eq!(
+        after[0]["status"], "active",
+        "nothing was undone: {after:?}"
+    );
+    let page = app.get_text("/").await;
+    assert!(page.contains("@lima_tests · Instagram"), "{page}");
+    assert!(!page.contains("already used"), "{page}");
+}
+
+#[tokio::test]
+async fn a_used_sign_in_link_opened_by_another_browser_connects_nothing() {
+    let app = spawn_app_with(&[]).await;
+    app.logged_in().await;
+    let callback = consent(&app, "lima_tests", "MEDIA_CREATOR", "allow").await;
+    app.client.get(&callback).send().await.expect("callback");
+    // Someone else logged in as the owner elsewhere replays the link: it is not their sign-in.
+    let other = crate::helpers::browser_client();
+    let page = other
+        .get(app.url("/login"))
+        .send()
+        .await
+        .expect("login page");
+    let csrf = crate::helpers::extract_csrf(&page.text().await.expect("body")).expect("csrf");
+    let login = other
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("password", crate::helpers::PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status().as_u16(), 303, "the second browser logs in");
+    let res = other.get(&callback).send().await.expect("callback");
+    let status = res.status().as_u16();
+    let body = res.text().await.unwrap_or_default();
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("Start again from Connect Instagram"),
+        "{body}"
+    );
+    assert_eq!(instagram_accounts(&app).await.len(), 1);
+}

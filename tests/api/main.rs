@@ -5,6 +5,7 @@ mod history;
 mod instagram_client;
 mod instagram_connect;
 mod instagram_helpers;
+mod instagram_links;
 mod instagram_publish;
 mod instagram_sandbox_connect;
 mod instagram_sandbox_fetch;
