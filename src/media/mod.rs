@@ -4,6 +4,7 @@
 
 pub mod cover;
 pub mod details;
+pub mod image;
 pub mod probe;
 pub mod rules;
 

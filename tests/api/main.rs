@@ -44,6 +44,7 @@ mod sandbox_upload;
 mod settings_page;
 mod stalls_and_stops;
 mod tiktok_answers;
+mod tiktok_photos;
 mod tiktok_pull;
 mod tiktok_trouble;
 mod tiktok_webhooks;

@@ -56,6 +56,9 @@ pub struct TikTokSandboxSettings {
     pub verified_urls: Vec<String>,
     /// How long a pull may take before it fails (`CAST_SANDBOX_PULL_TIMEOUT_SECS`).
     pub pull_timeout: Duration,
+    /// `CAST_SANDBOX_APP_VERSION_OLD`: the creator's TikTok app is older than 31.8, so photo
+    /// inbox inits fail with `app_version_check_failed` (contract §15.2).
+    pub app_version_old: bool,
 }
 
 const PUBLIC_ACCOUNT: [&str; 3] = ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"];
@@ -89,6 +92,7 @@ impl Default for TikTokSandboxSettings {
             webhooks: SandboxWebhookSettings::default(),
             verified_urls: Vec::new(),
             pull_timeout: Duration::from_secs(3600),
+            app_version_old: false,
         }
     }
 }
@@ -203,6 +207,7 @@ impl TikTokSandboxSettings {
             })
             .unwrap_or_default();
         self.pull_timeout = positive_secs(src, "CAST_SANDBOX_PULL_TIMEOUT_SECS", 3600, "3600")?;
+        self.app_version_old = parse_flag(src, "CAST_SANDBOX_APP_VERSION_OLD")?;
         Ok(())
     }
 

@@ -39,6 +39,8 @@ pub enum ApiError {
     SpamRiskTooManyPendingShare,
     #[error("Unaudited clients can let at most 5 creators post in 24 hours.")]
     ReachedActiveUserCap,
+    #[error("The creator's TikTok app is too old for this post; it needs version 31.8 or later.")]
+    AppVersionCheckFailed,
     #[error("The publish_id does not exist.")]
     InvalidPublishId,
     /// A path TikTok does not have.
@@ -72,6 +74,7 @@ impl ApiError {
             Self::SpamRiskTooManyPosts => "spam_risk_too_many_posts",
             Self::SpamRiskTooManyPendingShare => "spam_risk_too_many_pending_share",
             Self::ReachedActiveUserCap => "reached_active_user_cap",
+            Self::AppVersionCheckFailed => "app_version_check_failed",
             Self::InvalidPublishId => "invalid_publish_id",
             Self::NotFound => "not_found",
             Self::TokenNotAuthorizedForPublishId => "token_not_authorized_for_specified_publish_id",
@@ -99,6 +102,7 @@ impl ResponseError for ApiError {
             | Self::InvalidParams(_)
             | Self::InvalidParam(_)
             | Self::InvalidPublishId
+            | Self::AppVersionCheckFailed
             | Self::TokenNotAuthorizedForPublishId => StatusCode::BAD_REQUEST,
             Self::RateLimitExceeded => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,

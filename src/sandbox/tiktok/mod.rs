@@ -16,6 +16,8 @@ mod inflight;
 mod limits;
 mod oauth;
 mod pages;
+mod photo_rules;
+mod photos;
 mod pkce;
 mod posts;
 mod privacy;

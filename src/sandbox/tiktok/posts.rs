@@ -10,6 +10,7 @@ use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 
 use super::errors::PageError;
 use super::pages::{PostRow, PostsPage};
+use super::store::images;
 use super::store::publishes::{self, Publish, SEND_TO_USER_INBOX};
 use super::{MOUNT, SandboxState, processing};
 use crate::sandbox::gate::Visitor;
@@ -41,30 +42,39 @@ pub async fn list(
             "error": {"code": "unauthenticated", "message": "Log in to Cast to see what the sandbox received."}
         })));
     }
-    let posts: Vec<Value> = current(&state)
-        .await?
-        .iter()
-        .map(|p| {
-            let view = processing::view(p);
-            json!({
-                "publish_id": p.publish_id,
-                "open_id": p.open_id,
-                "username": p.username,
-                "mode": p.mode,
-                "media_type": "VIDEO",
-                "source": p.source,
-                "size": p.received_bytes,
-                "sha256": p.sha256.as_deref().filter(|s| !s.is_empty()),
-                "post_info": p.post_info.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()),
-                "status": view.status,
-                "fail_reason": view.fail_reason,
-                // Strings: 19-digit ids do not survive a JSON reader's doubles.
-                "post_ids": view.post_ids.iter().map(i64::to_string).collect::<Vec<_>>(),
-                "downgraded": p.downgraded,
-                "created_at": p.created_ms / 1000,
-            })
-        })
-        .collect();
+    let mut posts: Vec<Value> = Vec::new();
+    for p in current(&state).await? {
+        let view = processing::view(&p);
+        // For a carousel, what arrived of each image, in order (the sandbox's own addition).
+        let photos = if p.media_type == "PHOTO" {
+            let list = images::of(&state.db, &p.publish_id).await?;
+            Some(
+                list.iter()
+                    .map(|i| json!({"size": i.size, "sha256": i.sha256}))
+                    .collect::<Vec<_>>(),
+            )
+        } else {
+            None
+        };
+        posts.push(json!({
+            "publish_id": p.publish_id,
+            "open_id": p.open_id,
+            "username": p.username,
+            "mode": p.mode,
+            "media_type": p.media_type,
+            "source": p.source,
+            "size": p.received_bytes,
+            "sha256": p.sha256.as_deref().filter(|s| !s.is_empty()),
+            "images": photos,
+            "post_info": p.post_info.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()),
+            "status": view.status,
+            "fail_reason": view.fail_reason,
+            // Strings: 19-digit ids do not survive a JSON reader's doubles.
+            "post_ids": view.post_ids.iter().map(i64::to_string).collect::<Vec<_>>(),
+            "downgraded": p.downgraded,
+            "created_at": p.created_ms / 1000,
+        }));
+    }
     Ok(HttpResponse::Ok().json(posts))
 }
 

@@ -23,7 +23,7 @@ const PENDING_SHARES: i64 = 5;
 const UNAUDITED_CREATORS: i64 = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(super) enum Mode {
     Direct,
     Inbox,
     /// A direct post an unaudited app sent, put in the creator's inbox instead.
@@ -149,7 +149,11 @@ pub fn require_json(req: &HttpRequest) -> Result<(), ApiError> {
     }
 }
 
-async fn check_caps(state: &SandboxState, caller: &Caller, mode: Mode) -> Result<(), ApiError> {
+pub(super) async fn check_caps(
+    state: &SandboxState,
+    caller: &Caller,
+    mode: Mode,
+) -> Result<(), ApiError> {
     let since = state.now_ms() - DAY_MS;
     if publishes::count_since(&state.db, &caller.open_id, since).await? >= DAILY_POSTS {
         return Err(ApiError::SpamRiskTooManyPosts);
@@ -218,6 +222,7 @@ async fn create_pull(
             upload_expires_ms: now,
             created_ms: now,
             source: "PULL_FROM_URL",
+            media_type: "VIDEO",
         },
     )
     .await?;
@@ -262,6 +267,7 @@ async fn create(
             upload_expires_ms: now.saturating_add(ttl),
             created_ms: now,
             source: "FILE_UPLOAD",
+            media_type: "VIDEO",
         },
     )
     .await?;

@@ -8,8 +8,8 @@ use actix_web::{HttpResponse, ResponseError as _, web};
 
 use super::errors::ApiError;
 use super::{
-    MOUNT, SandboxState, consent, creator, in_app, oauth, posts, publish, status, upload, user,
-    videos, webhooks,
+    MOUNT, SandboxState, consent, creator, in_app, oauth, photos, posts, publish, status, upload,
+    user, videos, webhooks,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<SandboxState>) {
@@ -34,6 +34,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<SandboxState>) {
             .route(
                 "/v2/post/publish/inbox/video/init/",
                 web::post().to(publish::inbox),
+            )
+            .route(
+                "/v2/post/publish/content/init/",
+                web::post().to(photos::init),
             )
             .route(
                 "/v2/post/publish/status/fetch/",

@@ -6,6 +6,7 @@ pub mod client;
 pub mod envelope;
 pub mod error;
 pub mod oauth;
+pub mod photos;
 pub mod pkce;
 pub mod post_id;
 pub mod privacy;

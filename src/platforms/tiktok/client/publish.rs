@@ -223,7 +223,7 @@ impl TikTokClient {
         Ok(PublishStatus::from_data(&data))
     }
 
-    async fn post_json<T: serde::de::DeserializeOwned>(
+    pub(super) async fn post_json<T: serde::de::DeserializeOwned>(
         &self,
         access_token: &str,
         path: &str,

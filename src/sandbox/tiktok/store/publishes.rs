@@ -29,14 +29,16 @@ pub struct NewPublish<'a> {
     pub created_ms: i64,
     /// `FILE_UPLOAD` or `PULL_FROM_URL`.
     pub source: &'a str,
+    /// `VIDEO` or `PHOTO`.
+    pub media_type: &'a str,
 }
 
 pub async fn insert(db: &SqlitePool, p: &NewPublish<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO sandbox_publishes (publish_id, open_id, grant_id, mode, post_info, privacy_level, video_size,
             chunk_size, total_chunk_count, upload_id, upload_token_hash, upload_expires_ms, state, created_ms,
-            downgraded, source)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            downgraded, source, media_type)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(p.publish_id)
     .bind(p.open_id)
@@ -54,6 +56,7 @@ pub async fn insert(db: &SqlitePool, p: &NewPublish<'_>) -> Result<(), sqlx::Err
     .bind(p.created_ms)
     .bind(p.downgraded)
     .bind(p.source)
+    .bind(p.media_type)
     .execute(db)
     .await?;
     Ok(())
@@ -85,6 +88,7 @@ pub struct Publish {
     pub completed_ms: Option<i64>,
     pub downgraded: bool,
     pub source: String,
+    pub media_type: String,
 }
 
 macro_rules! select_publish {
@@ -93,7 +97,7 @@ macro_rules! select_publish {
             "SELECT p.publish_id, p.open_id, c.username, p.mode, p.post_info, p.privacy_level, p.video_size,
                 p.chunk_size, p.total_chunk_count, p.upload_id, p.upload_expires_ms, p.content_type,
                 p.received_bytes, p.received_ms, p.sha256, p.verdict, p.state, p.fail_reason, p.post_id,
-                p.created_ms, g.revoked_ms AS grant_revoked_ms, p.completed_ms, p.downgraded, p.source
+                p.created_ms, g.revoked_ms AS grant_revoked_ms, p.completed_ms, p.downgraded, p.source, p.media_type
              FROM sandbox_publishes p
              JOIN sandbox_creators c ON c.open_id = p.open_id
              JOIN sandbox_grants g ON g.id = p.grant_id ",

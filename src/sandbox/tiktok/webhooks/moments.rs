@@ -136,6 +136,7 @@ mod tests {
             completed_ms: Some(4_000),
             downgraded: false,
             source: "FILE_UPLOAD".into(),
+            media_type: "VIDEO".into(),
         }
     }
 
