@@ -116,6 +116,10 @@ pub async fn submit(
         )
     })?;
     let Some(file) = finished else {
+        // Still arriving: accepted now, checked when the last bytes land (see `relay`).
+        if let Some(accepted) = super::relay::admit_unfinished(core, upload_id, request).await? {
+            return Ok(accepted);
+        }
         return Err(PostError::rejected(
             "upload_unfinished",
             "Pick a video and wait until it has uploaded to Cast.",
@@ -132,7 +136,7 @@ pub async fn submit(
 }
 
 /// A hard link (same folder tree, no copy) under the spool's naming, with its checksum.
-async fn link_into_spool(
+pub(super) async fn link_into_spool(
     core: &Core,
     source: &std::path::Path,
     size: u64,
