@@ -4,12 +4,12 @@
 //! worker leaves the post's targets alone (`repository::claim`), so no platform can ever commit a
 //! video that fails it. A failed check fails every target with the check's words, nothing posted.
 
-use super::browser_upload::link_into_spool;
 use super::core::Core;
 use super::error::PostError;
 use super::intake::{self, Key, Parsed, PostRequest};
 use super::model::{Post, PostView};
 use super::repository::{self, NewPost, NewTarget};
+use super::spool::SpooledFile;
 use super::transition;
 use crate::platforms::Event;
 use crate::tus::TusError;
@@ -291,4 +291,33 @@ async fn set_state(
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// A hard link (same folder tree, no copy) under the spool's naming, with its checksum.
+pub(super) async fn link_into_spool(
+    core: &Core,
+    source: &std::path::Path,
+    size: u64,
+) -> Result<SpooledFile, PostError> {
+    let id = crate::crypto::random_token(12);
+    let target = core.settings.spool_dir.join(format!("{id}.video"));
+    let src = source.to_path_buf();
+    let dst = target.clone();
+    let sha256 = tokio::task::spawn_blocking(move || -> std::io::Result<String> {
+        std::fs::create_dir_all(dst.parent().unwrap_or(std::path::Path::new(".")))?;
+        std::fs::hard_link(&src, &dst).or_else(|_| std::fs::copy(&src, &dst).map(|_| ()))?;
+        let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+        let mut file = std::fs::File::open(&dst)?;
+        std::io::copy(&mut file, &mut hasher)?;
+        Ok(hex::encode(sha2::Digest::finalize(hasher)))
+    })
+    .await
+    .map_err(|e| PostError::Probe(e.to_string()))?
+    .map_err(|e| PostError::Spool(e.into()))?;
+    Ok(SpooledFile {
+        id,
+        path: target,
+        size,
+        sha256,
+    })
 }
