@@ -7,7 +7,6 @@ use super::core::Core;
 use super::error::PostError;
 use super::intake::{self, Key, PostRequest};
 use super::model::PostView;
-use super::spool::SpooledFile;
 use crate::accounts::AccountKey;
 use crate::media::VideoInfo;
 
@@ -116,12 +115,16 @@ pub async fn submit(
         )
     })?;
     let Some(file) = finished else {
+        // Still arriving: accepted now, checked when the last bytes land (see `relay`).
+        if let Some(accepted) = super::relay::admit_unfinished(core, upload_id, request).await? {
+            return Ok(accepted);
+        }
         return Err(PostError::rejected(
             "upload_unfinished",
             "Pick a video and wait until it has uploaded to Cast.",
         ));
     };
-    let spooled = link_into_spool(core, &file.path, file.size).await?;
+    let spooled = super::relay::link_into_spool(core, &file.path, file.size).await?;
     let result = intake::submit(core, request, spooled, key).await;
     if let Ok((_, true)) = &result
         && let Err(e) = core.tus.remove(upload_id).await
@@ -129,33 +132,4 @@ pub async fn submit(
         tracing::warn!(upload_id, error = %e, "could not delete the finished browser upload");
     }
     result
-}
-
-/// A hard link (same folder tree, no copy) under the spool's naming, with its checksum.
-async fn link_into_spool(
-    core: &Core,
-    source: &std::path::Path,
-    size: u64,
-) -> Result<SpooledFile, PostError> {
-    let id = crate::crypto::random_token(12);
-    let target = core.settings.spool_dir.join(format!("{id}.video"));
-    let src = source.to_path_buf();
-    let dst = target.clone();
-    let sha256 = tokio::task::spawn_blocking(move || -> std::io::Result<String> {
-        std::fs::create_dir_all(dst.parent().unwrap_or(std::path::Path::new(".")))?;
-        std::fs::hard_link(&src, &dst).or_else(|_| std::fs::copy(&src, &dst).map(|_| ()))?;
-        let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
-        let mut file = std::fs::File::open(&dst)?;
-        std::io::copy(&mut file, &mut hasher)?;
-        Ok(hex::encode(sha2::Digest::finalize(hasher)))
-    })
-    .await
-    .map_err(|e| PostError::Probe(e.to_string()))?
-    .map_err(|e| PostError::Spool(e.into()))?;
-    Ok(SpooledFile {
-        id,
-        path: target,
-        size,
-        sha256,
-    })
 }

@@ -135,9 +135,9 @@ fn parse_publish_at(raw: Option<&str>, now: i64) -> Result<Option<i64>, TargetPr
 
 /// A target that parsed: its platform, account and normalised options.
 pub(super) struct Parsed {
-    platform: PlatformId,
-    account: String,
-    options: Value,
+    pub(super) platform: PlatformId,
+    pub(super) account: String,
+    pub(super) options: Value,
 }
 
 /// Every target's platform, account and options, or every problem with them.

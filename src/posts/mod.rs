@@ -18,6 +18,7 @@ pub mod intake;
 pub mod legacy;
 pub mod model;
 mod recorder;
+mod relay;
 mod repository;
 mod service;
 pub mod spool;

@@ -18,6 +18,12 @@ const TARGET_COLUMNS: &str = "seq, id, post_id, position, platform, account_id, 
 const POST_COLUMNS: &str = "seq, id, file_path, content_type, size, sha256, video_info, \
     idempotency_key, browser_upload_id, publish_at, spool_deleted, created_at, updated_at";
 
+/// Targets whose post's video has passed its check: a post accepted before its upload ended
+/// waits for the check (see `relay`). `t` as in `has_work`.
+fn checked(t: &str) -> String {
+    format!("{t}post_id NOT IN (SELECT id FROM posts WHERE check_state != 'passed')")
+}
+
 /// Rows the worker has work in: the active states, and published posts whose link is awaited.
 /// `t` is the table's alias with its dot, or "".
 fn has_work(t: &str) -> String {
@@ -409,7 +415,7 @@ pub async fn claim(
     let row: Option<TargetRow> = sqlx::query_as(AssertSqlSafe(format!(
         "UPDATE targets SET lease_until = ?1, lease_owner = ?2
          WHERE id = (SELECT t.id FROM targets t
-                     WHERE {} AND t.run_at <= ?3
+                     WHERE {} AND {} AND t.run_at <= ?3
                        AND (t.lease_until IS NULL OR t.lease_until < ?3)
                        AND NOT EXISTS (SELECT 1 FROM targets o
                                        WHERE o.platform = t.platform
@@ -417,7 +423,8 @@ pub async fn claim(
                                          AND o.id != t.id AND o.lease_until >= ?3)
                      ORDER BY t.run_at, t.seq LIMIT 1)
          RETURNING {TARGET_COLUMNS}",
-        has_work("t.")
+        has_work("t."),
+        checked("t.")
     )))
     .bind(lease_until)
     .bind(owner)
@@ -458,8 +465,9 @@ pub async fn release_all(
 /// When the next target falls due (Unix seconds), if any has work left.
 pub async fn next_due(db: impl SqliteExecutor<'_>) -> Result<Option<i64>, PostError> {
     Ok(sqlx::query_scalar(AssertSqlSafe(format!(
-        "SELECT MIN(MAX(run_at, COALESCE(lease_until + 1, 0))) FROM targets WHERE {}",
-        has_work("")
+        "SELECT MIN(MAX(run_at, COALESCE(lease_until + 1, 0))) FROM targets WHERE {} AND {}",
+        has_work(""),
+        checked("")
     )))
     .fetch_one(db)
     .await?)

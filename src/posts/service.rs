@@ -15,7 +15,7 @@ use super::model::PostView;
 use super::model::Target;
 use super::spool::{SpoolWriter, SpooledFile};
 use super::worker::{self, ExecutionOutcome};
-use super::{actions, again, browser_upload};
+use super::{actions, again, browser_upload, relay};
 use crate::accounts::Accounts;
 use crate::clock::Clock;
 use crate::notify::Notifier;
@@ -239,6 +239,23 @@ impl Posts {
         heard::hear(&self.core, platform, remote_id, event).await
     }
 
+    /// A browser upload got its last bytes: the post accepted before that, if any, has its video
+    /// checked now (see `relay`).
+    pub async fn upload_finished(&self, upload_id: &str) -> Result<(), PostError> {
+        relay::upload_finished(&self.core, upload_id).await
+    }
+
+    /// At start, before serving: checks the previous process was running are to be done again.
+    pub async fn reset_checks(&self) -> Result<(), PostError> {
+        relay::reset_checks(&self.core).await
+    }
+
+    /// Checks of posts made before their upload ended that could not run when it ended (see
+    /// `relay::resume_checks`); the worker runs them as it starts, tests call it themselves.
+    pub async fn resume_checks(&self) -> Result<(), PostError> {
+        relay::resume_checks(&self.core).await
+    }
+
     /// One step of the worker (tests drive the queue with it).
     pub async fn try_execute_job(&self) -> Result<ExecutionOutcome, PostError> {
         worker::try_execute_job(&self.core).await
@@ -256,6 +273,9 @@ impl Posts {
 
     /// The worker's loop, until `stop` (see `worker::run`).
     pub async fn run_worker(self) {
+        if let Err(e) = relay::resume_checks(&self.core).await {
+            tracing::warn!(error = %e, "could not resume the video checks of posts made early");
+        }
         worker::run(self.core).await
     }
 

@@ -96,6 +96,11 @@ impl BrowserUploads {
         .await
     }
 
+    /// Where an upload's bytes land, finished or not (a post accepted early points at it).
+    pub fn file_path(&self, id: &str) -> PathBuf {
+        store::dir(&self.data_dir).join(id)
+    }
+
     pub async fn get(&self, id: &str) -> Result<TusUpload, TusError> {
         store::get(&self.db, &self.clock, id).await
     }

@@ -143,6 +143,10 @@ impl Application {
         let owner = Owner::new(db.clone(), clock.clone());
         let setup_token = owner.issue_setup_link().await?;
         let services = Services::build(&config, &db, &keys, &clock, owner)?;
+        // Before serving: a check the previous process was running died with it.
+        if let Err(e) = services.posts.reset_checks().await {
+            tracing::warn!(error = %e, "could not reset the video checks cut short");
+        }
         let emulators = Emulators::build(&config, &db, &clock, &services.owner);
         let refreshers: Vec<Arc<dyn Refresh>> = vec![
             Arc::new(services.tiktok.gateway().clone()),
@@ -630,6 +634,9 @@ async fn housekeeping(tus: BrowserUploads, store: SqliteSessionStore, posts: Pos
             Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
         }
         posts.delete_expired_spools().await;
+        if let Err(e) = posts.resume_checks().await {
+            tracing::warn!(error = %e, "could not resume the video checks of posts made early");
+        }
     }
 }
 

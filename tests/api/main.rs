@@ -31,6 +31,7 @@ mod phone;
 mod post_again;
 mod post_targets;
 mod posts_api;
+mod relay;
 mod sandbox_consent;
 mod sandbox_creator;
 mod sandbox_faults;

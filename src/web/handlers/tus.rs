@@ -139,7 +139,15 @@ pub async fn tus_patch(
         state.tus.append(&path, offset, body).await
     };
     match appended.await {
-        Ok(upload) => progress(StatusCode::NO_CONTENT, &upload).finish(),
+        Ok(upload) => {
+            // The bytes are stored whatever the check says: the check's outcome is the post's.
+            if upload.completed_at.is_some()
+                && let Err(e) = state.posts.upload_finished(&upload.id).await
+            {
+                tracing::warn!(upload_id = %upload.id, error = %e, "could not check the finished upload");
+            }
+            progress(StatusCode::NO_CONTENT, &upload).finish()
+        }
         Err(e) => refuse(e),
     }
 }
