@@ -105,6 +105,13 @@ pub async fn act(
         return Err(PostError::NotFound);
     }
     let resends = matches!(event, Event::Retry | Event::SendAgain);
+    if resends && !checked(core, &post.id).await? {
+        // The worker never takes a post whose video failed its check: a retry would wait forever.
+        return Err(PostError::Conflict {
+            code: "video_failed_check",
+            message: "This video did not pass the check, so nothing was posted. Fix the video and post it again.".into(),
+        });
+    }
     if resends && !target.committed && !video_kept(&post).await
         || matches!(event, Event::SendAgain) && !video_kept(&post).await
     {
@@ -152,6 +159,15 @@ async fn revoke_links(core: &Core, target_id: &str) {
     {
         tracing::warn!(target_id, error = %e, "could not revoke a cancelled target's links");
     }
+}
+
+/// Whether the post's video passed its check (a post made during its upload waits for it).
+async fn checked(core: &Core, post_id: &str) -> Result<bool, PostError> {
+    let state: Option<String> = sqlx::query_scalar("SELECT check_state FROM posts WHERE id = ?")
+        .bind(post_id)
+        .fetch_optional(&core.db)
+        .await?;
+    Ok(state.is_none_or(|s| s != "failed"))
 }
 
 async fn video_kept(post: &Post) -> bool {
