@@ -128,7 +128,10 @@ impl Connections {
         binding: &str,
         error: oauth_state::StateError,
     ) -> Result<Account, AccountError> {
-        if !state.is_empty()
+        // Only Instagram is known to send the owner back twice (contract 2.2); elsewhere a used
+        // state stays a refusal, as TikTok's and Google's contracts ask.
+        if platform == PlatformId::Instagram
+            && !state.is_empty()
             && let Some(account) = self.accounts.connected_by(platform, state, binding).await?
         {
             tracing::info!(
