@@ -88,7 +88,12 @@ def post(cast, video, targets):
     answer = json.loads(out.stdout)
     if "post" not in answer:
         raise SystemExit(f"post refused: {out.stdout[:500]}")
-    pid = answer["post"]["id"]
+    wait_published(cast, answer["post"]["id"])
+    return time.monotonic() - t0
+
+
+def wait_published(cast, pid):
+    """Polls the post until every target is final; exits unless all are published."""
     while True:
         _, _, body = bench.request("GET", f"{cast.base}/api/posts/{pid}", cast.token)
         states = [t["state"] for t in json.loads(body)["post"]["targets"]]
@@ -97,7 +102,6 @@ def post(cast, video, targets):
         time.sleep(0.05)
     if any(s != "published" for s in states):
         raise SystemExit(f"post {pid} ended {states}: {body[:800]!r}")
-    return time.monotonic() - t0
 
 
 def main():

@@ -5,6 +5,8 @@
   "use strict";
   var CHUNK = 50 * 1024 * 1024; // under the 100 MB request cap of free Cloudflare tunnels
   var current = null; // the running tus upload
+  var uploadDone = false; // Cast has the whole file
+  var afterUpload = null; // the post's page, once a post made during the upload is accepted
 
   function $(id) { return document.getElementById(id); }
   function csrf() { var m = document.querySelector('meta[name="csrf-token"]'); return m ? m.content : ""; }
@@ -140,7 +142,9 @@
     $("publish_at").required = when(form) === "schedule";
     var check = $("video-check").querySelector("[data-ok]");
     var uploaded = $("upload-id").value !== "" && check && check.dataset.ok === "true";
-    var ok = uploaded && ready && !coverPending && (when(form) !== "schedule" || $("publish_at").value !== "");
+    // Publish while it uploads: Cast sends what has arrived and checks the video at its end.
+    var arriving = !uploadDone && current !== null && $("upload-id").value !== "" && afterUpload === null;
+    var ok = (uploaded || arriving) && ready && !coverPending && (when(form) !== "schedule" || $("publish_at").value !== "");
     var button = $("publish");
     button.disabled = !ok;
     button.textContent = when(form) === "schedule" ? "Schedule" : (allInbox ? "Send to TikTok inbox" : "Publish");
@@ -160,7 +164,7 @@
   // Asks Cast whether each ticked account's platform takes the uploaded video.
   function check(form) {
     var id = $("upload-id").value;
-    if (!id) return;
+    if (!id || !uploadDone) return;
     var params = "upload_id=" + encodeURIComponent(id);
     ticked(form).forEach(function (slot) {
       var account = form.querySelector('input[name="account_' + slot + '"]');
@@ -184,6 +188,8 @@
   // `uploaded` (optional) runs once Cast has the whole file.
   function startUpload(form, file, uploaded) {
     if (current) { current.abort(); current = null; }
+    uploadDone = false;
+    afterUpload = null;
     $("upload-id").value = "";
     $("video-check").innerHTML = "";
     var preview = $("preview");
@@ -205,14 +211,20 @@
       headers: { "X-CSRF-Token": csrf() },
       removeFingerprintOnSuccess: true,
       onProgress: function (sent, total) { showProgress(sent, total, started); },
+      onUploadUrlAvailable: function () {
+        $("upload-id").value = upload.url.split("/").filter(Boolean).pop();
+        refresh(form);
+      },
       onError: function (err) {
         $("upload-text").textContent = "The upload stopped: " + (err && err.message ? err.message.split("\n")[0] : "unknown error") +
           ". Pick the same file again to resume where it stopped.";
       },
       onSuccess: function () {
         var id = upload.url.split("/").filter(Boolean).pop();
+        uploadDone = true;
         if (uploaded) uploaded();
         $("upload-id").value = id;
+        if (afterUpload) { location.assign(afterUpload); return; }
         $("upload-text").textContent = "Uploaded to Cast. Checking the video against each platform's rules…";
         check(form);
       }
@@ -313,6 +325,16 @@
       refresh(form);
     });
     form.addEventListener("submit", function (e) { if ($("publish").disabled) e.preventDefault(); });
+    // A post made while the video uploads: leaving now would stop the upload, so the page
+    // stays until the last byte is in, then opens the post.
+    form.addEventListener("htmx:beforeOnLoad", function (e) {
+      var xhr = e.detail.xhr, to = xhr && xhr.getResponseHeader("HX-Redirect");
+      if (uploadDone || !current || !to || xhr.status >= 300) return;
+      e.preventDefault();
+      afterUpload = to;
+      $("upload-text").textContent = "Posted. Cast sends the video on as it arrives and publishes it once it is whole and checked. Keep this page open until the upload ends; the post opens then.";
+      refresh(form);
+    });
     refresh(form);
     if (/^\d+$/.test(shared() || "")) takeShared(form);
   }

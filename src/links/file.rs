@@ -41,7 +41,7 @@ impl LinkName {
 
 /// The types a link may announce: what the probe says the file is, never
 /// `application/octet-stream`, which fetchers refuse.
-pub const CONTENT_TYPES: [&str; 3] = ["video/mp4", "video/quicktime", "image/jpeg"];
+pub const CONTENT_TYPES: [&str; 4] = ["video/mp4", "video/quicktime", "image/jpeg", "image/webp"];
 
 /// The file a link is bound to, as the job probed and hashed it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -25,9 +25,14 @@ impl Meters {
         counter
     }
 
-    /// Bytes sent so far by a fetch that is still streaming.
-    pub fn live(&self, fetch_id: i64) -> Option<u64> {
-        self.lock().get(&fetch_id).map(|c| c.load(Ordering::SeqCst))
+    /// Every streaming fetch's count at this instant. Take it *before* reading the rows: a
+    /// meter leaves this map only after its row holds the final count, so a count is either
+    /// here or already in the row read afterwards.
+    pub fn snapshot(&self) -> HashMap<i64, u64> {
+        self.lock()
+            .iter()
+            .map(|(id, c)| (*id, c.load(Ordering::SeqCst)))
+            .collect()
     }
 
     fn forget(&self, fetch_id: i64) {

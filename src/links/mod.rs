@@ -42,7 +42,7 @@ pub const MAX_VERIFICATION_FILE: usize = 64 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
     #[error(
-        "a link cannot announce '{0}': it serves video/mp4, video/quicktime or image/jpeg only"
+        "a link cannot announce '{0}': it serves video/mp4, video/quicktime, image/jpeg or image/webp only"
     )]
     ContentType(String),
     #[error("a link needs the file's SHA-256 as 64 hex digits")]

@@ -158,6 +158,7 @@ impl Links {
 
     /// Every request the job's links answered, oldest first, with the bytes sent so far.
     pub async fn fetches(&self, job_id: &str) -> Result<Vec<Fetch>, LinkError> {
+        let live = self.meters.snapshot();
         Ok(store::fetches_of_job(&self.db, job_id)
             .await?
             .into_iter()
@@ -168,9 +169,9 @@ impl Links {
                 method: row.method,
                 range: row.range,
                 status: u16::try_from(row.status).unwrap_or(0),
-                bytes: self
-                    .meters
-                    .live(row.id)
+                bytes: live
+                    .get(&row.id)
+                    .copied()
                     .unwrap_or_else(|| u64::try_from(row.bytes).unwrap_or(0)),
                 user_agent: row.user_agent,
                 client_ip: row.client_ip,

@@ -97,6 +97,29 @@ pub fn check(bytes: &[u8]) -> Result<ImageInfo, ImageRefusal> {
     })
 }
 
+/// `check` for an image on disk: one past the size limit is refused before it is read.
+pub fn check_file(path: &std::path::Path) -> Result<ImageInfo, ImageRefusal> {
+    let len = std::fs::metadata(path)
+        .map_err(|_| ImageRefusal::Unreadable)?
+        .len();
+    if len > MAX_IMAGE_BYTES {
+        // The format still decides first, as in `check`, so a large PNG is called a PNG.
+        let mut head = vec![0u8; 64];
+        let n = std::fs::File::open(path)
+            .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+            .map_err(|_| ImageRefusal::Unreadable)?;
+        return match imagesize::image_type(&head[..n]) {
+            Ok(imagesize::ImageType::Jpeg | imagesize::ImageType::Webp) => {
+                Err(ImageRefusal::TooLarge(len))
+            }
+            Ok(imagesize::ImageType::Png) => Err(ImageRefusal::Png),
+            _ => Err(ImageRefusal::NotJpegOrWebp),
+        };
+    }
+    let bytes = std::fs::read(path).map_err(|_| ImageRefusal::Unreadable)?;
+    check(&bytes)
+}
+
 /// Tiny but well-formed images for tests: only the headers the checks read.
 pub mod fixtures {
     /// A baseline JPEG header (SOI, APP0, SOF0) of `width`×`height`, then EOI.

@@ -15,6 +15,7 @@ use super::id::PlatformId;
 use super::problem::Problem;
 use crate::accounts::{Account, AccountError};
 use crate::media::VideoInfo;
+use crate::media::image::ImageInfo;
 
 /// The video a target sends: the post's one file, as it lies in the spool.
 #[derive(Debug, Clone)]
@@ -23,6 +24,17 @@ pub struct VideoFile {
     pub size: u64,
     pub content_type: String,
     pub sha256: String,
+}
+
+/// One image of a photo post (a TikTok carousel), as it lies in the spool, in the owner's order.
+#[derive(Debug, Clone)]
+pub struct ImageFile {
+    pub path: PathBuf,
+    pub size: u64,
+    pub content_type: String,
+    pub sha256: String,
+    pub width: u64,
+    pub height: u64,
 }
 
 /// What the platform must do for a target now, from the target's state.
@@ -49,6 +61,8 @@ pub struct TargetJob {
     pub account_id: String,
     pub options: Value,
     pub video: VideoFile,
+    /// A photo post's images (then `video` is the first of them); empty for a video post.
+    pub images: Vec<ImageFile>,
     pub stage: Stage,
     pub remote_id: Option<String>,
     pub session: Option<String>,
@@ -108,6 +122,14 @@ pub trait Recorder: Send + Sync {
     /// Post ids other targets of the same account already hold (a lookup by caption must not
     /// take one of them).
     fn other_post_ids(&self) -> BoxFuture<'_, Result<Vec<String>, Stop>>;
+    /// Waits until the video's first `end` bytes are on disk (at once for a finished video; a
+    /// video still uploading is read as it arrives). `Ok(false)`: the step should end first
+    /// (Cast stops, or the slice is used); the target is taken up again from what was sent.
+    fn arrived(&self, end: u64) -> BoxFuture<'_, Result<bool, Stop>>;
+    /// Waits until the video has passed Cast's check: what commits a post (the last chunk)
+    /// comes after this, so a video that fails it is never published. `Ok(false)` as above; a
+    /// failed check is a refusal with its words.
+    fn checked(&self) -> BoxFuture<'_, Result<bool, Stop>>;
 }
 
 /// A step: `Ok` when everything that happened was recorded.
@@ -137,6 +159,25 @@ pub trait Platform: Send + Sync + 'static {
         options: &'a Value,
         video: &'a VideoInfo,
     ) -> BoxFuture<'a, Result<Vec<Problem>, Vec<Problem>>>;
+
+    /// Checks one target of a photo post (1 to 35 images, already judged as images). A
+    /// platform that takes no photo posts refuses it, which is every platform but TikTok.
+    fn check_photos<'a>(
+        &'a self,
+        _account_id: &'a str,
+        _options: &'a Value,
+        _images: &'a [ImageInfo],
+    ) -> BoxFuture<'a, Result<Vec<Problem>, Vec<Problem>>> {
+        let name = self.id().name();
+        Box::pin(async move {
+            Err(vec![Problem::new(
+                "photos_not_supported",
+                format!(
+                    "{name} does not take photo posts through Cast: only TikTok does. Post these images to TikTok only, or post a video to {name}."
+                ),
+            )])
+        })
+    }
 
     /// What the video alone (with the account's facts, e.g. its longest allowed video) says,
     /// for the posting screen before any option is chosen: the problems, if any.

@@ -13,6 +13,13 @@ pub enum PlatformId {
 impl PlatformId {
     pub const ALL: [PlatformId; 3] = [Self::TikTok, Self::YouTube, Self::Instagram];
 
+    /// Whether what publishes a post is the last chunk of the file (TikTok, YouTube), so its
+    /// transfer can start while the video still arrives and hold that chunk for the check.
+    /// Instagram's commit is the container, made from a link to the whole file.
+    pub fn commits_with_last_chunk(self) -> bool {
+        matches!(self, Self::TikTok | Self::YouTube)
+    }
+
     /// As stored and as the API spells it.
     pub fn as_str(self) -> &'static str {
         match self {

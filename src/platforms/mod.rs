@@ -13,8 +13,8 @@ pub mod tiktok;
 pub mod youtube;
 
 pub use boundary::{
-    Authorization, Connector, Platform, Recorder, Stage, StepResult, Stop, Summary, TargetJob,
-    VideoFile,
+    Authorization, Connector, ImageFile, Platform, Recorder, Stage, StepResult, Stop, Summary,
+    TargetJob, VideoFile,
 };
 pub use event::{Event, Outcome, Visibility};
 pub use id::PlatformId;

@@ -18,7 +18,8 @@ pub async fn post(core: &Core, id: &str) -> Result<(Post, Vec<Target>), PostErro
 
 pub async fn view(core: &Core, id: &str) -> Result<PostView, PostError> {
     let (post, targets) = post(core, id).await?;
-    Ok(PostView::new(&post, &targets))
+    let images = super::images::of_post(&core.db, &post.id).await?;
+    Ok(PostView::new(&post, &targets).with_images(&images))
 }
 
 fn unknown_cursor(before: &str, what: &str) -> PostError {
@@ -105,7 +106,7 @@ pub async fn act(
         return Err(PostError::NotFound);
     }
     let resends = matches!(event, Event::Retry | Event::SendAgain);
-    if resends && !checked(core, &post.id).await? {
+    if resends && post.check_state == "failed" {
         // The worker never takes a post whose video failed its check: a retry would wait forever.
         return Err(PostError::Conflict {
             code: "video_failed_check",
@@ -159,15 +160,6 @@ async fn revoke_links(core: &Core, target_id: &str) {
     {
         tracing::warn!(target_id, error = %e, "could not revoke a cancelled target's links");
     }
-}
-
-/// Whether the post's video passed its check (a post made during its upload waits for it).
-async fn checked(core: &Core, post_id: &str) -> Result<bool, PostError> {
-    let state: Option<String> = sqlx::query_scalar("SELECT check_state FROM posts WHERE id = ?")
-        .bind(post_id)
-        .fetch_optional(&core.db)
-        .await?;
-    Ok(state.is_none_or(|s| s != "failed"))
 }
 
 async fn video_kept(post: &Post) -> bool {

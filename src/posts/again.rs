@@ -34,6 +34,13 @@ pub async fn add_targets(
     if post.spool_deleted != 0 || !file_exists(&post.file_path).await {
         return Err(video_gone());
     }
+    if !super::images::of_post(&core.db, post_id).await?.is_empty() {
+        // The checks below judge a video; a carousel's targets are all given at once for now.
+        return Err(PostError::rejected(
+            "photo_post",
+            "This is a photo post: its targets are given when it is made. Post the images again with every target you want.",
+        ));
+    }
     let existing: Vec<(PlatformId, String)> = repository::targets_of(&core.db, post_id)
         .await?
         .into_iter()

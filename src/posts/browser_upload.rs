@@ -124,7 +124,7 @@ pub async fn submit(
             "Pick a video and wait until it has uploaded to Cast.",
         ));
     };
-    let spooled = super::relay::link_into_spool(core, &file.path, file.size).await?;
+    let spooled = super::relay_file::link_into_spool(core, &file.path, file.size).await?;
     let result = intake::submit(core, request, spooled, key).await;
     if let Ok((_, true)) = &result
         && let Err(e) = core.tus.remove(upload_id).await

@@ -109,7 +109,20 @@ impl Core {
     /// so that targets added to the post meanwhile never lose the file they were promised.
     pub async fn release_video(&self, post_id: &str, path: &str) {
         match repository::claim_spool_deletion(&self.db, post_id).await {
-            Ok(true) => spool::remove(std::path::Path::new(path)).await,
+            Ok(true) => {
+                spool::remove(std::path::Path::new(path)).await;
+                // A photo post's other images are spool files of their own.
+                match super::images::of_post(&self.db, post_id).await {
+                    Ok(images) => {
+                        for image in images {
+                            spool::remove(std::path::Path::new(&image.file_path)).await;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(post_id, error = %e, "could not list the images to delete")
+                    }
+                }
+            }
             Ok(false) => {}
             Err(e) => {
                 tracing::warn!(post_id, error = %e, "could not tell whether the video is still needed")

@@ -45,7 +45,7 @@ pub enum Key<'a> {
 }
 
 impl Key<'_> {
-    fn columns(&self) -> (Option<&str>, Option<&str>) {
+    pub(super) fn columns(&self) -> (Option<&str>, Option<&str>) {
         match *self {
             Key::None => (None, None),
             Key::Idempotency(k) => (Some(k), None),
@@ -141,7 +141,7 @@ pub(super) struct Parsed {
 }
 
 /// Every target's platform, account and options, or every problem with them.
-async fn parse_all(
+pub(super) async fn parse_all(
     core: &Core,
     request: &PostRequest,
     now: i64,

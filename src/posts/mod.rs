@@ -8,17 +8,21 @@
 
 mod actions;
 mod again;
+mod arrival;
 pub mod backoff;
 pub mod browser_upload;
 mod core;
 mod error;
 mod heard;
 pub mod history;
+pub mod images;
 pub mod intake;
 pub mod legacy;
 pub mod model;
+mod photos;
 mod recorder;
 mod relay;
+mod relay_file;
 mod repository;
 mod service;
 pub mod spool;

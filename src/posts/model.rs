@@ -29,6 +29,9 @@ pub struct Post {
     pub spool_deleted: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// `pending` (the upload still arrives), `checking`, `passed` or `failed` (see `relay`).
+    pub check_state: String,
+    pub check_reason: Option<String>,
 }
 
 /// A row of `targets`, as the repository reads it.
@@ -327,14 +330,22 @@ pub struct PostView {
     pub created_at: i64,
     pub publish_at: Option<i64>,
     pub video: VideoView,
+    /// A photo post's images, in order (then `video` describes the first); absent for a video.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<super::images::ImageView>,
     pub targets: Vec<TargetView>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct VideoView {
     pub size: u64,
-    pub sha256: String,
+    /// Known once the whole video is there (null while a browser upload still arrives).
+    pub sha256: Option<String>,
     pub content_type: String,
+    /// `pending` while the upload still arrives, `checking`, `passed`, or `failed` (then
+    /// `check_reason` says why and nothing was posted).
+    pub check: String,
+    pub check_reason: Option<String>,
 }
 
 impl PostView {
@@ -346,11 +357,20 @@ impl PostView {
             publish_at: post.publish_at,
             video: VideoView {
                 size,
-                sha256: post.sha256.clone(),
+                sha256: Some(post.sha256.clone()).filter(|s| !s.is_empty()),
                 content_type: post.content_type.clone(),
+                check: post.check_state.clone(),
+                check_reason: post.check_reason.clone(),
             },
+            images: Vec::new(),
             targets: targets.iter().map(|t| TargetView::new(t, size)).collect(),
         }
+    }
+
+    /// The view with a photo post's images.
+    pub fn with_images(mut self, images: &[super::images::ImageRow]) -> Self {
+        self.images = images.iter().map(super::images::ImageRow::view).collect();
+        self
     }
 
     /// Nothing of it moves any more (every target final, no link awaited).

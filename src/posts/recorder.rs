@@ -5,11 +5,15 @@ use std::sync::Mutex;
 
 use futures_util::future::BoxFuture;
 
+use super::arrival::{self, Need, Waited};
 use super::core::Core;
 use super::model::{Post, Target};
 use super::repository;
 use super::transition::{self, TransitionError};
 use crate::platforms::{Event, Recorder, Stop};
+
+/// How long a target waiting for the phone sleeps if no PATCH wakes it first.
+const IDLE_PAUSE_SECS: i64 = 30;
 
 pub struct StepRecorder<'a> {
     core: &'a Core,
@@ -35,6 +39,30 @@ impl<'a> StepRecorder<'a> {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// Waits on the video (see `arrival`). A target with nothing to send until the phone sends
+    /// more pauses: the next PATCH or the check's outcome takes it up sooner than the pause.
+    async fn wait(&self, need: Need) -> Result<bool, Stop> {
+        let yielding = || self.should_yield();
+        match arrival::wait(self.core, &self.post.id, need, &yielding).await {
+            Ok(Waited::Ready) => Ok(true),
+            Ok(Waited::Yield) => Ok(false),
+            Ok(Waited::Idle) => {
+                tracing::info!(?need, "waiting for more of the video to arrive");
+                self.apply(&Event::Pause {
+                    until: self.core.clock.now() + IDLE_PAUSE_SECS,
+                })
+                .await?;
+                Ok(false)
+            }
+            Ok(Waited::Refused(words)) => Err(Stop::Event(Event::Refused {
+                code: "video_refused".into(),
+                message: words,
+                definitive: true,
+            })),
+            Err(e) => Err(Stop::Store(e.to_string())),
+        }
     }
 
     /// Applies `event`; `Gone` when the target moved meanwhile.
@@ -87,5 +115,13 @@ impl Recorder for StepRecorder<'_> {
                 .await
                 .map_err(|e| Stop::Store(e.to_string()))
         })
+    }
+
+    fn arrived(&self, end: u64) -> BoxFuture<'_, Result<bool, Stop>> {
+        Box::pin(self.wait(Need::Bytes(end)))
+    }
+
+    fn checked(&self) -> BoxFuture<'_, Result<bool, Stop>> {
+        Box::pin(self.wait(Need::Check))
     }
 }

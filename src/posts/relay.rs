@@ -8,8 +8,8 @@ use super::core::Core;
 use super::error::PostError;
 use super::intake::{self, Key, Parsed, PostRequest};
 use super::model::{Post, PostView};
+use super::relay_file::{checksum, declared_type, early_link, link_into_spool};
 use super::repository::{self, NewPost, NewTarget};
-use super::spool::SpooledFile;
 use super::transition;
 use crate::platforms::Event;
 use crate::tus::TusError;
@@ -48,11 +48,23 @@ pub(super) async fn admit_unfinished(
             warnings: "[]".into(),
         })
         .collect();
-    let file_path = core.tus.file_path(upload_id).display().to_string();
+    let declared = declared_type(&upload.metadata);
+    // The spool's own name for the arriving file, so senders read it as it grows, whatever
+    // becomes of the upload's name; without one (or a type to send it as) the targets wait.
+    let early = match declared {
+        Some(_) => early_link(core, upload_id).await,
+        None => None,
+    };
+    let relayed = early.is_some();
+    let file_path = early
+        .clone()
+        .unwrap_or_else(|| core.tus.file_path(upload_id))
+        .display()
+        .to_string();
     let post = NewPost {
         id: &id,
         file_path: &file_path,
-        content_type: UNKNOWN_TYPE,
+        content_type: declared.unwrap_or(UNKNOWN_TYPE),
         size: upload.length.max(0) as u64,
         sha256: "",
         video_info: "{}",
@@ -66,15 +78,23 @@ pub(super) async fn admit_unfinished(
     let created = repository::insert(&mut tx, &post, &targets).await?;
     if created {
         set_state(&mut *tx, &id, "pending", None).await?;
+        sqlx::query("UPDATE posts SET relay = ? WHERE id = ?")
+            .bind(relayed)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     if !created {
+        if let Some(link) = early {
+            let _ = tokio::fs::remove_file(link).await;
+        }
         let view = intake::existing(core, key)
             .await?
             .ok_or(PostError::NotFound)?;
         return Ok(Some((view, false)));
     }
-    tracing::info!(post_id = %id, upload_id, size = upload.length, "post accepted before its upload ended");
+    tracing::info!(post_id = %id, upload_id, size = upload.length, relayed, "post accepted before its upload ended");
     // The last PATCH may have ended between reading the upload and storing the post.
     if core.tus.finished(upload_id).await.ok().flatten().is_some() {
         upload_finished(core, upload_id).await?;
@@ -83,6 +103,31 @@ pub(super) async fn admit_unfinished(
         .await?
         .ok_or(PostError::NotFound)?;
     Ok(Some((view, true)))
+}
+
+/// Bytes of the browser upload `upload_id` were stored (a PATCH ended, whole or cut): targets
+/// relaying it that paused for want of bytes are taken up now.
+pub async fn upload_progressed(core: &Core, upload_id: &str) -> Result<(), PostError> {
+    let woken = kick(core, "browser_upload_id = ?2 AND relay = 1", upload_id).await?;
+    if woken > 0 {
+        core.wake.notify_one();
+    }
+    Ok(())
+}
+
+/// Brings forward the paused active targets of the posts `which` selects.
+async fn kick(core: &Core, which: &str, value: &str) -> Result<u64, PostError> {
+    let now = core.now();
+    let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE targets SET run_at = ?1
+         WHERE run_at > ?1 AND state IN ('queued', 'uploading')
+           AND post_id IN (SELECT id FROM posts WHERE {which})"
+    )))
+    .bind(now)
+    .bind(value)
+    .execute(&core.db)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// The browser upload `upload_id` has all its bytes: the post waiting for it (if any) has its
@@ -190,7 +235,16 @@ async fn pass(
     size: u64,
     info: &crate::media::VideoInfo,
 ) -> Result<(), PostError> {
-    let spooled = match link_into_spool(core, path, size).await {
+    let relayed: bool = sqlx::query_scalar("SELECT relay FROM posts WHERE id = ?")
+        .bind(&post.id)
+        .fetch_one(&core.db)
+        .await?;
+    let spooled = if relayed {
+        checksum(&post.file_path, size).await
+    } else {
+        link_into_spool(core, path, size).await
+    };
+    let spooled = match spooled {
         Ok(s) => s,
         Err(e) => {
             // Checked again at the next start rather than lost.
@@ -216,6 +270,14 @@ async fn pass(
         tracing::warn!(upload_id, error = %e, "could not delete the finished browser upload");
     }
     tracing::info!(post_id = %post.id, "video checked after its upload: the post goes on");
+    concluded(core, &post.id).await
+}
+
+/// The check concluded: senders holding their commit for it learn at once, and targets
+/// paused for it are taken up.
+async fn concluded(core: &Core, post_id: &str) -> Result<(), PostError> {
+    core.tus.changes().notify_waiters();
+    kick(core, "id = ?2", post_id).await?;
     core.wake.notify_one();
     Ok(())
 }
@@ -233,14 +295,43 @@ async fn fail(core: &Core, post: &Post, upload_id: &str, reason: &str) -> Result
         if target.state.is_final() {
             continue;
         }
-        if let Err(e) = transition::apply(core, post, &target, &refused).await {
+        let event = match abandoned(&target) {
+            Some(said) => Event::Refused {
+                code: "video_refused".into(),
+                message: format!("{message} {said}"),
+                definitive: true,
+            },
+            None => refused.clone(),
+        };
+        if let Err(e) = transition::apply(core, post, &target, &event).await {
             tracing::warn!(target_id = %target.id, error = %e, "could not fail the target");
         }
+    }
+    if let Err(e) = concluded(core, &post.id).await {
+        tracing::warn!(post_id = %post.id, error = %e, "could not wake the senders");
     }
     if let Err(e) = core.tus.remove(upload_id).await {
         tracing::warn!(upload_id, error = %e, "could not delete the refused browser upload");
     }
+    // A relayed post's spool link: a refused video cannot be retried, so nothing needs it.
+    if post.file_path != core.tus.file_path(upload_id).display().to_string()
+        && let Err(e) = tokio::fs::remove_file(&post.file_path).await
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(post_id = %post.id, error = %e, "could not delete the refused video");
+    }
     Ok(())
+}
+
+/// What a target had started at its platform, now left unfinished: nothing commits it, since
+/// its last chunk waits for the check that failed.
+fn abandoned(target: &super::model::Target) -> Option<String> {
+    target.remote_id.as_ref()?;
+    let name = target.platform.name();
+    Some(format!(
+        "Cast stopped sending it to {name} before the last part, so {name} publishes nothing and drops the unfinished upload ({} bytes had gone).",
+        target.bytes_sent
+    ))
 }
 
 /// At start, before serving: a check the previous process was running died with it.
@@ -291,33 +382,4 @@ async fn set_state(
         .execute(db)
         .await?;
     Ok(())
-}
-
-/// A hard link (same folder tree, no copy) under the spool's naming, with its checksum.
-pub(super) async fn link_into_spool(
-    core: &Core,
-    source: &std::path::Path,
-    size: u64,
-) -> Result<SpooledFile, PostError> {
-    let id = crate::crypto::random_token(12);
-    let target = core.settings.spool_dir.join(format!("{id}.video"));
-    let src = source.to_path_buf();
-    let dst = target.clone();
-    let sha256 = tokio::task::spawn_blocking(move || -> std::io::Result<String> {
-        std::fs::create_dir_all(dst.parent().unwrap_or(std::path::Path::new(".")))?;
-        std::fs::hard_link(&src, &dst).or_else(|_| std::fs::copy(&src, &dst).map(|_| ()))?;
-        let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
-        let mut file = std::fs::File::open(&dst)?;
-        std::io::copy(&mut file, &mut hasher)?;
-        Ok(hex::encode(sha2::Digest::finalize(hasher)))
-    })
-    .await
-    .map_err(|e| PostError::Probe(e.to_string()))?
-    .map_err(|e| PostError::Spool(e.into()))?;
-    Ok(SpooledFile {
-        id,
-        path: target,
-        size,
-        sha256,
-    })
 }

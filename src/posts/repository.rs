@@ -16,12 +16,25 @@ const TARGET_COLUMNS: &str = "seq, id, post_id, position, platform, account_id, 
     waiting_until, error_code, last_error, note, resends, finished_at, created_at, updated_at";
 
 const POST_COLUMNS: &str = "seq, id, file_path, content_type, size, sha256, video_info, \
-    idempotency_key, browser_upload_id, publish_at, spool_deleted, created_at, updated_at";
+    idempotency_key, browser_upload_id, publish_at, spool_deleted, created_at, updated_at, \
+    check_state, check_reason";
 
 /// Targets whose post's video has passed its check: a post accepted before its upload ended
 /// waits for the check (see `relay`). `t` as in `has_work`.
+/// A relayed post's targets on platforms that commit with their last chunk may go before the
+/// check: they send what has arrived and hold that chunk until it passes (see `relay`).
 fn checked(t: &str) -> String {
-    format!("{t}post_id NOT IN (SELECT id FROM posts WHERE check_state != 'passed')")
+    let relayed: Vec<String> = PlatformId::ALL
+        .into_iter()
+        .filter(|p| p.commits_with_last_chunk())
+        .map(|p| format!("'{}'", p.as_str()))
+        .collect();
+    format!(
+        "{t}post_id NOT IN (SELECT id FROM posts WHERE check_state != 'passed'
+                             AND NOT (relay = 1 AND check_state IN ('pending', 'checking')
+                                      AND {t}platform IN ({})))",
+        relayed.join(", ")
+    )
 }
 
 /// Rows the worker has work in: the active states, and published posts whose link is awaited.

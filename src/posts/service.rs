@@ -79,6 +79,17 @@ impl Posts {
         intake::submit(&self.core, request, file, key).await
     }
 
+    /// A photo post (a TikTok carousel): 1 to 35 images, each judged before anything is stored.
+    pub async fn submit_photos(
+        &self,
+        request: &PostRequest,
+        images: Vec<SpooledFile>,
+        idempotency_key: Option<&str>,
+    ) -> Result<(PostView, bool), PostError> {
+        let key = idempotency_key.map_or(Key::None, Key::Idempotency);
+        super::photos::submit(&self.core, request, images, key).await
+    }
+
     /// A one-target post (the seed endpoint): the account may be left out when the platform has
     /// exactly one connected.
     pub async fn submit_one(
@@ -245,6 +256,11 @@ impl Posts {
     /// checked now (see `relay`).
     pub async fn upload_finished(&self, upload_id: &str) -> Result<(), PostError> {
         relay::upload_finished(&self.core, upload_id).await
+    }
+
+    /// Bytes of a browser upload were stored: targets relaying it go on (see `relay`).
+    pub async fn upload_progressed(&self, upload_id: &str) -> Result<(), PostError> {
+        relay::upload_progressed(&self.core, upload_id).await
     }
 
     /// At start, before serving: checks the previous process was running are to be done again.

@@ -20,7 +20,7 @@ use super::model::{Post, Target};
 use super::recorder::StepRecorder;
 use super::state::TargetState;
 use super::{repository, spool};
-use crate::platforms::{Event, Stage, Stop, TargetJob, VideoFile};
+use crate::platforms::{Event, ImageFile, Stage, Stop, TargetJob, VideoFile};
 
 /// The longest the worker sleeps with nothing due (a new target wakes it earlier).
 const IDLE_MAX: Duration = Duration::from_secs(30);
@@ -77,7 +77,7 @@ fn stage(t: &Target) -> Option<Stage> {
     })
 }
 
-fn job(post: &Post, t: &Target, stage: Stage) -> TargetJob {
+fn job(post: &Post, t: &Target, stage: Stage, images: Vec<ImageFile>) -> TargetJob {
     TargetJob {
         id: t.id.clone(),
         post_id: post.id.clone(),
@@ -89,6 +89,7 @@ fn job(post: &Post, t: &Target, stage: Stage) -> TargetJob {
             content_type: post.content_type.clone(),
             sha256: post.sha256.clone(),
         },
+        images,
         stage,
         remote_id: t.remote_id.clone(),
         session: t.session.clone(),
@@ -126,7 +127,12 @@ async fn step(core: &Core, target: Target) -> Result<(), PostError> {
     let Some(stage) = stage(&target) else {
         return Ok(());
     };
-    let job = job(&post, &target, stage);
+    let images = super::images::of_post(&core.db, &post.id)
+        .await?
+        .iter()
+        .map(super::images::ImageRow::file)
+        .collect();
+    let job = job(&post, &target, stage, images);
     let rec = StepRecorder::new(core, &post, target);
     let Some(platform) = core.platforms.get(job_platform(&rec)) else {
         let _ = rec

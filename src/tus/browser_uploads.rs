@@ -101,6 +101,17 @@ impl BrowserUploads {
         store::dir(&self.data_dir).join(id)
     }
 
+    /// Fires when an upload records progress or a PATCH ends (see `Writers::changed`); the
+    /// relay also fires it when a video check concludes.
+    pub fn changes(&self) -> &tokio::sync::Notify {
+        self.writers.changed()
+    }
+
+    /// Whether a PATCH is writing to `id` now.
+    pub fn is_writing(&self, id: &str) -> bool {
+        self.writers.is_writing(id)
+    }
+
     pub async fn get(&self, id: &str) -> Result<TusUpload, TusError> {
         store::get(&self.db, &self.clock, id).await
     }

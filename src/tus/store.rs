@@ -10,6 +10,7 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt as _};
 use sqlx::SqlitePool;
 use tokio::io::{AsyncSeekExt as _, AsyncWriteExt as _};
+use tokio::sync::Notify;
 
 use super::TusError;
 use crate::clock::Clock;
@@ -135,17 +136,22 @@ pub async fn get(db: &SqlitePool, clock: &Clock, id: &str) -> Result<TusUpload, 
 }
 
 /// One writer per upload: two PATCHes at once would interleave bytes, and a DELETE during a
-/// PATCH would leave the writer recording progress for a file that is gone.
+/// PATCH would leave the writer recording progress for a file that is gone. It also signals
+/// every recorded step and every release, for whoever relays the bytes as they arrive.
 #[derive(Debug, Default, Clone)]
-pub struct Writers(Arc<Mutex<HashSet<String>>>);
+pub struct Writers {
+    active: Arc<Mutex<HashSet<String>>>,
+    changed: Arc<Notify>,
+}
 
 struct WriterGuard(Writers, String);
 
 impl Drop for WriterGuard {
     fn drop(&mut self) {
-        if let Ok(mut set) = (self.0).0.lock() {
+        if let Ok(mut set) = self.0.active.lock() {
             set.remove(&self.1);
         }
+        self.0.changed.notify_waiters();
     }
 }
 
@@ -153,11 +159,22 @@ impl Writers {
     /// Refuses rather than waits: the client that lost the race retries after a HEAD, which is
     /// what tus clients do on 423.
     fn claim(&self, id: &str) -> Result<WriterGuard, TusError> {
-        let mut set = self.0.lock().map_err(|_| TusError::Busy)?;
+        let mut set = self.active.lock().map_err(|_| TusError::Busy)?;
         if !set.insert(id.to_string()) {
             return Err(TusError::Busy);
         }
         Ok(WriterGuard(self.clone(), id.to_string()))
+    }
+
+    /// Fires after an upload's progress is recorded and when a writer lets go of it. Waiters
+    /// arm `notified()` before reading the state they wait on, so no change slips between.
+    pub fn changed(&self) -> &Notify {
+        &self.changed
+    }
+
+    /// Whether a PATCH is writing to `id` now.
+    pub fn is_writing(&self, id: &str) -> bool {
+        self.active.lock().map(|s| s.contains(id)).unwrap_or(true)
     }
 }
 
@@ -249,6 +266,7 @@ where
         if unrecorded >= CHECKPOINT_BYTES && received < length {
             sync(&mut f).await?;
             record(db, clock, id, received, None, ttl_secs).await?;
+            writers.changed().notify_waiters();
             unrecorded = 0;
         }
     }

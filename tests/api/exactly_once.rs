@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
 use crate::helpers::posts::*;
+use crate::relay_helpers::tus_upload;
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -170,37 +171,6 @@ async fn resend_over_the_api_sends_a_delivered_video_again_only_when_asked() {
     let done = step_until(&app, &id, &["published", "failed"], HOUR).await;
     assert_eq!(done["state"], "published");
     assert_eq!(sandbox_posts(&app).await.len(), 2);
-}
-
-async fn tus_upload(app: &TestApp, csrf: &str, bytes: &[u8]) -> String {
-    let res = app
-        .client
-        .post(app.url("/uploads/tus/"))
-        .header("Tus-Resumable", "1.0.0")
-        .header("X-CSRF-Token", csrf)
-        .header("Upload-Length", bytes.len().to_string())
-        .header(
-            "Upload-Metadata",
-            "filename dmlkZW8ubXA0,filetype dmlkZW8vbXA0",
-        )
-        .send()
-        .await
-        .expect("create");
-    assert_eq!(res.status().as_u16(), 201);
-    let url = crate::helpers::location(&res);
-    let res = app
-        .client
-        .patch(app.url(&url))
-        .header("Tus-Resumable", "1.0.0")
-        .header("X-CSRF-Token", csrf)
-        .header("Content-Type", "application/offset+octet-stream")
-        .header("Upload-Offset", "0")
-        .body(bytes.to_vec())
-        .send()
-        .await
-        .expect("patch");
-    assert_eq!(res.status().as_u16(), 204);
-    url.rsplit('/').next().expect("id").to_string()
 }
 
 #[tokio::test]

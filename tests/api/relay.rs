@@ -1,180 +1,200 @@
 //! Publish while it uploads: the owner presses Publish while the phone is still sending the
-//! video; the post is accepted at once and nothing reaches a platform before the video, whole,
-//! has passed its check.
+//! video. The post is accepted at once, TikTok and YouTube get the bytes as they arrive, and
+//! what commits a post (each one's last chunk) waits until the whole video passed its check.
 
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
+use crate::helpers::TestApp;
 use crate::helpers::posts::*;
-use crate::helpers::{TestApp, location};
+use crate::relay_helpers::*;
+use crate::youtube_helpers::{channel_id, connect_youtube, sandbox_videos, youtube_target};
 
 const HOUR: Duration = Duration::from_secs(3600);
-const SIZE: u64 = 1_500_000;
+/// TikTok takes a video of up to 64 MB whole, as one chunk: a larger one goes in 5 MiB chunks
+/// (13 of them here), so the relay can be seen sending as the video arrives.
+const LARGE: u64 = 70_000_000;
+const SIZE: u64 = 16_000_000;
+const TIKTOK_CHUNK: u64 = 5_242_880;
+const YOUTUBE_CHUNK: u64 = 1_048_576;
 
-fn video_bytes() -> (tempfile::TempDir, Vec<u8>) {
+fn video_of(size: u64) -> (tempfile::TempDir, Vec<u8>) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = padded_mp4(dir.path(), SIZE);
+    let path = padded_mp4(dir.path(), size);
     let bytes = std::fs::read(&path).expect("read");
     (dir, bytes)
 }
 
-fn sha(bytes: &[u8]) -> String {
-    use sha2::Digest as _;
-    hex::encode(sha2::Sha256::digest(bytes))
+fn video_bytes() -> (tempfile::TempDir, Vec<u8>) {
+    video_of(SIZE)
 }
 
-/// Starts a browser upload of `length` bytes; its URL.
-async fn start_upload(app: &TestApp, csrf: &str, length: usize) -> String {
-    let res = app
-        .client
-        .post(app.url("/uploads/tus/"))
-        .header("Tus-Resumable", "1.0.0")
-        .header("X-CSRF-Token", csrf)
-        .header("Upload-Length", length.to_string())
-        .header(
-            "Upload-Metadata",
-            "filename dmlkZW8ubXA0,filetype dmlkZW8vbXA0",
-        )
-        .send()
-        .await
-        .expect("create");
-    assert_eq!(res.status().as_u16(), 201);
-    location(&res)
+/// The whole chunks of `chunk` bytes within the first `arrived` bytes.
+fn whole(arrived: usize, chunk: u64) -> u64 {
+    arrived as u64 / chunk * chunk
 }
 
-async fn send(app: &TestApp, csrf: &str, url: &str, offset: usize, body: reqwest::Body) -> u16 {
-    app.client
-        .patch(app.url(url))
-        .header("Tus-Resumable", "1.0.0")
-        .header("X-CSRF-Token", csrf)
-        .header("Content-Type", "application/offset+octet-stream")
-        .header("Upload-Offset", offset.to_string())
-        .body(body)
-        .send()
-        .await
-        .map(|r| r.status().as_u16())
-        .unwrap_or(0)
+/// Cast with TikTok's `alice` and a YouTube channel connected; the CSRF token and both targets.
+async fn two_platforms() -> (TestApp, String, Value) {
+    let (app, csrf) = app_with_account(&[("YOUTUBE_CHUNK_SIZE", "1048576")]).await;
+    connect_youtube(&app, "Relay").await;
+    let channel = channel_id(&app).await;
+    let open_id = app.open_id("alice").await;
+    let targets = json!([
+        tiktok_target(
+            &open_id,
+            json!({"title": "While it uploads", "privacy_level": "SELF_ONLY"})
+        ),
+        youtube_target(&channel, json!({})),
+    ]);
+    (app, csrf, targets)
 }
 
-async fn offset_of(app: &TestApp, url: &str) -> usize {
-    let res = app
-        .client
-        .head(app.url(url))
-        .header("Tus-Resumable", "1.0.0")
-        .send()
-        .await
-        .expect("head");
-    res.headers()
-        .get("upload-offset")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .expect("Upload-Offset")
+/// TikTok's upload links name Cast's address (its sandbox lives there): a restarted Cast
+/// listens where it did, as a home server does.
+async fn same_address_after_restart() -> (TestApp, String) {
+    let listen = format!("127.0.0.1:{}", crate::helpers::free_port());
+    app_with_account(&[("LISTEN", listen.as_str())]).await
 }
 
-/// Sends the rest of the upload from where Cast says it stands, as tus-js-client does after a
-/// cut: asks for the offset, then sends from there (again while Cast still finishes the cut one).
-async fn resume(app: &TestApp, csrf: &str, url: &str, bytes: &[u8]) {
-    for _ in 0..50 {
-        let at = offset_of(app, url).await;
-        let body = reqwest::Body::from(bytes[at..].to_vec());
-        if send(app, csrf, url, at, body).await == 204 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("the upload never resumed");
+fn target<'a>(post: &'a Value, platform: &str) -> &'a Value {
+    post["targets"]
+        .as_array()
+        .and_then(|ts| ts.iter().find(|t| t["platform"] == platform))
+        .expect("target")
 }
 
-/// Presses Publish on the posting screen for the upload at `url`; the post's id.
-async fn publish(app: &TestApp, csrf: &str, url: &str) -> String {
-    let upload_id = url.rsplit('/').next().expect("id");
-    let account = format!("tiktok:{}", app.open_id("alice").await);
-    let form = [
-        ("csrf_token", csrf),
-        ("upload_id", upload_id),
-        ("title", "Sent while uploading"),
-        ("when", "now"),
-        ("target", "0"),
-        ("account_0", account.as_str()),
-        ("t0_privacy_level", "SELF_ONLY"),
-        ("t0_mode", "direct"),
-    ];
-    let res = app.post_form("/post", &form).await;
-    assert_eq!(res.status().as_u16(), 200, "accepted while uploading");
-    let to = res
-        .headers()
-        .get("HX-Redirect")
-        .and_then(|v| v.to_str().ok())
-        .expect("redirect to the post")
-        .to_string();
-    to.trim_start_matches("/posts/").to_string()
-}
-
-/// Nothing at TikTok while the video is not whole: the worker has nothing to do for the post.
-async fn assert_waits(app: &TestApp, id: &str) {
-    app.run_until_idle().await;
-    let j = job(app, id).await;
-    assert_eq!(j["state"], "queued", "waits for the upload: {j}");
-    assert!(sandbox_posts(app).await.is_empty(), "nothing at TikTok yet");
-}
-
-fn published(posts: &[Value]) -> Vec<&Value> {
-    posts
-        .iter()
-        .filter(|p| p["status"] == "PUBLISH_COMPLETE")
-        .collect()
+/// What TikTok's sandbox holds of its one upload: (bytes received, status).
+async fn at_tiktok(app: &TestApp) -> (u64, String) {
+    let posts = sandbox_posts(app).await;
+    assert_eq!(posts.len(), 1, "one upload at TikTok: {posts:?}");
+    (
+        posts[0]["size"].as_u64().unwrap_or(0),
+        posts[0]["status"].as_str().unwrap_or("").to_string(),
+    )
 }
 
 #[tokio::test]
 async fn a_post_submitted_at_30_percent_of_its_upload_is_published_with_identical_bytes() {
-    let (app, csrf) = app_with_account(&[]).await;
-    let (_dir, bytes) = video_bytes();
+    let (app, csrf, targets) = two_platforms().await;
+    let (_dir, bytes) = video_of(LARGE);
     let url = start_upload(&app, &csrf, bytes.len()).await;
-    let part = bytes.len() * 3 / 10;
-    let first = reqwest::Body::from(bytes[..part].to_vec());
-    assert_eq!(send(&app, &csrf, &url, 0, first).await, 204);
-    let id = publish(&app, &csrf, &url).await;
-    assert_waits(&app, &id).await;
-    let rest = reqwest::Body::from(bytes[part..].to_vec());
-    assert_eq!(send(&app, &csrf, &url, part, rest).await, 204);
-    let j = step_until(&app, &id, &["published", "failed"], HOUR).await;
-    assert_eq!(j["state"], "published", "{j}");
+    let (p30, p70) = (bytes.len() * 3 / 10, bytes.len() * 7 / 10);
+    send_part(&app, &csrf, &url, &bytes, 0, p30).await;
+    let post = posted_upload(&app, &csrf, &url, targets).await;
+    assert_eq!(post["video"]["check"], "pending", "{post}");
+    assert_eq!(post["video"]["sha256"], Value::Null, "not known yet");
+    let id = post["id"].as_str().expect("id").to_string();
+    let youtube_sent = |post: &Value| target(post, "youtube")["bytes_sent"].as_u64().unwrap_or(0);
+
+    // Both transfers start at once with what has arrived; neither can finish.
+    app.run_until_idle().await;
+    let (got, status) = at_tiktok(&app).await;
+    assert_eq!(
+        got,
+        whole(p30, TIKTOK_CHUNK),
+        "TikTok has every whole chunk that arrived"
+    );
+    assert_ne!(status, "PUBLISH_COMPLETE");
+    let post = post_of(&app, &id).await;
+    assert_eq!(
+        youtube_sent(&post),
+        whole(p30, YOUTUBE_CHUNK),
+        "and so has YouTube"
+    );
+    assert!(
+        sandbox_videos(&app).await.is_empty(),
+        "no video at YouTube yet"
+    );
+
+    send_part(&app, &csrf, &url, &bytes, p30, p70).await;
+    app.run_until_idle().await;
+    assert_eq!(
+        at_tiktok(&app).await.0,
+        whole(p70, TIKTOK_CHUNK),
+        "TikTok follows the phone"
+    );
+    let post = post_of(&app, &id).await;
+    assert_eq!(
+        youtube_sent(&post),
+        whole(p70, YOUTUBE_CHUNK),
+        "YouTube too"
+    );
+    for t in post["targets"].as_array().expect("targets") {
+        assert_ne!(
+            t["state"], "published",
+            "nothing commits before the end: {t}"
+        );
+    }
+
+    send_part(&app, &csrf, &url, &bytes, p70, bytes.len()).await;
+    let done = step_until_settled(&app, &id, HOUR).await;
+    for t in done["targets"].as_array().expect("targets") {
+        assert_eq!(t["state"], "published", "{t}");
+    }
+    assert_eq!(done["video"]["check"], "passed");
+    assert_eq!(done["video"]["sha256"], sha(&bytes));
     let posts = sandbox_posts(&app).await;
-    let done = published(&posts);
-    assert_eq!(done.len(), 1, "{posts:?}");
-    assert_eq!(done[0]["sha256"], sha(&bytes), "TikTok got the very bytes");
+    assert_eq!(published(&posts).len(), 1, "{posts:?}");
+    assert_eq!(
+        published(&posts)[0]["sha256"],
+        sha(&bytes),
+        "TikTok got the very bytes"
+    );
+    let videos = sandbox_videos(&app).await;
+    assert_eq!(videos.len(), 1, "{videos:?}");
+    assert_eq!(
+        videos[0]["sha256"],
+        sha(&bytes),
+        "YouTube got the very bytes"
+    );
 }
 
 #[tokio::test]
 async fn a_video_whose_index_at_the_end_fails_the_check_is_never_published_anywhere() {
-    let (app, csrf) = app_with_account(&[]).await;
-    // MPEG-4 Part 2 with its index at the end: only the last bytes tell it is not H.264.
-    let bytes = std::fs::read(fixture("wrong_codec.mp4")).expect("fixture");
+    let (app, csrf, targets) = two_platforms().await;
+    let bytes = index_at_end(3_000_000);
     let url = start_upload(&app, &csrf, bytes.len()).await;
-    let part = bytes.len() / 3;
-    let first = reqwest::Body::from(bytes[..part].to_vec());
-    assert_eq!(send(&app, &csrf, &url, 0, first).await, 204);
-    let id = publish(&app, &csrf, &url).await;
-    assert_waits(&app, &id).await;
-    let rest = reqwest::Body::from(bytes[part..].to_vec());
-    assert_eq!(send(&app, &csrf, &url, part, rest).await, 204);
+    let part = bytes.len() * 4 / 5;
+    send_part(&app, &csrf, &url, &bytes, 0, part).await;
+    let post = posted_upload(&app, &csrf, &url, targets).await;
+    let id = post["id"].as_str().expect("id").to_string();
     app.run_until_idle().await;
-    let j = job(&app, &id).await;
-    assert_eq!(j["state"], "failed", "{j}");
-    let said = j.to_string();
-    assert!(said.contains("Nothing was posted"), "says so: {j}");
-    assert!(
-        sandbox_posts(&app).await.is_empty(),
-        "nothing reached TikTok"
-    );
+    let youtube_sent = target(&post_of(&app, &id).await, "youtube")["bytes_sent"]
+        .as_u64()
+        .unwrap_or(0);
+    assert!(youtube_sent >= 1_048_576, "YouTube's upload was under way");
+
+    send_part(&app, &csrf, &url, &bytes, part, bytes.len()).await;
+    app.run_until_idle().await;
+    let post = post_of(&app, &id).await;
+    assert_eq!(post["video"]["check"], "failed", "{post}");
+    for (platform, name) in [("tiktok", "TikTok"), ("youtube", "YouTube")] {
+        let t = target(&post, platform);
+        assert_eq!(t["state"], "failed", "{t}");
+        let said = t["error"].to_string();
+        assert!(said.contains("Nothing was posted"), "{name}: {said}");
+        assert!(
+            said.contains(&format!(
+                "Cast stopped sending it to {name} before the last part"
+            )),
+            "{name} says its upload was abandoned: {said}"
+        );
+    }
+    let (got, status) = at_tiktok(&app).await;
+    assert!(got < bytes.len() as u64, "TikTok never got the last chunk");
+    assert_ne!(status, "PUBLISH_COMPLETE");
+    assert!(sandbox_videos(&app).await.is_empty(), "no video at YouTube");
+
     app.advance(HOUR);
     app.run_until_idle().await;
-    assert_eq!(job(&app, &id).await["state"], "failed", "and stays so");
-    assert!(
-        sandbox_posts(&app).await.is_empty(),
-        "still nothing at TikTok"
-    );
+    let post = post_of(&app, &id).await;
+    for t in post["targets"].as_array().expect("targets") {
+        assert_eq!(t["state"], "failed", "and stays so: {t}");
+    }
+    assert!(published(&sandbox_posts(&app).await).is_empty());
+    assert!(sandbox_videos(&app).await.is_empty());
 }
 
 #[tokio::test]
@@ -183,9 +203,9 @@ async fn a_cut_phone_connection_in_the_middle_resumes_and_publishes_once() {
     let (_dir, bytes) = video_bytes();
     let url = start_upload(&app, &csrf, bytes.len()).await;
     let part = bytes.len() / 5;
-    let first = reqwest::Body::from(bytes[..part].to_vec());
-    assert_eq!(send(&app, &csrf, &url, 0, first).await, 204);
+    send_part(&app, &csrf, &url, &bytes, 0, part).await;
     let id = publish(&app, &csrf, &url).await;
+    app.run_until_idle().await;
     // The phone loses its connection halfway through the next PATCH.
     let half = bytes[part..bytes.len() / 2].to_vec();
     let cut = futures_util::stream::iter(vec![
@@ -193,43 +213,57 @@ async fn a_cut_phone_connection_in_the_middle_resumes_and_publishes_once() {
         Err(std::io::Error::other("the phone lost its signal")),
     ]);
     send(&app, &csrf, &url, part, reqwest::Body::wrap_stream(cut)).await;
-    assert_waits(&app, &id).await;
+    app.run_until_idle().await;
+    assert_ne!(job(&app, &id).await["state"], "published");
     resume(&app, &csrf, &url, &bytes).await;
     let j = step_until(&app, &id, &["published", "failed"], HOUR).await;
     assert_eq!(j["state"], "published", "{j}");
-    let posts = sandbox_posts(&app).await;
-    assert_eq!(posts.len(), 1, "one upload at TikTok: {posts:?}");
-    assert_eq!(published(&posts)[0]["sha256"], sha(&bytes));
+    let (got, status) = at_tiktok(&app).await;
+    assert_eq!((got, status.as_str()), (SIZE, "PUBLISH_COMPLETE"));
+    assert_eq!(
+        published(&sandbox_posts(&app).await)[0]["sha256"],
+        sha(&bytes)
+    );
 }
 
 #[tokio::test]
 async fn cast_killed_mid_relay_resumes_both_sides_and_publishes_once() {
-    let (app, csrf) = app_with_account(&[]).await;
-    let (_dir, bytes) = video_bytes();
+    let (app, csrf) = same_address_after_restart().await;
+    let (_dir, bytes) = video_of(LARGE);
     let url = start_upload(&app, &csrf, bytes.len()).await;
     let part = bytes.len() * 2 / 5;
-    let first = reqwest::Body::from(bytes[..part].to_vec());
-    assert_eq!(send(&app, &csrf, &url, 0, first).await, 204);
+    send_part(&app, &csrf, &url, &bytes, 0, part).await;
     let id = publish(&app, &csrf, &url).await;
-    assert_waits(&app, &id).await;
+    app.run_until_idle().await;
+    assert_eq!(
+        at_tiktok(&app).await.0,
+        whole(part, TIKTOK_CHUNK),
+        "chunks went before the kill"
+    );
     let app = app.restart().await;
-    assert_waits(&app, &id).await;
+    app.run_until_idle().await;
     resume(&app, &csrf, &url, &bytes).await;
     let j = step_until(&app, &id, &["published", "failed"], HOUR).await;
     assert_eq!(j["state"], "published", "{j}");
-    let posts = sandbox_posts(&app).await;
-    assert_eq!(posts.len(), 1, "one upload at TikTok: {posts:?}");
-    assert_eq!(published(&posts)[0]["sha256"], sha(&bytes));
+    let (got, status) = at_tiktok(&app).await;
+    assert_eq!(
+        (got, status.as_str()),
+        (LARGE, "PUBLISH_COMPLETE"),
+        "one upload, finished"
+    );
+    assert_eq!(
+        published(&sandbox_posts(&app).await)[0]["sha256"],
+        sha(&bytes)
+    );
 }
 
 #[tokio::test]
 async fn an_upload_that_ended_while_cast_was_down_is_checked_at_start_and_published() {
-    let (app, csrf) = app_with_account(&[]).await;
+    let (app, csrf) = same_address_after_restart().await;
     let (_dir, bytes) = video_bytes();
     let url = start_upload(&app, &csrf, bytes.len()).await;
     let part = bytes.len() / 2;
-    let first = reqwest::Body::from(bytes[..part].to_vec());
-    assert_eq!(send(&app, &csrf, &url, 0, first).await, 204);
+    send_part(&app, &csrf, &url, &bytes, 0, part).await;
     let id = publish(&app, &csrf, &url).await;
     // The check that the last PATCH starts is lost with the process: the post is left pending
     // exactly as a kill between the last bytes and the check leaves it.
@@ -238,9 +272,12 @@ async fn an_upload_that_ended_while_cast_was_down_is_checked_at_start_and_publis
         .execute(&app.db)
         .await
         .expect("a check in flight");
-    let rest = reqwest::Body::from(bytes[part..].to_vec());
-    assert_eq!(send(&app, &csrf, &url, part, rest).await, 204);
-    assert_waits(&app, &id).await;
+    send_part(&app, &csrf, &url, &bytes, part, bytes.len()).await;
+    app.run_until_idle().await;
+    assert!(
+        published(&sandbox_posts(&app).await).is_empty(),
+        "nothing commits unchecked"
+    );
     let app = app.restart().await;
     // What the worker does as it starts (the test app's worker is stepped by hand).
     app.posts.resume_checks().await.expect("checks resumed");
@@ -250,4 +287,33 @@ async fn an_upload_that_ended_while_cast_was_down_is_checked_at_start_and_publis
         published(&sandbox_posts(&app).await)[0]["sha256"],
         sha(&bytes)
     );
+}
+
+#[tokio::test]
+async fn a_script_names_an_unknown_upload_or_both_a_file_and_an_upload_and_is_told_what_to_send() {
+    let (app, csrf, targets) = two_platforms().await;
+    let res = post_upload(&app, &csrf, "/uploads/tus/nosuchupload", targets.clone()).await;
+    assert_eq!(res.status().as_u16(), 422);
+    let body: Value = res.json().await.expect("json");
+    assert!(body.to_string().to_lowercase().contains("upload"), "{body}");
+    let (_dir, bytes) = video_bytes();
+    let url = start_upload(&app, &csrf, bytes.len()).await;
+    let form = reqwest::multipart::Form::new()
+        .text("upload_id", upload_id(&url).to_string())
+        .text("targets", targets.to_string())
+        .part(
+            "video",
+            reqwest::multipart::Part::bytes(bytes[..1000].to_vec()).file_name("v.mp4"),
+        );
+    let res = app
+        .client
+        .post(app.url("/api/posts"))
+        .header("X-CSRF-Token", &csrf)
+        .multipart(form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status().as_u16(), 422);
+    let body: Value = res.json().await.expect("json");
+    assert!(body.to_string().contains("not both"), "{body}");
 }

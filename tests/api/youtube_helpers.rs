@@ -135,35 +135,3 @@ pub async fn channels_status_with(app: &TestApp, token: &str) -> u16 {
         .status()
         .as_u16()
 }
-
-/// Sends `bytes` to Cast over tus as the posting screen does; returns the upload's id.
-pub async fn tus_upload(app: &TestApp, csrf: &str, bytes: &[u8]) -> String {
-    let res = app
-        .client
-        .post(app.url("/uploads/tus/"))
-        .header("Tus-Resumable", "1.0.0")
-        .header("X-CSRF-Token", csrf)
-        .header("Upload-Length", bytes.len().to_string())
-        .header(
-            "Upload-Metadata",
-            "filename dmlkZW8ubXA0,filetype dmlkZW8vbXA0",
-        )
-        .send()
-        .await
-        .expect("create");
-    assert_eq!(res.status().as_u16(), 201);
-    let url = location(&res);
-    let res = app
-        .client
-        .patch(app.url(&url))
-        .header("Tus-Resumable", "1.0.0")
-        .header("X-CSRF-Token", csrf)
-        .header("Content-Type", "application/offset+octet-stream")
-        .header("Upload-Offset", "0")
-        .body(bytes.to_vec())
-        .send()
-        .await
-        .expect("patch");
-    assert_eq!(res.status().as_u16(), 204);
-    url.rsplit('/').next().expect("id").to_string()
-}

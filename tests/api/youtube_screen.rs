@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::helpers::posts::{app_with_account, fixture, step_until_settled};
+use crate::relay_helpers::tus_upload;
 use crate::youtube_helpers::*;
 
 #[tokio::test]

@@ -12,6 +12,8 @@ pub enum FaultStep {
     Chunk,
     Status,
     VideoList,
+    /// The sandbox's own fetch of a photo post's image (it answers STATUS instead).
+    PhotoPull,
 }
 
 impl FaultStep {
@@ -24,6 +26,7 @@ impl FaultStep {
             "chunk" => Self::Chunk,
             "status" => Self::Status,
             "video_list" => Self::VideoList,
+            "photo_pull" => Self::PhotoPull,
             _ => return None,
         })
     }
@@ -78,7 +81,7 @@ pub(super) fn parse_faults(value: &str) -> Result<Vec<Fault>, ConfigError> {
                 ConfigError::new(
                     NAME,
                     format!(
-                        "'{step}' is not one of token, userinfo, creator_info, init, chunk, status, video_list"
+                        "'{step}' is not one of token, userinfo, creator_info, init, chunk, status, video_list, photo_pull"
                     ),
                     EXAMPLE,
                 )

@@ -13,6 +13,8 @@ mod flags;
 mod follow;
 mod notes;
 pub mod options;
+mod photo_rules;
+mod photos;
 mod platform;
 mod pull;
 pub mod rules;

@@ -95,10 +95,15 @@ pub struct TikTokOptions {
     /// preview's slider; unset, TikTok picks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_cover_timestamp_ms: Option<u64>,
+    /// Photo posts only (§15.2): the text under the carousel, and which image is its cover.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo_cover_index: Option<u32>,
 }
 
 /// The options a target object may carry (besides `platform` and `account`).
-pub const FIELDS: [&str; 10] = [
+pub const FIELDS: [&str; 12] = [
     "title",
     "privacy_level",
     "mode",
@@ -109,6 +114,8 @@ pub const FIELDS: [&str; 10] = [
     "brand_organic_toggle",
     "is_aigc",
     "video_cover_timestamp_ms",
+    "description",
+    "photo_cover_index",
 ];
 
 /// The interaction and disclosure switches, with their defaults.
@@ -146,6 +153,11 @@ impl TikTokOptions {
         let privacy = keep(parse_privacy(raw.get("privacy_level"), mode), p);
         let flags = FLAGS.map(|(name, default)| keep(flag(raw.get(name), name, default), p));
         let cover = keep(cover_ms(raw.get("video_cover_timestamp_ms")), p);
+        let description = keep(
+            text(raw.get("description"), "description").map(|d| d.unwrap_or("").trim().to_string()),
+            p,
+        );
+        let photo_cover = keep(cover_index(raw.get("photo_cover_index")), p);
         let (Some(mode), Some(title), Some(privacy_level)) = (mode, title, privacy) else {
             return Err(problems);
         };
@@ -179,6 +191,8 @@ impl TikTokOptions {
             brand_organic_toggle,
             is_aigc,
             video_cover_timestamp_ms: cover.flatten(),
+            description: description.unwrap_or_default(),
+            photo_cover_index: photo_cover.flatten(),
         })
     }
 
@@ -308,6 +322,28 @@ fn parse_privacy(
 }
 
 /// Milliseconds into the video: a non-negative whole number.
+/// `photo_cover_index`: a whole number from 0 (a digit string, from a form, is taken too).
+pub fn cover_index(raw: Option<&Value>) -> Result<Option<u32>, Problem> {
+    let bad = |v: &dyn std::fmt::Display| {
+        Problem::new(
+            "invalid_field",
+            format!(
+                "photo_cover_index must be the cover image's place, counted from 0 (0 is the first image), not {v}."
+            ),
+        )
+    };
+    match raw {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => s.trim().parse::<u32>().map(Some).map_err(|_| bad(s)),
+        Some(v) => v
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .map(Some)
+            .ok_or_else(|| bad(v)),
+    }
+}
+
 fn cover_ms(raw: Option<&Value>) -> Result<Option<u64>, Problem> {
     match raw {
         None | Some(Value::Null) => Ok(None),

@@ -8,9 +8,10 @@ use super::client::ErrorKind;
 use super::client::users::CreatorInfo;
 use super::context::{CallFailure, Context};
 use super::options::{PostMode, TikTokOptions};
-use super::{follow, rules, send};
+use super::{follow, photo_rules, photos, rules, send};
 use crate::accounts::GatewayError;
 use crate::media::VideoInfo;
+use crate::media::image::ImageInfo;
 use crate::platforms::{
     Connector, Platform, PlatformId, Problem, Recorder, Stage, StepResult, Summary, TargetJob,
 };
@@ -94,6 +95,41 @@ impl Platform for TikTok {
                 .await
                 .map_err(|e| vec![Problem::new("internal", e.to_string())])?;
             problems.extend(rules::check(&options, &creator, unaudited));
+            problems.extend(photo_rules::check_video(&options));
+            if problems.is_empty() {
+                Ok(Vec::new())
+            } else {
+                Err(problems)
+            }
+        })
+    }
+
+    fn check_photos<'a>(
+        &'a self,
+        account_id: &'a str,
+        options: &'a Value,
+        images: &'a [ImageInfo],
+    ) -> BoxFuture<'a, Result<Vec<Problem>, Vec<Problem>>> {
+        Box::pin(async move {
+            let options = TikTokOptions::from_value(options).map_err(|p| vec![p])?;
+            let pull_ready = self.cx.settings.pull_prefix.is_some() && self.cx.links.is_some();
+            let mut problems = photo_rules::check(&options, images.len(), pull_ready);
+            if !pull_ready {
+                // Nothing else matters until TikTok can fetch the images at all.
+                return Err(problems);
+            }
+            let creator = self
+                .cx
+                .creator_info(account_id)
+                .await
+                .map_err(|e| vec![unavailable(e)])?;
+            let unaudited = self
+                .cx
+                .is_unaudited()
+                .await
+                .map_err(|e| vec![Problem::new("internal", e.to_string())])?;
+            let photo = photo_rules::without_video_switches(&options);
+            problems.extend(rules::check(&photo, &creator, unaudited));
             if problems.is_empty() {
                 Ok(Vec::new())
             } else {
@@ -122,6 +158,9 @@ impl Platform for TikTok {
 
     fn step<'a>(&'a self, job: &'a TargetJob, rec: &'a dyn Recorder) -> BoxFuture<'a, StepResult> {
         Box::pin(async move {
+            if !job.images.is_empty() {
+                return photos::step(&self.cx, job, rec).await;
+            }
             match job.stage {
                 Stage::Start => send::start(&self.cx, job, rec).await,
                 Stage::Continue => send::resume(&self.cx, job, rec).await,

@@ -63,11 +63,18 @@ pub async fn start(cx: &Context, job: &TargetJob, rec: &dyn Recorder) -> StepRes
         .map_err(|e| stop(e, rec.now()))?;
     let mut notes = Notes::of(job);
     if cx.settings.pull_always {
+        // TikTok pulls the whole file from a link: it has to be there, and checked.
+        if !rec.checked().await? {
+            return Ok(());
+        }
         return pull::start(cx, job, &options, &mut notes, rec).await;
     }
     let Some((init, plan)) = init(cx, job, &options, &mut notes, rec).await? else {
         // Every chunk plan was refused and TikTok may pull from Cast: the fallback of §6.
         tracing::info!("TikTok refused every chunk plan; it pulls the video from Cast instead");
+        if !rec.checked().await? {
+            return Ok(());
+        }
         return pull::start(cx, job, &options, &mut notes, rec).await;
     };
     let now = rec.now();
@@ -304,6 +311,12 @@ async fn send(
         let Some(chunk) = plan.chunk_containing(sent).and_then(|i| plan.chunk(i)) else {
             break;
         };
+        // A video still arriving is sent as it comes; its last chunk, which commits the post
+        // at TikTok, only once the video passed Cast's check.
+        let last = chunk.last + 1 >= size;
+        if !rec.arrived(chunk.last + 1).await? || (last && !rec.checked().await?) {
+            return Ok(());
+        }
         let body = file_body(&job.video.path, chunk.first, chunk.len())
             .await
             .map_err(|e| {

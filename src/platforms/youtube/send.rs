@@ -155,6 +155,12 @@ async fn send(
     let mut stalls = 0;
     loop {
         let at = offset;
+        // A video still arriving is sent as it comes; the chunk that ends it (YouTube's
+        // commit) only once the video passed Cast's check.
+        let end = at.saturating_add(up.chunk_size.get()).min(job.video.size);
+        if !rec.arrived(end).await? || (end >= job.video.size && !rec.checked().await?) {
+            return Ok(());
+        }
         let answer = cx
             .gateway
             .call(&job.account_id, endpoint::CHUNK, |t| async move {

@@ -19,6 +19,7 @@ use super::publish::{self, Mode};
 use super::store::images;
 use super::store::publishes::{self, NewPublish};
 use super::{SandboxState, envelope, rules, scopes};
+use crate::config::tiktok_sandbox::FaultStep;
 use crate::crypto::random_token;
 use crate::media::image::{self, MAX_IMAGE_BYTES};
 
@@ -179,6 +180,12 @@ async fn fetch_all(
     let mut total = 0u64;
     let mut verdict = "";
     for (i, url) in urls.iter().enumerate() {
+        if let Some(status) = state
+            .faults
+            .take_status(FaultStep::PhotoPull, state.now_ms())
+        {
+            return Err(FetchError::Status(i, status));
+        }
         let res = client.get(url).send().await?;
         let status = res.status().as_u16();
         if status != 200 {

@@ -5,8 +5,11 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::multipart::{ensure_room, guarded, idempotency_key, read_form, rejection, resend_flag};
+use super::multipart::{
+    ensure_room, guarded, idempotency_key, read_post_form, rejection, resend_flag,
+};
 use crate::links::Links;
+use crate::posts::spool::SpooledFile;
 use crate::posts::{
     PostError, PostRequest, PostView, TargetProblem, parse_target_list, parse_targets,
 };
@@ -17,8 +20,8 @@ fn post_json(status: StatusCode, view: &PostView) -> HttpResponse {
     HttpResponse::build(status).json(serde_json::json!({ "post": view }))
 }
 
-/// `POST /api/posts`: multipart `video`, `targets` (a JSON array) and `publish_at`, with an
-/// optional `Idempotency-Key`. 202 with the post, 200 with an earlier one of the same key, or
+/// `POST /api/posts`: multipart `video` (or `upload_id`: a browser upload, finished or still
+/// arriving), `targets` (a JSON array) and `publish_at`, with an optional `Idempotency-Key`. 202 with the post, 200 with an earlier one of the same key, or
 /// 422 naming every problem of every target.
 #[utoipa::path(post, path = "/api/posts", tag = "posts", request_body(content = crate::web::openapi::schemas::PostForm, content_type = "multipart/form-data"), params(("Idempotency-Key" = Option<String>, Header, description = "The same key returns the same post")), responses((status = 202, description = "Accepted; each target is published once", body = crate::web::openapi::schemas::PostAnswer), (status = 200, description = "An earlier post of the same Idempotency-Key", body = crate::web::openapi::schemas::PostAnswer), (status = 422, description = "Every problem of every target, by index", body = crate::web::openapi::schemas::ErrorAnswer), (status = 401, body = crate::web::openapi::schemas::ErrorAnswer)))]
 pub async fn post_create(
@@ -35,7 +38,8 @@ pub async fn post_create(
     }
     ensure_room(&state, &req)?;
     let mut payload = guarded(&state, &req, payload);
-    let (fields, file) = read_form(&state.posts, &mut payload).await?;
+    let form = read_post_form(&state.posts, &mut payload, true).await?;
+    let (fields, file, images) = (form.fields, form.video, form.images);
     let field = |name: &str| {
         fields
             .iter()
@@ -56,12 +60,50 @@ pub async fn post_create(
             Vec::new()
         }),
     };
-    let Some(file) = file else {
-        problems.insert(
-            0,
-            TargetProblem::post("missing_video", "Attach the video as the `video` field."),
-        );
-        return Ok(rejection(&req, &problems, true));
+    if !images.is_empty() {
+        return photos_create(
+            &req,
+            &state,
+            problems,
+            targets,
+            field("publish_at"),
+            file,
+            images,
+            key,
+        )
+        .await;
+    }
+    let upload_id = field("upload_id").filter(|v| !v.trim().is_empty());
+    let file = match (file, upload_id) {
+        (Some(file), None) => file,
+        (None, Some(upload_id)) => {
+            let request = PostRequest {
+                targets,
+                publish_at: field("publish_at"),
+            };
+            return upload_create(&req, &state, problems, &request, upload_id.trim()).await;
+        }
+        (Some(file), Some(_)) => {
+            crate::posts::spool::remove(&file.path).await;
+            problems.insert(
+                0,
+                TargetProblem::post(
+                    "two_videos",
+                    "Send either the `video` field or `upload_id`, not both.",
+                ),
+            );
+            return Ok(rejection(&req, &problems, true));
+        }
+        (None, None) => {
+            problems.insert(
+                0,
+                TargetProblem::post(
+                    "missing_video",
+                    "Attach the video as the `video` field or name a browser upload as `upload_id` (or, for a TikTok photo post, send 1 to 35 `image` fields).",
+                ),
+            );
+            return Ok(rejection(&req, &problems, true));
+        }
     };
     if !problems.is_empty() {
         crate::posts::spool::remove(&file.path).await;
@@ -75,6 +117,70 @@ pub async fn post_create(
         Ok((view, true)) => Ok(post_json(StatusCode::ACCEPTED, &view)),
         Ok((view, false)) => Ok(post_json(StatusCode::OK, &view)),
         Err(PostError::Rejected(problems)) => Ok(rejection(&req, &problems, true)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The `upload_id` branch of `POST /api/posts`: a browser (tus) upload, finished or still
+/// arriving (the posting screen's path).
+async fn upload_create(
+    req: &HttpRequest,
+    state: &AppState,
+    problems: Vec<TargetProblem>,
+    request: &PostRequest,
+    upload_id: &str,
+) -> Result<HttpResponse, AppError> {
+    if !problems.is_empty() {
+        return Ok(rejection(req, &problems, true));
+    }
+    match state.posts.submit_browser_upload(upload_id, request).await {
+        Ok((view, true)) => Ok(post_json(StatusCode::ACCEPTED, &view)),
+        Ok((view, false)) => Ok(post_json(StatusCode::OK, &view)),
+        Err(PostError::Rejected(problems)) => Ok(rejection(req, &problems, true)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The photo post branch of `POST /api/posts`: `image` parts instead of `video`.
+#[allow(clippy::too_many_arguments)]
+async fn photos_create(
+    req: &HttpRequest,
+    state: &AppState,
+    mut problems: Vec<TargetProblem>,
+    targets: Vec<crate::posts::TargetRequest>,
+    publish_at: Option<String>,
+    video: Option<SpooledFile>,
+    images: Vec<SpooledFile>,
+    key: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(video) = video {
+        crate::posts::spool::remove(&video.path).await;
+        problems.insert(
+            0,
+            TargetProblem::post(
+                "video_and_images",
+                "Send either one `video` or 1 to 35 `image` fields (a TikTok photo post), not both.",
+            ),
+        );
+    }
+    if !problems.is_empty() {
+        for image in &images {
+            crate::posts::spool::remove(&image.path).await;
+        }
+        return Ok(rejection(req, &problems, true));
+    }
+    let request = PostRequest {
+        targets,
+        publish_at,
+    };
+    match state
+        .posts
+        .submit_photos(&request, images, key.as_deref())
+        .await
+    {
+        Ok((view, true)) => Ok(post_json(StatusCode::ACCEPTED, &view)),
+        Ok((view, false)) => Ok(post_json(StatusCode::OK, &view)),
+        Err(PostError::Rejected(problems)) => Ok(rejection(req, &problems, true)),
         Err(e) => Err(e.into()),
     }
 }

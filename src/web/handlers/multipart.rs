@@ -16,6 +16,8 @@ use crate::web::state::AppState;
 /// Text fields are short; the longest (a title of 2200 UTF-16 units, or the targets' JSON) fits.
 const TEXT_FIELD_LIMIT: usize = 64 * 1024;
 const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+/// Image parts read before a request is cut off (a carousel takes 35).
+const IMAGE_PARTS_LIMIT: usize = 100;
 
 fn multipart_error(e: MultipartError) -> AppError {
     if let MultipartError::Payload(PayloadError::Io(io)) = &e
@@ -103,42 +105,79 @@ pub fn rejection(req: &HttpRequest, problems: &[TargetProblem], with_target: boo
     }))
 }
 
+/// A post's form as read: its text fields, the video, or the images of a photo post.
+pub struct PostForm {
+    pub fields: Vec<(String, String)>,
+    pub video: Option<SpooledFile>,
+    pub images: Vec<SpooledFile>,
+}
+
 /// Reads every field; the video goes straight to disk. On any error nothing is left on disk.
 pub async fn read_form(
     posts: &Posts,
     payload: &mut Multipart,
 ) -> Result<(Vec<(String, String)>, Option<SpooledFile>), AppError> {
-    let mut fields = Vec::new();
-    let mut file: Option<SpooledFile> = None;
-    let result = read_fields(posts, payload, &mut fields, &mut file).await;
-    if result.is_err()
-        && let Some(f) = file.take()
-    {
-        spool::remove(&f.path).await;
+    let form = read_post_form(posts, payload, false).await?;
+    Ok((form.fields, form.video))
+}
+
+/// `read_form`, taking `image` parts too when `images` is on (each to its own spool file).
+pub async fn read_post_form(
+    posts: &Posts,
+    payload: &mut Multipart,
+    images: bool,
+) -> Result<PostForm, AppError> {
+    let mut form = PostForm {
+        fields: Vec::new(),
+        video: None,
+        images: Vec::new(),
+    };
+    let result = read_fields(posts, payload, &mut form, images).await;
+    if result.is_err() {
+        for f in form.video.take().into_iter().chain(form.images.drain(..)) {
+            spool::remove(&f.path).await;
+        }
     }
-    result.map(|()| (fields, file))
+    result.map(|()| form)
+}
+
+/// One file part straight to the spool.
+async fn spool_part(posts: &Posts, field: &mut Field) -> Result<SpooledFile, AppError> {
+    let mut writer = posts.receive().await?;
+    while let Some(bytes) = field.try_next().await.map_err(multipart_error)? {
+        writer.write(&bytes).await.map_err(PostError::from)?;
+    }
+    Ok(writer.finish().await.map_err(PostError::from)?)
 }
 
 async fn read_fields(
     posts: &Posts,
     payload: &mut Multipart,
-    fields: &mut Vec<(String, String)>,
-    file: &mut Option<SpooledFile>,
+    form: &mut PostForm,
+    images: bool,
 ) -> Result<(), AppError> {
+    let (fields, file) = (&mut form.fields, &mut form.video);
     while let Some(mut field) = payload.try_next().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or_default().to_string();
-        if name == "video" {
+        if name == "image" && images {
+            // A few past a carousel's 35 are refused by the intake, with the count; far more is
+            // not a mistake worth spooling.
+            if form.images.len() >= IMAGE_PARTS_LIMIT {
+                return Err(AppError::bad_request(
+                    "too_many_images",
+                    "A TikTok photo post takes 1 to 35 images.",
+                ));
+            }
+            let image = spool_part(posts, &mut field).await?;
+            form.images.push(image);
+        } else if name == "video" {
             if file.is_some() {
                 return Err(AppError::bad_request(
                     "two_videos",
                     "Send one video per post.",
                 ));
             }
-            let mut writer = posts.receive().await?;
-            while let Some(bytes) = field.try_next().await.map_err(multipart_error)? {
-                writer.write(&bytes).await.map_err(PostError::from)?;
-            }
-            *file = Some(writer.finish().await.map_err(PostError::from)?);
+            *file = Some(spool_part(posts, &mut field).await?);
         } else {
             let value = read_text(&mut field, &name).await?;
             fields.push((name, value));

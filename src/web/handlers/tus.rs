@@ -138,7 +138,12 @@ pub async fn tus_patch(
         let body = SlowBodyGuard::new(payload, state.config.limits.stalled_client);
         state.tus.append(&path, offset, body).await
     };
-    match appended.await {
+    let appended = appended.await;
+    // What arrived is stored, a cut PATCH's part too: a post relaying the upload goes on.
+    if let Err(e) = state.posts.upload_progressed(&path).await {
+        tracing::warn!(error = %e, "could not wake the targets relaying this upload");
+    }
+    match appended {
         Ok(upload) => {
             // The bytes are stored whatever the check says: the check's outcome is the post's.
             if upload.completed_at.is_some()

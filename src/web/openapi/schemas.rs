@@ -24,9 +24,18 @@ pub struct PostsPage {
 /// `POST /api/posts`, multipart.
 #[derive(ToSchema)]
 pub struct PostForm {
-    /// The video file, streamed to disk.
-    #[schema(value_type = String, format = Binary)]
-    pub video: Vec<u8>,
+    /// The video file, streamed to disk. Leave it out for `upload_id` or a TikTok photo post.
+    #[schema(value_type = Option<String>, format = Binary)]
+    pub video: Option<Vec<u8>>,
+    /// A TikTok photo post (a carousel) instead of a video: 1 to 35 `image` parts, JPEG or WebP,
+    /// each at most 20,000,000 bytes and 1080p, in the order shown. TikTok targets only, and only
+    /// with `TIKTOK_PULL_URL_PREFIX` set; such a target may carry `title` (at most 90),
+    /// `description` (at most 4000) and `photo_cover_index` (from 0).
+    #[schema(value_type = Option<Vec<String>>, format = Binary)]
+    pub image: Option<Vec<Vec<u8>>>,
+    /// A browser (tus) upload's id, in place of `video`: finished, or still arriving (the post
+    /// is accepted at once and published as the bytes arrive, once the video passes its check).
+    pub upload_id: Option<String>,
     /// A JSON array of `{"platform", "account", …the platform's options}`.
     #[schema(
         example = r#"[{"platform":"tiktok","account":"<open_id>","privacy_level":"SELF_ONLY"}]"#

@@ -168,8 +168,12 @@ async fn upload_through_page(
         let id = b
             .execute("return document.getElementById('upload-id').value;")
             .await;
-        if let Some(id) = id.as_str().filter(|s| !s.is_empty()) {
-            return app.tus.finished(id).await.expect("db");
+        // The id is there from the upload's start (Publish works while it uploads): done once
+        // Cast has every byte.
+        if let Some(id) = id.as_str().filter(|s| !s.is_empty())
+            && let Some(done) = app.tus.finished(id).await.expect("db")
+        {
+            return Some(done);
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }

@@ -385,3 +385,38 @@ pub async fn step_until_settled(app: &TestApp, id: &str, within: Duration) -> Va
     }
     panic!("{id} never settled");
 }
+
+/// `POST /api/posts` as a script posts photos: one `image` part per image, in order.
+pub async fn post_images(
+    app: &TestApp,
+    csrf: &str,
+    images: &[Vec<u8>],
+    targets: Value,
+) -> reqwest::Response {
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"targets\"\r\n\r\n{targets}\r\n"
+    )
+    .into_bytes();
+    for (i, image) in images.iter().enumerate() {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"photo-{i}.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(image);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    app.client
+        .post(app.url("/api/posts"))
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .header("X-CSRF-Token", csrf)
+        .body(body)
+        .send()
+        .await
+        .expect("post request")
+}
