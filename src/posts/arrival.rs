@@ -3,8 +3,8 @@
 //! checked video answers at once with one read.
 //!
 //! While a PATCH is writing, the wait follows its recorded progress (tus signals each step).
-//! With nobody sending, the step ends instead of holding a worker slot for a phone that went
-//! quiet: the target pauses until the next PATCH wakes it (`relay::upload_progressed`).
+//! With nobody sending for a moment, the step ends instead of holding a worker slot for a phone
+//! that went quiet: the target pauses until the next PATCH wakes it (`relay::upload_progressed`).
 
 use std::time::Duration;
 
@@ -14,6 +14,11 @@ use crate::tus::TusError;
 
 /// A signal missed between reading the state and arming the wait costs at most this long.
 const RECHECK: Duration = Duration::from_secs(2);
+
+/// How long a sender short of bytes waits for a writer before pausing. A phone sends its
+/// video as a run of PATCHes, each starting right after the last; pausing in the gap between
+/// two would cost a whole step (and, for YouTube, a probe of the session) per PATCH.
+const WRITER_GRACE: Duration = Duration::from_secs(2);
 
 /// What a sender needs of the video.
 #[derive(Debug, Clone, Copy)]
@@ -94,24 +99,44 @@ pub async fn wait(
     need: Need,
     should_yield: &(dyn Fn() -> bool + Sync),
 ) -> Result<Waited, PostError> {
+    let mut idle_since: Option<tokio::time::Instant> = None;
     loop {
         let changed = core.tus.changes().notified();
         tokio::pin!(changed);
         changed.as_mut().enable();
-        match now(core, post_id, need).await? {
+        let pause = match now(core, post_id, need).await? {
             Now::Ready => return Ok(Waited::Ready),
             Now::Refused(words) => return Ok(Waited::Refused(words)),
-            // The phone is not sending (or the check is about to start): the next PATCH or the
-            // check's outcome takes the target up again.
-            Now::Waiting { writing: false } => return Ok(Waited::Idle),
-            Now::Waiting { writing: true } => {}
-        }
+            Now::Waiting { writing: true } => {
+                idle_since = None;
+                RECHECK
+            }
+            // The phone is not sending (or the check is about to start): after a moment for
+            // the next PATCH, the next PATCH or the check's outcome takes the target up again.
+            Now::Waiting { writing: false } => {
+                let since = *idle_since.get_or_insert_with(tokio::time::Instant::now);
+                let left = WRITER_GRACE.saturating_sub(since.elapsed());
+                if matches!(need, Need::Check) || left.is_zero() {
+                    return Ok(Waited::Idle);
+                }
+                left
+            }
+        };
         if should_yield() {
             return Ok(Waited::Yield);
         }
         tokio::select! {
             () = &mut changed => {}
-            () = tokio::time::sleep(RECHECK) => {}
+            () = tokio::time::sleep(pause) => {}
         }
     }
+}
+
+/// Whether a sender that has just paused for `need` would find it met, or a writer at work,
+/// if it looked again: a PATCH that began while it was pausing woke nobody.
+pub async fn moved_meanwhile(core: &Core, post_id: &str, need: Need) -> Result<bool, PostError> {
+    Ok(!matches!(
+        now(core, post_id, need).await?,
+        Now::Waiting { writing: false }
+    ))
 }

@@ -19,6 +19,7 @@ pub mod images;
 pub mod intake;
 pub mod legacy;
 pub mod model;
+mod paused;
 mod photos;
 mod recorder;
 mod relay;

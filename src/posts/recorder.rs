@@ -8,8 +8,8 @@ use futures_util::future::BoxFuture;
 use super::arrival::{self, Need, Waited};
 use super::core::Core;
 use super::model::{Post, Target};
-use super::repository;
 use super::transition::{self, TransitionError};
+use super::{paused, repository};
 use crate::platforms::{Event, Recorder, Stop};
 
 /// How long a target waiting for the phone sleeps if no PATCH wakes it first.
@@ -54,6 +54,7 @@ impl<'a> StepRecorder<'a> {
                     until: self.core.clock.now() + IDLE_PAUSE_SECS,
                 })
                 .await?;
+                self.take_up_if_moved(need).await;
                 Ok(false)
             }
             Ok(Waited::Refused(words)) => Err(Stop::Event(Event::Refused {
@@ -62,6 +63,17 @@ impl<'a> StepRecorder<'a> {
                 definitive: true,
             })),
             Err(e) => Err(Stop::Store(e.to_string())),
+        }
+    }
+
+    /// A PATCH that began between the wait's last look and the pause found nothing paused to
+    /// wake; the target is taken up now instead of at the pause's end.
+    async fn take_up_if_moved(&self, need: Need) {
+        let moved = arrival::moved_meanwhile(self.core, &self.post.id, need).await;
+        if matches!(moved, Ok(true))
+            && let Err(e) = paused::take_up(self.core, &self.current().id).await
+        {
+            tracing::warn!(error = %e, "could not take the paused target up again");
         }
     }
 

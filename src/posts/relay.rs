@@ -8,6 +8,7 @@ use super::core::Core;
 use super::error::PostError;
 use super::intake::{self, Key, Parsed, PostRequest};
 use super::model::{Post, PostView};
+use super::paused;
 use super::relay_file::{checksum, declared_type, early_link, link_into_spool};
 use super::repository::{self, NewPost, NewTarget};
 use super::transition;
@@ -103,31 +104,6 @@ pub(super) async fn admit_unfinished(
         .await?
         .ok_or(PostError::NotFound)?;
     Ok(Some((view, true)))
-}
-
-/// Bytes of the browser upload `upload_id` were stored (a PATCH ended, whole or cut): targets
-/// relaying it that paused for want of bytes are taken up now.
-pub async fn upload_progressed(core: &Core, upload_id: &str) -> Result<(), PostError> {
-    let woken = kick(core, "browser_upload_id = ?2 AND relay = 1", upload_id).await?;
-    if woken > 0 {
-        core.wake.notify_one();
-    }
-    Ok(())
-}
-
-/// Brings forward the paused active targets of the posts `which` selects.
-async fn kick(core: &Core, which: &str, value: &str) -> Result<u64, PostError> {
-    let now = core.now();
-    let done = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE targets SET run_at = ?1
-         WHERE run_at > ?1 AND state IN ('queued', 'uploading')
-           AND post_id IN (SELECT id FROM posts WHERE {which})"
-    )))
-    .bind(now)
-    .bind(value)
-    .execute(&core.db)
-    .await?;
-    Ok(done.rows_affected())
 }
 
 /// The browser upload `upload_id` has all its bytes: the post waiting for it (if any) has its
@@ -277,7 +253,7 @@ async fn pass(
 /// paused for it are taken up.
 async fn concluded(core: &Core, post_id: &str) -> Result<(), PostError> {
     core.tus.changes().notify_waiters();
-    kick(core, "id = ?2", post_id).await?;
+    paused::kick(core, "id = ?2", post_id).await?;
     core.wake.notify_one();
     Ok(())
 }

@@ -15,7 +15,7 @@ use super::model::PostView;
 use super::model::Target;
 use super::spool::{SpoolWriter, SpooledFile};
 use super::worker::{self, ExecutionOutcome};
-use super::{actions, again, browser_upload, relay};
+use super::{actions, again, browser_upload, paused, relay};
 use crate::accounts::Accounts;
 use crate::clock::Clock;
 use crate::notify::Notifier;
@@ -260,7 +260,7 @@ impl Posts {
 
     /// Bytes of a browser upload were stored: targets relaying it go on (see `relay`).
     pub async fn upload_progressed(&self, upload_id: &str) -> Result<(), PostError> {
-        relay::upload_progressed(&self.core, upload_id).await
+        paused::upload_progressed(&self.core, upload_id).await
     }
 
     /// At start, before serving: checks the previous process was running are to be done again.

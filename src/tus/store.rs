@@ -163,11 +163,15 @@ impl Writers {
         if !set.insert(id.to_string()) {
             return Err(TusError::Busy);
         }
+        drop(set);
+        // A sender waiting for bytes learns at once that more are coming.
+        self.changed.notify_waiters();
         Ok(WriterGuard(self.clone(), id.to_string()))
     }
 
-    /// Fires after an upload's progress is recorded and when a writer lets go of it. Waiters
-    /// arm `notified()` before reading the state they wait on, so no change slips between.
+    /// Fires when a writer takes an upload, after its progress is recorded, and when the writer
+    /// lets go of it. Waiters arm `notified()` before reading the state they wait on, so no
+    /// change slips between.
     pub fn changed(&self) -> &Notify {
         &self.changed
     }

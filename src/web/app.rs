@@ -14,32 +14,30 @@ use actix_web::{App, HttpServer, web};
 use tokio::sync::Notify;
 use tracing_actix_web::TracingLogger;
 
-use super::gate::CastGate;
+use super::background::{housekeeping, named, shutdown_signal};
+use super::emulators::Emulators;
+use super::services::Services;
 use super::state::AppState;
-use super::templates::Emulated;
 use super::{form_token, middleware, request_span, routes};
+use crate::accounts::Accounts;
 use crate::accounts::gateway::{Refresh, run_refresher};
-use crate::accounts::{Accounts, Connections};
 use crate::clock::Clock;
-use crate::config::{Config, PlatformMode};
+use crate::config::Config;
 use crate::crypto::{CryptoError, Keys};
 use crate::data_dir::{DataDirError, DataDirLock};
 use crate::db::{self, DbError};
 use crate::disk::DiskSpace;
-use crate::links::{LinkSettings, Links};
+use crate::links::Links;
 use crate::notify::{Notifier, NotifyError};
 use crate::owner::device::Devices;
 use crate::owner::login::Login;
 use crate::owner::{Owner, OwnerError};
-use crate::platforms::instagram::{self, Instagram};
+use crate::platforms::tiktok::TikTok;
 use crate::platforms::tiktok::webhook::{CoreEffects, TikTokWebhooks};
-use crate::platforms::tiktok::{self, TikTok, TikTokSettings};
-use crate::platforms::youtube::{self, YouTube};
-use crate::platforms::{PlatformId, Platforms};
-use crate::posts::{PostSettings, Posts, STOP_GRACE};
+use crate::platforms::youtube::YouTube;
+use crate::posts::{Posts, STOP_GRACE};
 use crate::sandbox::instagram::InstagramSandbox;
-use crate::sandbox::tiktok::{Placement, TikTokSandbox};
-use crate::sandbox::youtube::YouTubeSandbox;
+use crate::sandbox::tiktok::TikTokSandbox;
 use crate::session_store::SqliteSessionStore;
 use crate::tus::BrowserUploads;
 
@@ -407,325 +405,5 @@ impl Application {
             "Cast stopped"
         );
         result
-    }
-}
-
-/// The app's services, built once: the domain, the platforms, the notifier.
-struct Services {
-    owner: Owner,
-    disk: DiskSpace,
-    tus: BrowserUploads,
-    notifier: Notifier,
-    accounts: Accounts,
-    connections: Connections,
-    posts: Posts,
-    tiktok: Arc<TikTok>,
-    youtube: Arc<YouTube>,
-    instagram: Arc<Instagram>,
-    links: Links,
-}
-
-impl Services {
-    fn build(
-        config: &Config,
-        db: &sqlx::SqlitePool,
-        keys: &Keys,
-        clock: &Clock,
-        owner: Owner,
-    ) -> Result<Self, StartError> {
-        let disk = DiskSpace::default();
-        let tus = BrowserUploads::new(
-            db.clone(),
-            clock.clone(),
-            config.data_dir.clone(),
-            config.partial_upload_ttl,
-            config.max_upload_bytes,
-            config.limits.clone(),
-            disk.clone(),
-        );
-        let notifier = Notifier::new(db.clone(), clock.clone(), config.notify.clone())?;
-        // Every platform's tokens are sealed with this key (bound to their account), under the
-        // name it had when TikTok was the only platform.
-        let accounts = Accounts::new(
-            db.clone(),
-            keys.sealer("tiktok-tokens"),
-            clock.clone(),
-            notifier.clone(),
-            config.url(""),
-        )
-        .requiring(PlatformId::TikTok, &tiktok::REQUIRED_SCOPES)
-        .requiring(PlatformId::YouTube, &youtube::REQUIRED_SCOPES)
-        .requiring(PlatformId::Instagram, &instagram::SCOPES);
-        // Public media links, each living at most PUBLIC_LINK_TTL: what Instagram and TikTok's
-        // PULL_FROM_URL fetch.
-        let links = Links::new(
-            db.clone(),
-            clock.clone(),
-            config.base_url.as_str(),
-            LinkSettings {
-                ttl: config.public_link_ttl,
-            },
-        );
-        let tiktok = Arc::new(TikTok::new(
-            tiktok::Context::new(
-                crate::platforms::tiktok::client::TikTokClient::from_config(config),
-                accounts.clone(),
-                db.clone(),
-                TikTokSettings {
-                    chunk_size: config.tiktok.chunk_size,
-                    web_base: config.tiktok.web_base.clone(),
-                    pull_prefix: config.tiktok.pull_url_prefix.clone(),
-                    pull_always: config.tiktok.pull_always,
-                },
-            )
-            .with_links(links.clone()),
-        ));
-        let youtube = Arc::new(YouTube::new(youtube::Context::new(
-            youtube_client(config, clock),
-            accounts.clone(),
-            db.clone(),
-            youtube::YouTubeSettings {
-                chunk_size: youtube::ChunkSize::new(config.youtube.chunk_size)
-                    .unwrap_or(youtube::ChunkSize::DEFAULT),
-                data_dir: config.data_dir.clone(),
-            },
-        )));
-        let instagram = Arc::new(Instagram::new(instagram::Context::new(
-            instagram_client(config),
-            accounts.clone(),
-            db.clone(),
-            links.clone(),
-        )));
-        let platforms = Platforms::default()
-            .with(tiktok.clone())
-            .with(youtube.clone())
-            .with(instagram.clone());
-        let connections = Connections::new(accounts.clone(), platforms.clone());
-        let posts = Posts::new(
-            db.clone(),
-            platforms,
-            accounts.clone(),
-            tus.clone(),
-            notifier.clone(),
-            clock.clone(),
-            PostSettings {
-                spool_dir: config.data_dir.join("spool"),
-                max_upload_bytes: config.max_upload_bytes,
-                spool_retention: config.spool_retention,
-                base_url: config.url(""),
-                concurrency: config.worker_concurrency,
-                step_deadline: PostSettings::STEP_DEADLINE,
-                slice: PostSettings::SLICE,
-            },
-            links.clone(),
-        );
-        Ok(Self {
-            owner,
-            links,
-            disk,
-            tus,
-            notifier,
-            accounts,
-            connections,
-            posts,
-            tiktok,
-            youtube,
-            instagram,
-        })
-    }
-}
-
-/// Instagram's client: the owner's Instagram app, or the sandbox's built-in one.
-fn instagram_client(config: &Config) -> instagram::InstagramClient {
-    let settings = &config.instagram;
-    let (app_id, app_secret) = match &settings.mode {
-        PlatformMode::Real(c) => (c.app_id.clone(), c.app_secret.clone()),
-        PlatformMode::Emulated(()) => (
-            instagram::SANDBOX_APP_ID.to_string(),
-            crate::config::Secret::new(instagram::SANDBOX_APP_SECRET),
-        ),
-    };
-    let endpoints = instagram::Endpoints::from_bases(
-        settings.auth_base.as_str(),
-        settings.oauth_base.as_str(),
-        settings.graph_base.as_str(),
-        &settings.graph_version,
-    )
-    .unwrap_or_else(instagram::Endpoints::instagram);
-    instagram::InstagramClient::new(
-        endpoints,
-        app_id,
-        app_secret,
-        config.instagram_redirect_uri(),
-    )
-}
-
-/// YouTube's client: Google with the owner's OAuth client, or the sandbox's built-in one.
-fn youtube_client(config: &Config, clock: &Clock) -> youtube::YouTubeClient {
-    let settings = &config.youtube;
-    let (client_id, client_secret) = match &settings.mode {
-        PlatformMode::Real(c) => (c.client_id.clone(), c.client_secret.clone()),
-        PlatformMode::Emulated(()) => (
-            crate::sandbox::youtube::CLIENT_ID.to_string(),
-            crate::config::Secret::new(crate::sandbox::youtube::CLIENT_SECRET),
-        ),
-    };
-    youtube::YouTubeClient::new(
-        youtube::Endpoints {
-            auth_base: settings.auth_base.clone(),
-            oauth_base: settings.oauth_base.clone(),
-            api_base: settings.api_base.clone(),
-        },
-        youtube::Credentials {
-            client_id,
-            client_secret,
-            redirect_uri: config.youtube_redirect_uri(),
-        },
-        clock.clone(),
-    )
-}
-
-/// A background task that says why it ended (they loop for ever, so ending at all is news).
-async fn named(name: &'static str, task: impl std::future::Future<Output = ()>) -> &'static str {
-    task.await;
-    tracing::error!(task = name, "a background task ended");
-    name
-}
-
-/// SIGTERM (systemd's stop) or SIGINT (Ctrl-C).
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot listen for SIGTERM");
-                    return std::future::pending().await;
-                }
-            };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = tokio::signal::ctrl_c() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
-/// Every ten minutes: forget expired sessions, delete abandoned browser uploads, and delete
-/// videos kept past their retention.
-async fn housekeeping(tus: BrowserUploads, store: SqliteSessionStore, posts: Posts) {
-    // The first pass waits a full period: nothing has had time to expire right after start-up.
-    let period = Duration::from_secs(600);
-    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-    loop {
-        tick.tick().await;
-        match tus.delete_expired().await {
-            Ok(n) if n > 0 => tracing::info!(uploads = n, "abandoned browser uploads deleted"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "could not delete abandoned browser uploads"),
-        }
-        match store.purge_expired().await {
-            Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions deleted"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
-        }
-        posts.delete_expired_spools().await;
-        if let Err(e) = posts.resume_checks().await {
-            tracing::warn!(error = %e, "could not resume the video checks of posts made early");
-        }
-    }
-}
-
-/// The platforms Cast emulates in this run, each mounted in its own scope. Which they are is
-/// decided here and nowhere else: a platform without credentials runs against its emulator.
-#[derive(Clone)]
-struct Emulators {
-    tiktok: Option<TikTokSandbox>,
-    youtube: Option<YouTubeSandbox>,
-    instagram: Option<InstagramSandbox>,
-}
-
-impl Emulators {
-    fn build(config: &Config, db: &sqlx::SqlitePool, clock: &Clock, owner: &Owner) -> Self {
-        let gate: crate::sandbox::gate::Gate = Arc::new(CastGate::new(owner.clone()));
-        let files = config.data_dir.join("sandbox");
-        // The emulators read the same clock as Cast: a test that moves it moves them too.
-        let tiktok = match &config.tiktok.mode {
-            PlatformMode::Emulated(settings) => Some(TikTokSandbox::new(
-                settings.clone(),
-                db.clone(),
-                clock.clone(),
-                gate.clone(),
-                Placement {
-                    origin: config.url(""),
-                    files_dir: files.clone(),
-                    redirect_uri: config.redirect_uri(),
-                },
-            )),
-            PlatformMode::Real(_) => None,
-        };
-        let youtube = config.youtube.is_emulated().then(|| {
-            YouTubeSandbox::new(
-                config.youtube_sandbox.clone(),
-                db.clone(),
-                clock.clone(),
-                gate.clone(),
-                config.url(""),
-                files.join("youtube"),
-                config.youtube_redirect_uri(),
-            )
-        });
-        let instagram = config.instagram.is_emulated().then(|| {
-            InstagramSandbox::new(
-                config.instagram_sandbox.clone(),
-                db.clone(),
-                clock.clone(),
-                gate,
-                config.url(""),
-                files.join("instagram"),
-                config.instagram_redirect_uri(),
-            )
-        });
-        Self {
-            tiktok,
-            youtube,
-            instagram,
-        }
-    }
-
-    /// The platforms Cast posts to through an emulator, for the banner.
-    fn named(&self) -> Vec<Emulated> {
-        let tiktok = self.tiktok.iter().map(|_| Emulated {
-            name: "TikTok",
-            received_url: format!("{}/_/", crate::sandbox::tiktok::MOUNT),
-            real_with: "Set TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET",
-        });
-        let youtube = self.youtube.iter().map(|_| Emulated {
-            name: "YouTube",
-            received_url: "/sandbox/youtube/_/".to_string(),
-            real_with: "Set YOUTUBE_CLIENT_ID and YOUTUBE_CLIENT_SECRET",
-        });
-        let instagram = self.instagram.iter().map(|_| Emulated {
-            name: "Instagram",
-            received_url: format!("{}/_/posts", crate::sandbox::instagram::MOUNT),
-            real_with: "Set INSTAGRAM_APP_ID and INSTAGRAM_APP_SECRET",
-        });
-        tiktok.chain(youtube).chain(instagram).collect()
-    }
-
-    fn configure(&self, cfg: &mut web::ServiceConfig) {
-        if let Some(tiktok) = &self.tiktok {
-            tiktok.configure(cfg);
-        }
-        if let Some(youtube) = &self.youtube {
-            youtube.configure(cfg);
-        }
-        if let Some(instagram) = &self.instagram {
-            instagram.configure(cfg);
-        }
     }
 }

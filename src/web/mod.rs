@@ -2,7 +2,9 @@
 
 pub mod app;
 pub mod assets;
+mod background;
 pub mod client_ip;
+mod emulators;
 pub mod error;
 pub mod form_token;
 pub mod gate;
@@ -12,6 +14,7 @@ pub mod openapi;
 pub mod redirect;
 pub mod request_span;
 pub mod routes;
+mod services;
 pub mod session;
 pub mod state;
 pub mod templates;

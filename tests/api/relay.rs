@@ -317,3 +317,91 @@ async fn a_script_names_an_unknown_upload_or_both_a_file_and_an_upload_and_is_to
     let body: Value = res.json().await.expect("json");
     assert!(body.to_string().contains("not both"), "{body}");
 }
+
+/// A PATCH whose body the test feeds: the sender of its parts, and the body to send.
+fn open_body() -> (tokio::sync::mpsc::Sender<bytes::Bytes>, reqwest::Body) {
+    let (tx, rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(4);
+    let parts = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|b| (Ok::<_, std::io::Error>(b), rx))
+    });
+    (tx, reqwest::Body::wrap_stream(parts))
+}
+
+/// Until tus has recorded at least `end` bytes of the upload (it records at checkpoints while
+/// a PATCH is open); what it recorded.
+async fn recorded(app: &TestApp, url: &str, end: usize) -> usize {
+    let id = upload_id(url);
+    let reached = async {
+        loop {
+            let changed = app.tus.changes().notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if let Ok(u) = app.tus.get(id).await
+                && u.received as usize >= end
+            {
+                return u.received as usize;
+            }
+            changed.await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), reached)
+        .await
+        .expect("tus never recorded the bytes")
+}
+
+/// Until TikTok's sandbox holds at least `end` bytes of the one upload.
+async fn at_tiktok_reaches(app: &TestApp, end: u64) {
+    let reached = async {
+        while at_tiktok(app).await.0 < end {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), reached)
+        .await
+        .expect("TikTok never got the bytes that arrived");
+}
+
+#[tokio::test]
+async fn a_target_waiting_for_the_phone_sends_again_as_soon_as_the_next_part_starts_arriving() {
+    let (app, csrf) = app_with_account(&[]).await;
+    let open_id = app.open_id("alice").await;
+    let (_dir, bytes) = video_of(LARGE);
+    let url = start_upload(&app, &csrf, bytes.len()).await;
+    let (p30, p70) = (bytes.len() * 3 / 10, bytes.len() * 7 / 10);
+    send_part(&app, &csrf, &url, &bytes, 0, p30).await;
+    let targets = json!([tiktok_target(
+        &open_id,
+        json!({"title": "Phone in a tunnel", "privacy_level": "SELF_ONLY"})
+    )]);
+    posted_upload(&app, &csrf, &url, targets).await;
+    app.run_until_idle().await;
+    assert_eq!(at_tiktok(&app).await.0, whole(p30, TIKTOK_CHUNK));
+    assert!(!app.step().await, "the target waits for the phone");
+
+    // The phone's next PATCH begins; while it is still arriving, tus records its first
+    // checkpoint (16 MiB into the PATCH).
+    let (tx, body) = open_body();
+    let phone = send(&app, &csrf, &url, p30, body);
+    let feed = async {
+        let fed = p30 + 17 * 1024 * 1024;
+        tx.send(bytes::Bytes::copy_from_slice(&bytes[p30..fed]))
+            .await
+            .expect("feed");
+        let midway = recorded(&app, &url, p30 + 16 * 1024 * 1024).await;
+        let sending = app.step();
+        let watch = async {
+            let tx = tx;
+            // TikTok gets what arrived while the PATCH is still open, not when it ends.
+            at_tiktok_reaches(&app, whole(midway, TIKTOK_CHUNK)).await;
+            tx.send(bytes::Bytes::copy_from_slice(&bytes[fed..p70]))
+                .await
+                .expect("feed");
+        };
+        let (stepped, ()) = tokio::join!(sending, watch);
+        assert!(stepped, "the PATCH took the waiting target up");
+    };
+    let (status, ()) = tokio::join!(phone, feed);
+    assert_eq!(status, 204);
+    app.run_until_idle().await;
+    assert_eq!(at_tiktok(&app).await.0, whole(p70, TIKTOK_CHUNK));
+}

@@ -136,6 +136,11 @@ pub async fn tus_patch(
         let offset =
             domain::patch_offset(header(&req, "Content-Type"), header(&req, "Upload-Offset"))?;
         let body = SlowBodyGuard::new(payload, state.config.limits.stalled_client);
+        // Targets that paused for want of bytes start again now, not when this PATCH ends:
+        // they find the writer (`arrival` gives it a moment to claim the upload).
+        if let Err(e) = state.posts.upload_progressed(&path).await {
+            tracing::warn!(error = %e, "could not wake the targets relaying this upload");
+        }
         state.tus.append(&path, offset, body).await
     };
     let appended = appended.await;
