@@ -201,7 +201,10 @@ def main():
             f"| {r['platform']} | {r['alone']:.1f} s | {r['pipe']:.1f} s | **{r['pipe'] / r['alone']:.2f}×** "
             f"| {seq} | {r['pipe_rss'] / 1024:.1f}{seq_rss} MiB |"
         )
-    shutil.rmtree(workdir, ignore_errors=True)
+    if os.environ.get("KEEP_BENCH") == "1":
+        print(f"kept: {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 class RelayCast(both.Both):

@@ -14,8 +14,11 @@ pub enum LinkName {
     VideoMp4,
     VideoMov,
     CoverJpg,
-    /// `photo-N.jpg`, N from 1 (TikTok photo posts).
-    Photo(u8),
+    /// `photo-N.jpg` or `photo-N.webp`, N from 1 (TikTok photo posts).
+    Photo {
+        n: u8,
+        webp: bool,
+    },
 }
 
 impl LinkName {
@@ -24,7 +27,16 @@ impl LinkName {
             Self::VideoMp4 => "video.mp4".into(),
             Self::VideoMov => "video.mov".into(),
             Self::CoverJpg => "cover.jpg".into(),
-            Self::Photo(n) => format!("photo-{n}.jpg"),
+            Self::Photo { n, webp: false } => format!("photo-{n}.jpg"),
+            Self::Photo { n, webp: true } => format!("photo-{n}.webp"),
+        }
+    }
+
+    /// Image `n` of a photo post, named for its type (`photo-2.webp` for `image/webp`).
+    pub fn photo(n: u8, content_type: &str) -> Self {
+        Self::Photo {
+            n,
+            webp: content_type == "image/webp",
         }
     }
 
@@ -121,7 +133,8 @@ mod tests {
     #[test]
     fn names_match_their_types() {
         assert_eq!(LinkName::VideoMp4.as_string(), "video.mp4");
-        assert_eq!(LinkName::Photo(3).as_string(), "photo-3.jpg");
+        assert_eq!(LinkName::photo(3, "image/jpeg").as_string(), "photo-3.jpg");
+        assert_eq!(LinkName::photo(4, "image/webp").as_string(), "photo-4.webp");
         assert_eq!(
             LinkName::for_content_type("video/quicktime"),
             Some(LinkName::VideoMov)

@@ -4,7 +4,7 @@
 //!
 //! While a PATCH is writing, the wait follows its recorded progress (tus signals each step).
 //! With nobody sending for a moment, the step ends instead of holding a worker slot for a phone
-//! that went quiet: the target pauses until the next PATCH wakes it (`relay::upload_progressed`).
+//! that went quiet: the target pauses until the next PATCH wakes it (`paused::upload_progressed`).
 
 use std::time::Duration;
 

@@ -96,6 +96,8 @@ pub(super) async fn admit_unfinished(
         return Ok(Some((view, false)));
     }
     tracing::info!(post_id = %id, upload_id, size = upload.length, relayed, "post accepted before its upload ended");
+    // Its targets are due now: the worker starts them (creator info, init) while the phone sends.
+    core.wake.notify_one();
     // The last PATCH may have ended between reading the upload and storing the post.
     if core.tus.finished(upload_id).await.ok().flatten().is_some() {
         upload_finished(core, upload_id).await?;

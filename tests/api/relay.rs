@@ -405,3 +405,29 @@ async fn a_target_waiting_for_the_phone_sends_again_as_soon_as_the_next_part_sta
     app.run_until_idle().await;
     assert_eq!(at_tiktok(&app).await.0, whole(p70, TIKTOK_CHUNK));
 }
+
+#[tokio::test]
+async fn a_post_made_during_the_upload_starts_at_tiktok_at_once_with_the_worker_running() {
+    let (app, csrf) = live_app_with_account(&[]).await;
+    let open_id = app.open_id("alice").await;
+    let (_dir, bytes) = video_of(LARGE);
+    let url = start_upload(&app, &csrf, bytes.len()).await;
+    let p30 = bytes.len() * 3 / 10;
+    send_part(&app, &csrf, &url, &bytes, 0, p30).await;
+    let targets = json!([tiktok_target(
+        &open_id,
+        json!({"title": "Straight away", "privacy_level": "SELF_ONLY"})
+    )]);
+    posted_upload(&app, &csrf, &url, targets).await;
+    // Nothing else happens: no PATCH ends, nobody steps the worker. The worker, asleep for up
+    // to 30 s when idle, must be woken by the post itself.
+    let started = async {
+        while sandbox_posts(&app).await.is_empty() || at_tiktok(&app).await.0 == 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), started)
+        .await
+        .expect("TikTok got nothing until the worker's idle wait ended");
+    at_tiktok_reaches(&app, whole(p30, TIKTOK_CHUNK)).await;
+}

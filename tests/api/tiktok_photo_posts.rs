@@ -135,6 +135,15 @@ async fn a_carousel_of_three_images_is_published_through_the_tiktok_sandbox() {
         got, want,
         "TikTok pulled each image as it was sent, in order"
     );
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM public_links ORDER BY id")
+        .fetch_all(&app.db)
+        .await
+        .expect("link names");
+    assert_eq!(
+        names,
+        ["photo-1.jpg", "photo-2.webp", "photo-3.jpg"],
+        "each link is named for its image's type"
+    );
     assert_eq!(
         live_links(&app).await,
         0,

@@ -1,5 +1,5 @@
 //! Sending a photo post (a carousel, contract §15.2): TikTok takes images by URL only, so Cast
-//! makes one public link per image just before init (`photo-N.jpg` under the prefix verified in
+//! makes one public link per image just before init (`photo-N.jpg` or `.webp` under the prefix verified in
 //! TikTok's portal), hands TikTok the list, and follows the status as for a pulled video. The
 //! links are revoked when init is refused, and once the status leaves `PROCESSING_DOWNLOAD`.
 
@@ -56,7 +56,10 @@ async fn make_links(links: &Links, prefix: &str, job: &TargetJob) -> Result<Vec<
                 )
             })?;
         let n = u8::try_from(i + 1).unwrap_or(u8::MAX);
-        let link = match links.create(&job.id, LinkName::Photo(n), &file).await {
+        let link = match links
+            .create(&job.id, LinkName::photo(n, &image.content_type), &file)
+            .await
+        {
             Ok(l) => l,
             Err(e) => {
                 revoke_all(links, job).await;
