@@ -115,6 +115,8 @@
   // Recomputes everything that depends on the form's state: each ticked block's rules, the
   // publish button and its explanation.
   function refresh(form) {
+    var photos = !!window.CastPhotos && CastPhotos.on(form);
+    if (window.CastPhotos) CastPhotos.apply(form);
     var slots = ticked(form);
     var ready = slots.length > 0, allInbox = slots.length > 0, why = "";
     form.querySelectorAll(".target-options").forEach(function (box) {
@@ -144,7 +146,9 @@
     var uploaded = $("upload-id").value !== "" && check && check.dataset.ok === "true";
     // Publish while it uploads: Cast sends what has arrived and checks the video at its end.
     var arriving = !uploadDone && current !== null && $("upload-id").value !== "" && afterUpload === null;
-    var ok = (uploaded || arriving) && ready && !coverPending && (when(form) !== "schedule" || $("publish_at").value !== "");
+    var media = photos ? CastPhotos.ready() : (uploaded || arriving) && !coverPending;
+    if (photos && !why) why = CastPhotos.why();
+    var ok = media && ready && (when(form) !== "schedule" || $("publish_at").value !== "");
     var button = $("publish");
     button.disabled = !ok;
     button.textContent = when(form) === "schedule" ? "Schedule" : (allInbox ? "Send to TikTok inbox" : "Publish");
@@ -329,7 +333,7 @@
     // stays until the last byte is in, then opens the post.
     form.addEventListener("htmx:beforeOnLoad", function (e) {
       var xhr = e.detail.xhr, to = xhr && xhr.getResponseHeader("HX-Redirect");
-      if (uploadDone || !current || !to || xhr.status >= 300) return;
+      if (uploadDone || !current || !to || xhr.status >= 300 || (window.CastPhotos && CastPhotos.on(form))) return;
       e.preventDefault();
       afterUpload = to;
       $("upload-text").textContent = "Posted. Cast sends the video on as it arrives and publishes it once it is whole and checked. Keep this page open until the upload ends; the post opens then.";

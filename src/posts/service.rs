@@ -233,6 +233,13 @@ impl Posts {
     }
 
     /// The target a platform knows by its own upload id (TikTok's publish_id), if Cast made it.
+    /// Whether the post is a carousel of images rather than a video.
+    pub async fn is_photo_post(&self, post_id: &str) -> Result<bool, PostError> {
+        Ok(!super::images::of_post(&self.core.db, post_id)
+            .await?
+            .is_empty())
+    }
+
     pub async fn target_by_remote(
         &self,
         platform: PlatformId,

@@ -33,6 +33,7 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         asset!("app.js", "text/javascript; charset=utf-8"),
         asset!("tus.min.js", "text/javascript; charset=utf-8"),
         asset!("post.js", "text/javascript; charset=utf-8"),
+        asset!("photos.js", "text/javascript; charset=utf-8"),
         asset!("favicon.svg", "image/svg+xml"),
         asset!("icon-192.png", "image/png"),
         asset!("icon-512.png", "image/png"),

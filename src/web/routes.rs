@@ -12,7 +12,7 @@ use crate::web::assets;
 use crate::web::handlers::{
     accounts, api_instagram, api_me, api_posts, api_tiktok, api_uploads, api_youtube, connect,
     dashboard, health, login, media_links, post_again, post_check, post_cover, post_options,
-    post_pages, post_submit, pwa, settings, setup, tus, verification,
+    post_pages, post_photos, post_submit, pwa, settings, setup, tus, verification,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -83,6 +83,7 @@ fn cast_routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(post_cover::post_cover)),
         )
         .route("/post", web::post().to(post_submit::post_submit))
+        .route("/post/photos", web::post().to(post_photos::post_photos))
         .service(
             web::resource(["/uploads/tus", "/uploads/tus/"])
                 .route(web::method(actix_web::http::Method::OPTIONS).to(tus::tus_options))

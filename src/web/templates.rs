@@ -103,8 +103,13 @@ pub struct DashboardPage {
     pub layout: Layout,
     pub tus_js: String,
     pub post_js: String,
+    pub photos_js: String,
     pub accounts: Vec<crate::accounts::Account>,
     pub flash: Option<(String, String)>,
+    /// TikTok can fetch photos (`TIKTOK_PULL_URL_PREFIX` is set); otherwise Photos mode shows
+    /// the steps to set it up, with the prefix to verify (`{BASE_URL}/m/`).
+    pub photos_ready: bool,
+    pub links_prefix: String,
 }
 
 #[derive(Template, WebTemplate)]

@@ -28,6 +28,7 @@ mod login_attacks;
 mod notify;
 mod openapi;
 mod phone;
+mod photo_screen;
 mod post_again;
 mod post_targets;
 mod posts_api;

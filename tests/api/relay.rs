@@ -349,16 +349,22 @@ async fn recorded(app: &TestApp, url: &str, end: usize) -> usize {
         .expect("tus never recorded the bytes")
 }
 
-/// Until TikTok's sandbox holds at least `end` bytes of the one upload.
-async fn at_tiktok_reaches(app: &TestApp, end: u64) {
+/// Until TikTok's sandbox holds at least `end` bytes of the one upload (no upload yet counts as
+/// none), within `limit`. The sandbox has no signal to wait on, so its listing is read again.
+async fn at_tiktok_reaches(app: &TestApp, end: u64, limit: Duration, why: &str) {
     let reached = async {
-        while at_tiktok(app).await.0 < end {
+        loop {
+            let posts = sandbox_posts(app).await;
+            assert!(posts.len() <= 1, "one upload at TikTok: {posts:?}");
+            if posts.first().and_then(|p| p["size"].as_u64()).unwrap_or(0) >= end {
+                return;
+            }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     };
-    tokio::time::timeout(Duration::from_secs(60), reached)
-        .await
-        .expect("TikTok never got the bytes that arrived");
+    if tokio::time::timeout(limit, reached).await.is_err() {
+        panic!("{why}");
+    }
 }
 
 #[tokio::test]
@@ -392,7 +398,13 @@ async fn a_target_waiting_for_the_phone_sends_again_as_soon_as_the_next_part_sta
         let watch = async {
             let tx = tx;
             // TikTok gets what arrived while the PATCH is still open, not when it ends.
-            at_tiktok_reaches(&app, whole(midway, TIKTOK_CHUNK)).await;
+            at_tiktok_reaches(
+                &app,
+                whole(midway, TIKTOK_CHUNK),
+                Duration::from_secs(60),
+                "TikTok never got the bytes that arrived",
+            )
+            .await;
             tx.send(bytes::Bytes::copy_from_slice(&bytes[fed..p70]))
                 .await
                 .expect("feed");
@@ -421,13 +433,18 @@ async fn a_post_made_during_the_upload_starts_at_tiktok_at_once_with_the_worker_
     posted_upload(&app, &csrf, &url, targets).await;
     // Nothing else happens: no PATCH ends, nobody steps the worker. The worker, asleep for up
     // to 30 s when idle, must be woken by the post itself.
-    let started = async {
-        while sandbox_posts(&app).await.is_empty() || at_tiktok(&app).await.0 == 0 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(10), started)
-        .await
-        .expect("TikTok got nothing until the worker's idle wait ended");
-    at_tiktok_reaches(&app, whole(p30, TIKTOK_CHUNK)).await;
+    at_tiktok_reaches(
+        &app,
+        1,
+        Duration::from_secs(10),
+        "TikTok got nothing until the worker's idle wait ended",
+    )
+    .await;
+    at_tiktok_reaches(
+        &app,
+        whole(p30, TIKTOK_CHUNK),
+        Duration::from_secs(60),
+        "TikTok never got the bytes that arrived",
+    )
+    .await;
 }

@@ -14,7 +14,7 @@ use crate::helpers::posts::*;
 
 /// Cast on a known port whose links TikTok may pull from (`TIKTOK_PULL_URL_PREFIX` = its /m/,
 /// verified at the sandbox), with `alice` connected.
-async fn photo_app(extra: &[(&str, &str)]) -> (TestApp, String, String) {
+pub(crate) async fn photo_app(extra: &[(&str, &str)]) -> (TestApp, String, String) {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let listen = format!("127.0.0.1:{port}");
@@ -65,7 +65,7 @@ async fn accepted_photos(app: &TestApp, csrf: &str, images: &[Vec<u8>], targets:
 
 /// Steps until the post's one target is final, letting the sandbox's fetches (real HTTP, in
 /// the background) finish between passes.
-async fn settled(app: &TestApp, id: &str) -> Value {
+pub(crate) async fn settled(app: &TestApp, id: &str) -> Value {
     let sandbox = app.tiktok_sandbox.as_ref().expect("sandbox");
     for _ in 0..60 {
         sandbox.checks_settled().await;

@@ -13,7 +13,7 @@ use super::client::privacy::PrivacyLevel;
 use super::client::publish::Status;
 use super::client::videos::match_by_caption;
 use super::context::{CallFailure, Context};
-use super::fail_reason::failed;
+use super::fail_reason::{Media, failed};
 use super::notes::Notes;
 use super::options::{PostMode, TikTokOptions};
 use super::webhook::heard_recently;
@@ -135,7 +135,14 @@ pub async fn poll(cx: &Context, job: &TargetJob, rec: &dyn Recorder) -> StepResu
             }))
             .await
         }
-        Status::Failed => Err(Stop::Event(failed(status.fail_reason.as_deref()))),
+        Status::Failed => {
+            let media = if job.images.is_empty() {
+                Media::Video
+            } else {
+                Media::Photos
+            };
+            Err(Stop::Event(failed(status.fail_reason.as_deref(), media)))
+        }
         _ => {
             let delay = if webhooks_work(cx, now).await {
                 quiet_poll_delay(job.polls + 1)

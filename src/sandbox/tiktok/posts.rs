@@ -46,15 +46,18 @@ pub async fn list(
     for p in current(&state).await? {
         let view = processing::view(&p);
         // For a carousel, what arrived of each image, in order (the sandbox's own addition).
-        let photos = if p.media_type == "PHOTO" {
+        let (photos, cover) = if p.media_type == "PHOTO" {
             let list = images::of(&state.db, &p.publish_id).await?;
-            Some(
-                list.iter()
-                    .map(|i| json!({"size": i.size, "sha256": i.sha256}))
-                    .collect::<Vec<_>>(),
+            let shown: Vec<Value> = list
+                .iter()
+                .map(|i| json!({"size": i.size, "sha256": i.sha256}))
+                .collect();
+            (
+                Some(shown),
+                images::cover_index(&state.db, &p.publish_id).await?,
             )
         } else {
-            None
+            (None, None)
         };
         posts.push(json!({
             "publish_id": p.publish_id,
@@ -66,6 +69,7 @@ pub async fn list(
             "size": p.received_bytes,
             "sha256": p.sha256.as_deref().filter(|s| !s.is_empty()),
             "images": photos,
+            "photo_cover_index": cover,
             "post_info": p.post_info.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()),
             "status": view.status,
             "fail_reason": view.fail_reason,

@@ -18,7 +18,13 @@ pub async fn dashboard_show(
         layout: layout(&state, &session),
         tus_js: crate::web::assets::url("tus.min.js"),
         post_js: crate::web::assets::url("post.js"),
+        photos_js: crate::web::assets::url("photos.js"),
         accounts,
         flash: session.take_flash(),
+        photos_ready: state.config.tiktok.pull_url_prefix.is_some(),
+        links_prefix: format!(
+            "{}/m/",
+            state.config.base_url.as_str().trim_end_matches('/')
+        ),
     })
 }

@@ -20,6 +20,7 @@ pub mod post_check;
 pub mod post_cover;
 pub mod post_options;
 pub mod post_pages;
+pub mod post_photos;
 pub mod post_submit;
 pub mod pwa;
 pub mod settings;

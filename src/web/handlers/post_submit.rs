@@ -18,7 +18,7 @@ use crate::web::templates::{PostErrorsPartial, ShownProblem};
 pub(super) struct Form(pub(super) Vec<(String, String)>);
 
 impl Form {
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(super) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(n, _)| n == name)

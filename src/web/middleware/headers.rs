@@ -4,9 +4,10 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::DefaultHeaders;
 
 /// No inline script anywhere: every script is a file under /static.
-/// `media-src blob:` lets the posting screen preview a picked video before it uploads.
+/// `media-src blob:` and `img-src blob:` let the posting screen preview a picked video, and show
+/// picked photos as thumbnails, before they upload.
 /// `worker-src` and `manifest-src` name the service worker and manifest's origin explicitly.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: https:; \
 media-src 'self' blob:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; \
 form-action 'self' https://www.tiktok.com; \
 frame-ancestors 'none'; base-uri 'none'; object-src 'none'";

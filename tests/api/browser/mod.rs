@@ -4,6 +4,7 @@ mod connect;
 mod instagram;
 mod login;
 mod phone;
+mod photos;
 mod posting;
 mod tunnel;
 mod youtube;

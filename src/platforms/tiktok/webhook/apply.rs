@@ -16,7 +16,7 @@ use anyhow::Context as _;
 use super::effects::{PublishEvent, RemovalReason, WebhookEffects};
 use crate::accounts::{AccountKey, Accounts};
 use crate::platforms::tiktok::TikTok;
-use crate::platforms::tiktok::fail_reason;
+use crate::platforms::tiktok::fail_reason::{self, Media};
 use crate::platforms::tiktok::notes::Notes;
 use crate::platforms::{Event, PlatformId};
 use crate::posts::{Heard, Posts, TargetState};
@@ -77,9 +77,15 @@ impl CoreEffects {
             .target_by_remote(PlatformId::TikTok, publish_id)
             .await
             .context("cannot look up the TikTok webhook's post")?;
-        match target.map(|t| t.state) {
+        match target.as_ref().map(|t| t.state) {
             Some(TargetState::Processing) => {
-                self.hear(publish_id, &fail_reason::failed(reason)).await
+                let photos = match &target {
+                    Some(t) => self.posts.is_photo_post(&t.post_id).await?,
+                    None => false,
+                };
+                let media = if photos { Media::Photos } else { Media::Video };
+                self.hear(publish_id, &fail_reason::failed(reason, media))
+                    .await
             }
             Some(state) if !state.is_final() => anyhow::bail!(
                 "the target is still {} at Cast: the failure is applied once TikTok has the whole video",

@@ -33,6 +33,15 @@ pub async fn insert_all(
     tx.commit().await
 }
 
+/// The carousel's cover, as the photo init named it.
+pub async fn cover_index(db: &SqlitePool, publish_id: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT photo_cover_index FROM sandbox_publishes WHERE publish_id = ?")
+        .bind(publish_id)
+        .fetch_optional(db)
+        .await
+        .map(Option::flatten)
+}
+
 pub async fn received(
     db: &SqlitePool,
     publish_id: &str,
