@@ -79,4 +79,6 @@ pub struct VideoInfo {
     /// Average frames per second over the whole track.
     pub fps: f64,
     pub size: u64,
+    /// The index (`moov`) comes before the media data ("fast start"), as Instagram needs.
+    pub moov_first: bool,
 }

@@ -63,7 +63,10 @@ const EBML_MAGIC: [u8; 4] = [0x1A, 0x45, 0xDF, 0xA3];
 pub fn probe(path: &Path) -> Result<VideoInfo, ProbeError> {
     let mut file = File::open(path)?;
     let size = file.metadata()?.len();
-    let boxes_end = check_layout(&mut file, size)?;
+    let Layout {
+        boxes_end,
+        moov_first,
+    } = check_layout(&mut file, size)?;
     file.seek(SeekFrom::Start(0))?;
     let reader = BufReader::with_capacity(64 * 1024, file);
     // re_mp4 indexes its sample tables without bounds checks and panics on inconsistent ones
@@ -76,13 +79,24 @@ pub fn probe(path: &Path) -> Result<VideoInfo, ProbeError> {
         Ok(Err(e)) => return Err(classify(e)),
         Err(_) => return Err(ProbeError::NotAVideo(DAMAGED)),
     };
-    describe(&mp4, size)
+    Ok(VideoInfo {
+        moov_first,
+        ..describe(&mp4, size)?
+    })
+}
+
+/// What the top-level box headers say.
+struct Layout {
+    /// Where the last whole box ends.
+    boxes_end: u64,
+    /// The index comes before the first media data box.
+    moov_first: bool,
 }
 
 /// Walks the top-level box headers (a few seeks) before the parser sees the file, because only
 /// here can "cut short" be told apart from "not a video": the parser reports both as a box
-/// larger than the file, or as a missing `moov`. Returns where the last whole box ends.
-fn check_layout(file: &mut (impl Read + Seek), size: u64) -> Result<u64, ProbeError> {
+/// larger than the file, or as a missing `moov`.
+fn check_layout(file: &mut (impl Read + Seek), size: u64) -> Result<Layout, ProbeError> {
     let mut head = [0u8; 8];
     if size < 8 {
         return Err(ProbeError::NotAVideo("it is too short to be a video"));
@@ -98,6 +112,7 @@ fn check_layout(file: &mut (impl Read + Seek), size: u64) -> Result<u64, ProbeEr
     }
     let mut pos = 0u64;
     let mut has_moov = false;
+    let mut mdat_first = false;
     while pos < size {
         if size - pos < 8 {
             // A few stray bytes after a complete index are harmless; before one, they are
@@ -131,11 +146,15 @@ fn check_layout(file: &mut (impl Read + Seek), size: u64) -> Result<u64, ProbeEr
         if end > size {
             return Err(ProbeError::Truncated);
         }
+        mdat_first |= !has_moov && &head[4..8] == b"mdat";
         has_moov |= &head[4..8] == b"moov";
         pos = end;
     }
     if has_moov {
-        Ok(pos.min(size))
+        Ok(Layout {
+            boxes_end: pos.min(size),
+            moov_first: !mdat_first,
+        })
     } else {
         Err(ProbeError::NotAVideo(
             "it has no index (no 'moov' box), as when a recording was interrupted",
@@ -214,6 +233,8 @@ fn describe(mp4: &Mp4, size: u64) -> Result<VideoInfo, ProbeError> {
         duration_ms,
         fps: average_fps(video),
         size,
+        // Set by `probe` from the top-level layout, which the parsed index does not show.
+        moov_first: true,
     })
 }
 
@@ -304,6 +325,15 @@ mod tests {
         let path = dir.path().join(name);
         std::fs::write(&path, &bytes).expect("write");
         (dir, path)
+    }
+
+    #[test]
+    fn the_probe_says_whether_the_index_comes_before_the_media() {
+        assert!(info("ok_faststart.mp4").moov_first);
+        assert!(
+            !info("ok.mp4").moov_first,
+            "ok.mp4 is ftyp, free, mdat, moov"
+        );
     }
 
     #[test]

@@ -185,6 +185,7 @@ mod tests {
             duration_ms: 30_000,
             fps: 30.0,
             size: 10_000_000,
+            moov_first: true,
         }
     }
 
@@ -320,6 +321,7 @@ mod tests {
             duration_ms: 700_000,
             fps: 15.0,
             size: MAX_SIZE + 1,
+            moov_first: true,
         };
         assert_eq!(
             codes(&bad, 600),

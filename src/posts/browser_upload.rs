@@ -116,7 +116,9 @@ pub async fn submit(
     })?;
     let Some(file) = finished else {
         // Still arriving: accepted now, checked when the last bytes land (see `relay`).
-        if let Some(accepted) = super::relay::admit_unfinished(core, upload_id, request).await? {
+        if let Some(accepted) =
+            super::relay::admit_unfinished(core, upload_id, request, None).await?
+        {
             return Ok(accepted);
         }
         return Err(PostError::rejected(

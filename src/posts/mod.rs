@@ -8,6 +8,7 @@
 
 mod actions;
 mod again;
+mod api_arrival;
 mod arrival;
 pub mod backoff;
 pub mod browser_upload;
@@ -32,6 +33,7 @@ mod transition;
 mod worker;
 
 pub use again::VIDEO_GONE;
+pub use api_arrival::SOURCE as SCRIPT_BODY_SOURCE;
 pub use core::PostSettings;
 pub use error::{PostError, TargetProblem};
 pub use heard::Heard;

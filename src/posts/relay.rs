@@ -24,6 +24,7 @@ pub(super) async fn admit_unfinished(
     core: &Core,
     upload_id: &str,
     request: &PostRequest,
+    idempotency_key: Option<&str>,
 ) -> Result<Option<(PostView, bool)>, PostError> {
     let upload = match core.tus.get(upload_id).await {
         Ok(u) if u.completed_at.is_none() => u,
@@ -69,7 +70,7 @@ pub(super) async fn admit_unfinished(
         size: upload.length.max(0) as u64,
         sha256: "",
         video_info: "{}",
-        idempotency_key: None,
+        idempotency_key,
         browser_upload_id: Some(upload_id),
         publish_at,
         now,
@@ -262,8 +263,20 @@ async fn concluded(core: &Core, post_id: &str) -> Result<(), PostError> {
 
 async fn fail(core: &Core, post: &Post, upload_id: &str, reason: &str) -> Result<(), PostError> {
     let message = format!("{reason} Nothing was posted: fix the video and post it again.");
+    fail_with(core, post, upload_id, &message).await
+}
+
+/// Fails every target of the post with `message` (the whole sentence a person reads), nothing
+/// posted, and lets go of the upload and the post's spool link.
+pub(super) async fn fail_with(
+    core: &Core,
+    post: &Post,
+    upload_id: &str,
+    message: &str,
+) -> Result<(), PostError> {
+    let message = message.to_string();
     set_state(&core.db, &post.id, "failed", Some(&message)).await?;
-    tracing::info!(post_id = %post.id, reason, "video refused after its upload");
+    tracing::info!(post_id = %post.id, reason = %message, "video refused after its upload");
     let refused = Event::Refused {
         code: "video_refused".into(),
         message: message.clone(),

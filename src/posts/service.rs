@@ -270,9 +270,27 @@ impl Posts {
         paused::upload_progressed(&self.core, upload_id).await
     }
 
-    /// At start, before serving: checks the previous process was running are to be done again.
+    /// At start, before serving: checks the previous process was running are to be done again,
+    /// and a script's body that was arriving then fails its post (it cannot be resumed).
     pub async fn reset_checks(&self) -> Result<(), PostError> {
-        relay::reset_checks(&self.core).await
+        relay::reset_checks(&self.core).await?;
+        super::api_arrival::fail_cut_by_restart(&self.core).await
+    }
+
+    /// A script's post whose video starts arriving in its request body (see `api_arrival`): accepted
+    /// now, relayed as the bytes are written into the tus upload `upload_id`.
+    pub async fn submit_arriving(
+        &self,
+        upload_id: &str,
+        request: &PostRequest,
+        idempotency_key: Option<&str>,
+    ) -> Result<(PostView, bool), PostError> {
+        super::api_arrival::admit(&self.core, upload_id, request, idempotency_key).await
+    }
+
+    /// A script's body ended wrong (`why`): its post fails at once, nothing posted.
+    pub async fn arriving_cut(&self, upload_id: &str, why: &str) -> Result<(), PostError> {
+        super::api_arrival::cut(&self.core, upload_id, why).await
     }
 
     /// Checks of posts made before their upload ended that could not run when it ended (see

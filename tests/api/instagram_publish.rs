@@ -214,3 +214,40 @@ async fn a_link_that_misbehaves_fails_the_reel_with_words_a_person_can_act_on() 
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_reel_whose_index_is_at_the_end_is_refused_at_submit_saying_to_export_it_with_fast_start()
+{
+    let app = spawn_app_with(&[]).await;
+    let csrf = app.logged_in().await;
+    let user_id = connected(&app, "lima_index").await;
+    // ok.mp4 keeps its index ('moov') after the media data.
+    let video = crate::helpers::posts::fixture("ok.mp4");
+    let res = crate::helpers::posts::post_video(
+        &app,
+        &csrf,
+        &video,
+        json!([instagram_target(&user_id, "Index last")]),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        res.status().as_u16(),
+        422,
+        "refused before anything is kept"
+    );
+    let body: Value = res.json().await.expect("json");
+    let problems = body["error"]["problems"].as_array().expect("problems");
+    let index = problems
+        .iter()
+        .find(|p| p["code"] == "index_at_end")
+        .unwrap_or_else(|| panic!("{body}"));
+    assert!(
+        index["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("faststart")),
+        "{index}"
+    );
+    assert!(sandbox_reels(&app).await.is_empty());
+}

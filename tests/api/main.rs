@@ -15,6 +15,7 @@ mod instagram_steps;
 mod limits;
 mod media_helpers;
 
+mod api_relay;
 mod architecture;
 mod auth;
 mod browser;

@@ -318,15 +318,6 @@ async fn a_script_names_an_unknown_upload_or_both_a_file_and_an_upload_and_is_to
     assert!(body.to_string().contains("not both"), "{body}");
 }
 
-/// A PATCH whose body the test feeds: the sender of its parts, and the body to send.
-fn open_body() -> (tokio::sync::mpsc::Sender<bytes::Bytes>, reqwest::Body) {
-    let (tx, rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(4);
-    let parts = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|b| (Ok::<_, std::io::Error>(b), rx))
-    });
-    (tx, reqwest::Body::wrap_stream(parts))
-}
-
 /// Until tus has recorded at least `end` bytes of the upload (it records at checkpoints while
 /// a PATCH is open); what it recorded.
 async fn recorded(app: &TestApp, url: &str, end: usize) -> usize {
@@ -347,24 +338,6 @@ async fn recorded(app: &TestApp, url: &str, end: usize) -> usize {
     tokio::time::timeout(Duration::from_secs(60), reached)
         .await
         .expect("tus never recorded the bytes")
-}
-
-/// Until TikTok's sandbox holds at least `end` bytes of the one upload (no upload yet counts as
-/// none), within `limit`. The sandbox has no signal to wait on, so its listing is read again.
-async fn at_tiktok_reaches(app: &TestApp, end: u64, limit: Duration, why: &str) {
-    let reached = async {
-        loop {
-            let posts = sandbox_posts(app).await;
-            assert!(posts.len() <= 1, "one upload at TikTok: {posts:?}");
-            if posts.first().and_then(|p| p["size"].as_u64()).unwrap_or(0) >= end {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    if tokio::time::timeout(limit, reached).await.is_err() {
-        panic!("{why}");
-    }
 }
 
 #[tokio::test]

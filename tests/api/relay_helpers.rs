@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::helpers::posts::sandbox_posts;
 use crate::helpers::{TestApp, location};
 
 pub fn sha(bytes: &[u8]) -> String {
@@ -188,4 +189,31 @@ pub fn published(posts: &[Value]) -> Vec<&Value> {
         .iter()
         .filter(|p| p["status"] == "PUBLISH_COMPLETE")
         .collect()
+}
+
+/// A request body fed piece by piece through the sender; it ends when the sender is dropped.
+pub fn open_body() -> (tokio::sync::mpsc::Sender<bytes::Bytes>, reqwest::Body) {
+    let (tx, rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(4);
+    let parts = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|b| (Ok::<_, std::io::Error>(b), rx))
+    });
+    (tx, reqwest::Body::wrap_stream(parts))
+}
+
+/// Until TikTok's sandbox holds at least `end` bytes of the one upload (no upload yet counts as
+/// none), within `limit`. The sandbox has no signal to wait on, so its listing is read again.
+pub async fn at_tiktok_reaches(app: &TestApp, end: u64, limit: Duration, why: &str) {
+    let reached = async {
+        loop {
+            let posts = sandbox_posts(app).await;
+            assert!(posts.len() <= 1, "one upload at TikTok: {posts:?}");
+            if posts.first().and_then(|p| p["size"].as_u64()).unwrap_or(0) >= end {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    if tokio::time::timeout(limit, reached).await.is_err() {
+        panic!("{why}");
+    }
 }

@@ -1,5 +1,6 @@
 //! The probe's answer as the Reel rules read it, when only the probe's summary is at hand (the
-//! checks at submit): the index's place and edit lists are judged later, from the file.
+//! checks at submit): the index's place is in the summary; edit lists are judged later, from
+//! the file.
 
 use crate::media::VideoInfo;
 use crate::media::details::{self, MediaDetails};
@@ -8,7 +9,7 @@ use crate::media::details::{self, MediaDetails};
 pub fn stand_in(video: &VideoInfo) -> MediaDetails {
     MediaDetails {
         info: video.clone(),
-        moov_first: true,
+        moov_first: video.moov_first,
         edit_list_entries: 0,
         audio: None,
     }

@@ -313,6 +313,7 @@ mod tests {
                 duration_ms: 30_000,
                 fps: 30.0,
                 size: 20_000_000,
+                moov_first: true,
             },
             moov_first: true,
             edit_list_entries: 1,

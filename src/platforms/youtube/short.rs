@@ -95,6 +95,7 @@ mod tests {
             duration_ms,
             fps: 30.0,
             size: 1000,
+            moov_first: true,
         }
     }
 

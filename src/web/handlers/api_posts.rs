@@ -5,8 +5,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+use super::api_relay::{relay_create, wants_relay};
 use super::multipart::{
-    ensure_room, guarded, idempotency_key, read_post_form, rejection, resend_flag,
+    PostRead, ensure_room, guarded, idempotency_key, read_post_form_or_relay, rejection,
+    resend_flag,
 };
 use crate::links::Links;
 use crate::posts::spool::SpooledFile;
@@ -21,7 +23,9 @@ fn post_json(status: StatusCode, view: &PostView) -> HttpResponse {
 }
 
 /// `POST /api/posts`: multipart `video` (or `upload_id`: a browser upload, finished or still
-/// arriving), `targets` (a JSON array) and `publish_at`, with an optional `Idempotency-Key`. 202 with the post, 200 with an earlier one of the same key, or
+/// arriving), `targets` (a JSON array) and `publish_at`, with an optional `Idempotency-Key`.
+/// With `targets` and `video_size` before `video`, the post starts while the video arrives
+/// (`api_relay`). 202 with the post, 200 with an earlier one of the same key, or
 /// 422 naming every problem of every target.
 #[utoipa::path(post, path = "/api/posts", tag = "posts", request_body(content = crate::web::openapi::schemas::PostForm, content_type = "multipart/form-data"), params(("Idempotency-Key" = Option<String>, Header, description = "The same key returns the same post")), responses((status = 202, description = "Accepted; each target is published once", body = crate::web::openapi::schemas::PostAnswer), (status = 200, description = "An earlier post of the same Idempotency-Key", body = crate::web::openapi::schemas::PostAnswer), (status = 422, description = "Every problem of every target, by index", body = crate::web::openapi::schemas::ErrorAnswer), (status = 401, body = crate::web::openapi::schemas::ErrorAnswer)))]
 pub async fn post_create(
@@ -38,7 +42,12 @@ pub async fn post_create(
     }
     ensure_room(&state, &req)?;
     let mut payload = guarded(&state, &req, payload);
-    let form = read_post_form(&state.posts, &mut payload, true).await?;
+    let form = match read_post_form_or_relay(&state.posts, &mut payload, &wants_relay).await? {
+        PostRead::Whole(form) => form,
+        PostRead::VideoArriving { fields, video } => {
+            return relay_create(&req, &state, &mut payload, fields, video, key).await;
+        }
+    };
     let (fields, file, images) = (form.fields, form.video, form.images);
     let field = |name: &str| {
         fields

@@ -6,6 +6,7 @@ pub mod api_connect;
 pub mod api_instagram;
 pub mod api_me;
 pub mod api_posts;
+mod api_relay;
 pub mod api_tiktok;
 pub mod api_uploads;
 pub mod api_youtube;

@@ -132,13 +132,55 @@ pub async fn read_post_form(
         video: None,
         images: Vec::new(),
     };
-    let result = read_fields(posts, payload, &mut form, images).await;
+    let result = read_fields(posts, payload, &mut form, images, None).await;
     if result.is_err() {
         for f in form.video.take().into_iter().chain(form.images.drain(..)) {
             spool::remove(&f.path).await;
         }
     }
-    result.map(|()| form)
+    result.map(|_| form)
+}
+
+/// Says, from the text fields read so far, whether to stop at the `video` part.
+pub type StopAtVideo = dyn Fn(&[(String, String)]) -> bool;
+
+/// Where reading a post's form stopped.
+pub enum PostRead {
+    /// Every part was read; the files are in the spool.
+    Whole(PostForm),
+    /// The `video` part begins, after text fields for which `relay` said yes: the caller reads
+    /// the part itself (see `api_relay`). Nothing is in the spool.
+    VideoArriving {
+        fields: Vec<(String, String)>,
+        video: Field,
+    },
+}
+
+/// `read_post_form`, stopping at the `video` part when the text fields read before it make
+/// `relay` say yes (and no image came first).
+pub async fn read_post_form_or_relay(
+    posts: &Posts,
+    payload: &mut Multipart,
+    relay: &StopAtVideo,
+) -> Result<PostRead, AppError> {
+    let mut form = PostForm {
+        fields: Vec::new(),
+        video: None,
+        images: Vec::new(),
+    };
+    let result = read_fields(posts, payload, &mut form, true, Some(relay)).await;
+    if result.is_err() {
+        for f in form.video.take().into_iter().chain(form.images.drain(..)) {
+            spool::remove(&f.path).await;
+        }
+    }
+    Ok(match result? {
+        Some(video) => PostRead::VideoArriving {
+            fields: form.fields,
+            video,
+        },
+        None => PostRead::Whole(form),
+    })
 }
 
 /// One file part straight to the spool.
@@ -155,7 +197,8 @@ async fn read_fields(
     payload: &mut Multipart,
     form: &mut PostForm,
     images: bool,
-) -> Result<(), AppError> {
+    relay: Option<&StopAtVideo>,
+) -> Result<Option<Field>, AppError> {
     let (fields, file) = (&mut form.fields, &mut form.video);
     while let Some(mut field) = payload.try_next().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or_default().to_string();
@@ -171,6 +214,9 @@ async fn read_fields(
             let image = spool_part(posts, &mut field).await?;
             form.images.push(image);
         } else if name == "video" {
+            if file.is_none() && form.images.is_empty() && relay.is_some_and(|r| r(fields)) {
+                return Ok(Some(field));
+            }
             if file.is_some() {
                 return Err(AppError::bad_request(
                     "two_videos",
@@ -183,7 +229,7 @@ async fn read_fields(
             fields.push((name, value));
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 async fn read_text(field: &mut Field, name: &str) -> Result<String, AppError> {

@@ -36,6 +36,10 @@ pub struct PostForm {
     /// A browser (tus) upload's id, in place of `video`: finished, or still arriving (the post
     /// is accepted at once and published as the bytes arrive, once the video passes its check).
     pub upload_id: Option<String>,
+    /// The video's exact length in bytes, sent with `targets` before `video`: the post is then
+    /// accepted as the video begins and published while it arrives; 422 `video_cut` when the
+    /// part is of another length or breaks off (that post fails, nothing posted).
+    pub video_size: Option<u64>,
     /// A JSON array of `{"platform", "account", …the platform's options}`.
     #[schema(
         example = r#"[{"platform":"tiktok","account":"<open_id>","privacy_level":"SELF_ONLY"}]"#

@@ -1,0 +1,268 @@
+//! A script's multipart `POST /api/posts` relayed while its body arrives: with `targets` and
+//! `video_size` sent before the `video` part, the post is accepted as the video begins and TikTok
+//! gets the bytes while the request is still open. A body that does not match `video_size`, or
+//! that is cut off, fails the post at once with nothing posted, and frees its Idempotency-Key.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::helpers::posts::*;
+use crate::relay_helpers::*;
+
+const HOUR: Duration = Duration::from_secs(3600);
+/// Over 64 MB, so TikTok takes it in 5 MiB chunks and the relay can be seen sending early.
+const LARGE: u64 = 70_000_000;
+const TIKTOK_CHUNK: u64 = 5_242_880;
+const BOUNDARY: &str = "cast-relay-boundary-81d3";
+
+fn video() -> (tempfile::TempDir, Vec<u8>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = padded_mp4(dir.path(), LARGE);
+    let bytes = std::fs::read(&path).expect("read");
+    (dir, bytes)
+}
+
+async fn alice(app: &TestApp) -> Value {
+    let open_id = app.open_id("alice").await;
+    json!([tiktok_target(
+        &open_id,
+        json!({"title": "From a script", "privacy_level": "SELF_ONLY"})
+    )])
+}
+
+/// The form's fields, then the head of its `video` part: what a script sends first.
+fn head(targets: &Value, video_size: usize) -> bytes::Bytes {
+    let field = |name: &str, value: &str| {
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        )
+    };
+    let text = format!(
+        "{}{}--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"video\"; filename=\"clip.mp4\"\r\nContent-Type: video/mp4\r\n\r\n",
+        field("targets", &targets.to_string()),
+        field("video_size", &video_size.to_string()),
+    );
+    bytes::Bytes::from(text)
+}
+
+fn tail() -> bytes::Bytes {
+    bytes::Bytes::from(format!("\r\n--{BOUNDARY}--\r\n"))
+}
+
+/// `POST /api/posts` with `body`; its status and JSON (Null when the connection broke).
+async fn post(app: &TestApp, csrf: &str, key: &str, body: reqwest::Body) -> (u16, Value) {
+    let sent = app
+        .client
+        .post(app.url("/api/posts"))
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .header("X-CSRF-Token", csrf)
+        .header("Idempotency-Key", key)
+        .body(body)
+        .send()
+        .await;
+    match sent {
+        Ok(res) => {
+            let status = res.status().as_u16();
+            (status, res.json().await.unwrap_or(Value::Null))
+        }
+        Err(_) => (0, Value::Null),
+    }
+}
+
+/// The whole body at once.
+fn whole_body(targets: &Value, video_size: usize, bytes: &[u8]) -> reqwest::Body {
+    let mut body = head(targets, video_size).to_vec();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(&tail());
+    reqwest::Body::from(body)
+}
+
+async fn the_posts(app: &TestApp) -> Vec<Value> {
+    let listed: Value = app.get("/api/posts").await.json().await.expect("json");
+    listed["posts"].as_array().cloned().unwrap_or_default()
+}
+
+/// Steps the worker until `done` says the body has ended: a step sending a body that is still
+/// open waits for its bytes, so it runs beside the request rather than between its parts.
+async fn stepping(app: &TestApp, done: &std::sync::atomic::AtomicBool) {
+    while !done.load(std::sync::atomic::Ordering::SeqCst) {
+        app.step().await;
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test]
+async fn a_script_that_sends_video_size_first_has_tiktok_receiving_before_its_body_ends() {
+    let (app, csrf) = app_with_account(&[]).await;
+    let targets = alice(&app).await;
+    let (_dir, bytes) = video();
+    let (tx, body) = open_body();
+    let request = post(&app, &csrf, "script-relay-1", body);
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let feed = async {
+        tx.send(head(&targets, bytes.len())).await.expect("head");
+        let early = 20 * 1024 * 1024;
+        tx.send(bytes::Bytes::copy_from_slice(&bytes[..early]))
+            .await
+            .expect("first part");
+        // The request is still open: the post exists and TikTok already has whole chunks.
+        at_tiktok_reaches(
+            &app,
+            TIKTOK_CHUNK,
+            Duration::from_secs(15),
+            "TikTok got nothing while the request's body was still arriving",
+        )
+        .await;
+        let listed = the_posts(&app).await;
+        assert_eq!(listed.len(), 1, "accepted as the video began: {listed:?}");
+        assert_eq!(listed[0]["video"]["check"], "pending", "{}", listed[0]);
+        tx.send(bytes::Bytes::copy_from_slice(&bytes[early..]))
+            .await
+            .expect("the rest");
+        tx.send(tail()).await.expect("tail");
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+    };
+    let ((status, answer), (), ()) = tokio::join!(request, feed, stepping(&app, &done));
+    assert_eq!(status, 202, "{answer}");
+    let id = answer["post"]["id"].as_str().expect("id").to_string();
+    let done = step_until_settled(&app, &id, HOUR).await;
+    assert_eq!(done["targets"][0]["state"], "published", "{done}");
+    let at_tiktok = sandbox_posts(&app).await;
+    assert_eq!(at_tiktok.len(), 1, "{at_tiktok:?}");
+    assert_eq!(at_tiktok[0]["sha256"], sha(&bytes), "the same bytes");
+    assert_eq!(done["video"]["sha256"], sha(&bytes));
+}
+
+#[tokio::test]
+async fn a_body_shorter_than_its_video_size_fails_the_post_and_sending_again_makes_a_new_one() {
+    let (app, csrf) = app_with_account(&[]).await;
+    let targets = alice(&app).await;
+    let (_dir, bytes) = video();
+    let body = whole_body(&targets, bytes.len() + 1000, &bytes);
+    let (status, answer) = post(&app, &csrf, "script-relay-2", body).await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["error"]["code"], "video_cut", "{answer}");
+    let said = answer["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        said.contains("video_size") && said.contains(&bytes.len().to_string()),
+        "{said}"
+    );
+    app.run_until_idle().await;
+    let listed = the_posts(&app).await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let failed = &listed[0]["targets"][0];
+    assert_eq!(failed["state"], "failed", "{failed}");
+    assert!(
+        failed["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Nothing was posted"),
+        "{failed}"
+    );
+    assert!(published(&sandbox_posts(&app).await).is_empty());
+
+    // The same request again, with the right size: a new post, published once.
+    let body = whole_body(&targets, bytes.len(), &bytes);
+    let (status, answer) = post(&app, &csrf, "script-relay-2", body).await;
+    assert_eq!(status, 202, "{answer}");
+    let id = answer["post"]["id"].as_str().expect("id").to_string();
+    assert_ne!(id, listed[0]["id"].as_str().unwrap_or_default());
+    let done = step_until_settled(&app, &id, HOUR).await;
+    assert_eq!(done["targets"][0]["state"], "published", "{done}");
+    let at_tiktok = published(&sandbox_posts(&app).await).len();
+    assert_eq!(at_tiktok, 1, "published once");
+}
+
+#[tokio::test]
+async fn a_script_cut_off_mid_video_fails_its_post_at_once_with_nothing_posted() {
+    let (app, csrf) = app_with_account(&[]).await;
+    let targets = alice(&app).await;
+    let (_dir, bytes) = video();
+    let (tx, body) = open_body();
+    let request = post(&app, &csrf, "script-relay-3", body);
+    let feed = async {
+        tx.send(head(&targets, bytes.len())).await.expect("head");
+        tx.send(bytes::Bytes::copy_from_slice(&bytes[..20 * 1024 * 1024]))
+            .await
+            .expect("first part");
+        at_tiktok_reaches(
+            &app,
+            TIKTOK_CHUNK,
+            Duration::from_secs(15),
+            "TikTok got nothing while the request's body was still arriving",
+        )
+        .await;
+        // The script dies: its body breaks off before the video's end.
+        drop(tx);
+    };
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let feed = async {
+        feed.await;
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+    };
+    let (_cut, (), ()) = tokio::join!(request, feed, stepping(&app, &done));
+    app.run_until_idle().await;
+    let listed = the_posts(&app).await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let t = &listed[0]["targets"][0];
+    assert_eq!(t["state"], "failed", "{t}");
+    let said = t["error"]["message"].as_str().unwrap_or_default();
+    assert!(said.contains("send the request again"), "{said}");
+    assert!(said.contains("cut off"), "{said}");
+    assert!(published(&sandbox_posts(&app).await).is_empty());
+    assert!(
+        spool_files(&app).is_empty(),
+        "nothing kept: {:?}",
+        spool_files(&app)
+    );
+}
+
+#[tokio::test]
+async fn a_script_body_arriving_when_cast_stops_fails_its_post_at_the_next_start() {
+    let listen = format!("127.0.0.1:{}", crate::helpers::free_port());
+    let (app, csrf) = app_with_account(&[("LISTEN", listen.as_str())]).await;
+    let targets = alice(&app).await;
+    let (_dir, bytes) = video();
+    let (tx, body) = open_body();
+    let request = app
+        .client
+        .post(app.url("/api/posts"))
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .header("X-CSRF-Token", &csrf)
+        .body(body)
+        .send();
+    let request = tokio::spawn(request);
+    tx.send(head(&targets, bytes.len())).await.expect("head");
+    tx.send(bytes::Bytes::copy_from_slice(&bytes[..20 * 1024 * 1024]))
+        .await
+        .expect("first part");
+    let accepted = async {
+        while the_posts(&app).await.is_empty() {
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(15), accepted)
+        .await
+        .expect("the post was accepted as its video began");
+
+    // Cast stops with the script's body still open (the script is still there, `tx` alive).
+    let app = app.restart().await;
+    drop(tx);
+    let _ = request.await;
+    let listed = the_posts(&app).await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let t = &listed[0]["targets"][0];
+    assert_eq!(t["state"], "failed", "{t}");
+    let said = t["error"]["message"].as_str().unwrap_or_default();
+    assert!(said.contains("Cast stopped"), "{said}");
+    app.run_until_idle().await;
+    assert!(published(&sandbox_posts(&app).await).is_empty());
+}
