@@ -9,6 +9,10 @@
   var MAX_BYTES = 20 * 1000 * 1000; // TikTok's limit per image, as Cast checks it (decimal)
   var TUNNEL_BYTES = 95 * 1000 * 1000; // a free Cloudflare tunnel refuses requests over 100 MB
   var TITLE_MAX = { video: 2200, photos: 90 };
+  var PLACEHOLDER = {
+    video: "Say something about this video. #hashtags and @mentions work.",
+    photos: "A short title for the photos (TikTok shows up to 90 characters)."
+  };
   var shown = []; // object URLs of the thumbnails, freed when the pick changes
 
   function $(id) { return document.getElementById(id); }
@@ -92,11 +96,13 @@
   // Turns the form to one mode: which parts are sent, which accounts can be ticked, where it goes.
   function apply(form) {
     var photos = mode(form) === "photos";
-    var video = $("video-part"), part = $("photos-part");
+    var video = $("video-part");
     video.hidden = photos;
     video.disabled = photos;
-    part.hidden = !photos;
-    part.disabled = !photos;
+    [$("photos-part"), $("photos-text")].forEach(function (part) {
+      part.hidden = !photos;
+      part.disabled = !photos;
+    });
     form.querySelectorAll(".target").forEach(function (t) {
       var pick = t.querySelector('input[name="target"]');
       if (!pick || t.dataset.platform === "tiktok") return;
@@ -109,6 +115,7 @@
     form.querySelectorAll(".tiktok-options .video-only").forEach(function (el) { el.hidden = photos; });
     var max = TITLE_MAX[photos ? "photos" : "video"];
     $("title").maxLength = max;
+    $("title").placeholder = PLACEHOLDER[photos ? "photos" : "video"];
     $("title-max").textContent = String(max);
     var to = photos ? "/post/photos" : "/post";
     if (form.getAttribute("hx-post") !== to) {

@@ -114,6 +114,8 @@ async fn three_photos_picked_on_the_screen_become_a_tiktok_carousel_with_the_cov
         )
         .await
     );
+    b.screenshot(crate::helpers::browser::screenshot_path("photos-mode.png"))
+        .await;
     b.fill("#title", "Lisbon").await;
     b.fill("#description", "Three days #travel").await;
     assert_eq!(b.text_of("#title-max").await, "90", "a photo title's limit");
