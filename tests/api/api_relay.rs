@@ -87,6 +87,30 @@ async fn the_posts(app: &TestApp) -> Vec<Value> {
     listed["posts"].as_array().cloned().unwrap_or_default()
 }
 
+/// What a script sends before the test decides how its body goes on.
+const EARLY: usize = 20 * 1024 * 1024;
+
+/// Sends the form's head and the video's first `EARLY` bytes, then waits (the request still
+/// open) until TikTok holds whole chunks of them.
+async fn sent_until_tiktok_has_some(
+    app: &TestApp,
+    tx: &tokio::sync::mpsc::Sender<bytes::Bytes>,
+    targets: &Value,
+    bytes: &[u8],
+) {
+    tx.send(head(targets, bytes.len())).await.expect("head");
+    tx.send(bytes::Bytes::copy_from_slice(&bytes[..EARLY]))
+        .await
+        .expect("first part");
+    at_tiktok_reaches(
+        app,
+        TIKTOK_CHUNK,
+        Duration::from_secs(15),
+        "TikTok got nothing while the request's body was still arriving",
+    )
+    .await;
+}
+
 /// Steps the worker until `done` says the body has ended: a step sending a body that is still
 /// open waits for its bytes, so it runs beside the request rather than between its parts.
 async fn stepping(app: &TestApp, done: &std::sync::atomic::AtomicBool) {
@@ -105,23 +129,12 @@ async fn a_script_that_sends_video_size_first_has_tiktok_receiving_before_its_bo
     let request = post(&app, &csrf, "script-relay-1", body);
     let done = std::sync::atomic::AtomicBool::new(false);
     let feed = async {
-        tx.send(head(&targets, bytes.len())).await.expect("head");
-        let early = 20 * 1024 * 1024;
-        tx.send(bytes::Bytes::copy_from_slice(&bytes[..early]))
-            .await
-            .expect("first part");
+        sent_until_tiktok_has_some(&app, &tx, &targets, &bytes).await;
         // The request is still open: the post exists and TikTok already has whole chunks.
-        at_tiktok_reaches(
-            &app,
-            TIKTOK_CHUNK,
-            Duration::from_secs(15),
-            "TikTok got nothing while the request's body was still arriving",
-        )
-        .await;
         let listed = the_posts(&app).await;
         assert_eq!(listed.len(), 1, "accepted as the video began: {listed:?}");
         assert_eq!(listed[0]["video"]["check"], "pending", "{}", listed[0]);
-        tx.send(bytes::Bytes::copy_from_slice(&bytes[early..]))
+        tx.send(bytes::Bytes::copy_from_slice(&bytes[EARLY..]))
             .await
             .expect("the rest");
         tx.send(tail()).await.expect("tail");
@@ -186,17 +199,7 @@ async fn a_script_cut_off_mid_video_fails_its_post_at_once_with_nothing_posted()
     let (tx, body) = open_body();
     let request = post(&app, &csrf, "script-relay-3", body);
     let feed = async {
-        tx.send(head(&targets, bytes.len())).await.expect("head");
-        tx.send(bytes::Bytes::copy_from_slice(&bytes[..20 * 1024 * 1024]))
-            .await
-            .expect("first part");
-        at_tiktok_reaches(
-            &app,
-            TIKTOK_CHUNK,
-            Duration::from_secs(15),
-            "TikTok got nothing while the request's body was still arriving",
-        )
-        .await;
+        sent_until_tiktok_has_some(&app, &tx, &targets, &bytes).await;
         // The script dies: its body breaks off before the video's end.
         drop(tx);
     };
@@ -241,7 +244,7 @@ async fn a_script_body_arriving_when_cast_stops_fails_its_post_at_the_next_start
         .send();
     let request = tokio::spawn(request);
     tx.send(head(&targets, bytes.len())).await.expect("head");
-    tx.send(bytes::Bytes::copy_from_slice(&bytes[..20 * 1024 * 1024]))
+    tx.send(bytes::Bytes::copy_from_slice(&bytes[..EARLY]))
         .await
         .expect("first part");
     let accepted = async {

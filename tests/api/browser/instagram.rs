@@ -5,7 +5,7 @@
 use crate::helpers::browser::browser;
 use crate::helpers::spawn_live_app_with;
 
-use super::posting::{ready_to_post, wait_for_text};
+use super::posting::{listing_in_browser, ready_to_post, wait_for_text};
 
 async fn count(b: &crate::helpers::browser::Browser, css: &str) -> u64 {
     let script = format!(
@@ -91,15 +91,7 @@ async fn one_video_posted_from_the_screen_to_tiktok_youtube_and_instagram_shows_
     )
     .await;
     assert!(log.contains("request"), "{log}");
-    // The sandbox's listing, as the owner's browser reads it.
-    b.goto(&app.url("/sandbox/instagram/_/posts")).await;
-    let listing = b
-        .execute("return document.body.innerText;")
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let reels: Vec<serde_json::Value> = serde_json::from_str(&listing).expect("json");
+    let reels = listing_in_browser(&b, &app, "instagram").await;
     assert_eq!(reels.len(), 1, "{reels:?}");
     assert_eq!(reels[0]["caption"], "A reel from the screen #cast");
     assert_eq!(

@@ -4,7 +4,7 @@
 
 use base64::Engine as _;
 
-use super::posting::{hex_sha256, ready_to_post, wait_for_text};
+use super::posting::{hex_sha256, listing_in_browser, ready_to_post, wait_for_text};
 use crate::helpers::app::free_port;
 use crate::helpers::browser::{Browser, browser};
 use crate::helpers::spawn_live_app_with;
@@ -124,15 +124,7 @@ async fn three_photos_picked_on_the_screen_become_a_tiktok_carousel_with_the_cov
     wait_for_text(&b, ".status-headline", "Published").await;
     assert!(b.path().await.starts_with("/posts/"));
 
-    // The sandbox's listing, as the owner's browser reads it.
-    b.goto(&app.url("/sandbox/tiktok/_/posts")).await;
-    let listing = b
-        .execute("return document.body.innerText;")
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let posts: Vec<serde_json::Value> = serde_json::from_str(&listing).expect("json");
+    let posts = listing_in_browser(&b, &app, "tiktok").await;
     assert_eq!(posts.len(), 1, "{posts:?}");
     let p = &posts[0];
     assert_eq!(p["media_type"], "PHOTO");

@@ -247,3 +247,20 @@ pub(super) fn hex_sha256(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     hex::encode(sha2::Sha256::digest(bytes))
 }
+
+/// A sandbox's listing (`/sandbox/{platform}/_/posts`), as the owner's browser reads it.
+pub(super) async fn listing_in_browser(
+    b: &Browser,
+    app: &TestApp,
+    platform: &str,
+) -> Vec<serde_json::Value> {
+    b.goto(&app.url(&format!("/sandbox/{platform}/_/posts")))
+        .await;
+    let listing = b
+        .execute("return document.body.innerText;")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    serde_json::from_str(&listing).unwrap_or_else(|e| panic!("{e}: {listing}"))
+}
