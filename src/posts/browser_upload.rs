@@ -117,7 +117,7 @@ pub async fn submit(
     let Some(file) = finished else {
         // Still arriving: accepted now, checked when the last bytes land (see `relay`).
         if let Some(accepted) =
-            super::relay::admit_unfinished(core, upload_id, request, None).await?
+            super::relay::admit_unfinished(core, upload_id, request, None, false).await?
         {
             return Ok(accepted);
         }

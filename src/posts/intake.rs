@@ -326,6 +326,15 @@ pub(super) async fn check_all(
 /// The post an earlier request with this key made.
 pub async fn existing(core: &Core, key: Key<'_>) -> Result<Option<PostView>, PostError> {
     let (idempotency, browser) = key.columns();
+    existing_either(core, idempotency, browser).await
+}
+
+/// The post holding either key, if any.
+pub(super) async fn existing_either(
+    core: &Core,
+    idempotency: Option<&str>,
+    browser: Option<&str>,
+) -> Result<Option<PostView>, PostError> {
     if idempotency.is_none() && browser.is_none() {
         return Ok(None);
     }

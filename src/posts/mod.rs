@@ -33,7 +33,6 @@ mod transition;
 mod worker;
 
 pub use again::VIDEO_GONE;
-pub use api_arrival::SOURCE as SCRIPT_BODY_SOURCE;
 pub use core::PostSettings;
 pub use error::{PostError, TargetProblem};
 pub use heard::Heard;

@@ -25,6 +25,7 @@ pub(super) async fn admit_unfinished(
     upload_id: &str,
     request: &PostRequest,
     idempotency_key: Option<&str>,
+    script_body: bool,
 ) -> Result<Option<(PostView, bool)>, PostError> {
     let upload = match core.tus.get(upload_id).await {
         Ok(u) if u.completed_at.is_none() => u,
@@ -80,8 +81,9 @@ pub(super) async fn admit_unfinished(
     let created = repository::insert(&mut tx, &post, &targets).await?;
     if created {
         set_state(&mut *tx, &id, "pending", None).await?;
-        sqlx::query("UPDATE posts SET relay = ? WHERE id = ?")
+        sqlx::query("UPDATE posts SET relay = ?, script_body = ? WHERE id = ?")
             .bind(relayed)
+            .bind(script_body)
             .bind(&id)
             .execute(&mut *tx)
             .await?;
@@ -91,7 +93,9 @@ pub(super) async fn admit_unfinished(
         if let Some(link) = early {
             let _ = tokio::fs::remove_file(link).await;
         }
-        let view = intake::existing(core, key)
+        // The insert met either key: the same upload's post, or the same Idempotency-Key's
+        // (a request that raced this one with another upload).
+        let view = intake::existing_either(core, idempotency_key, Some(upload_id))
             .await?
             .ok_or(PostError::NotFound)?;
         return Ok(Some((view, false)));
@@ -232,10 +236,11 @@ async fn pass(
         }
     };
     let video_info = serde_json::to_string(info).unwrap_or_else(|_| "{}".into());
-    sqlx::query(
+    // Only while this check holds the post: a script's body cut meanwhile has failed it.
+    let passed = sqlx::query(
         "UPDATE posts SET file_path = ?, sha256 = ?, video_info = ?, content_type = ?,
                           check_state = 'passed', updated_at = ?
-         WHERE id = ?",
+         WHERE id = ? AND check_state = 'checking'",
     )
     .bind(spooled.path.display().to_string())
     .bind(&spooled.sha256)
@@ -245,6 +250,10 @@ async fn pass(
     .bind(&post.id)
     .execute(&core.db)
     .await?;
+    if passed.rows_affected() != 1 {
+        tracing::info!(post_id = %post.id, "the video passed, but its post was failed meanwhile");
+        return Ok(());
+    }
     if let Err(e) = core.tus.remove(upload_id).await {
         tracing::warn!(upload_id, error = %e, "could not delete the finished browser upload");
     }
@@ -334,26 +343,27 @@ pub async fn reset_checks(core: &Core) -> Result<(), PostError> {
 }
 
 /// When the worker starts, and now and then: an upload that ended while no check could run (Cast
-/// was down, a platform did not answer) is checked now, and one that expired unfinished fails
-/// its post.
+/// was down, a platform did not answer) is checked now, and a browser upload that expired
+/// unfinished fails its post (a script's, see `api_arrival::fail_lost`).
 pub async fn resume_checks(core: &Core) -> Result<(), PostError> {
-    let waiting: Vec<(String, String)> = sqlx::query_as(
-        "SELECT id, browser_upload_id FROM posts
+    let waiting: Vec<(String, String, bool)> = sqlx::query_as(
+        "SELECT id, browser_upload_id, script_body FROM posts
          WHERE check_state = 'pending' AND browser_upload_id IS NOT NULL",
     )
     .fetch_all(&core.db)
     .await?;
-    for (post_id, upload_id) in waiting {
+    for (post_id, upload_id, script_body) in waiting {
         match core.tus.get(&upload_id).await {
             Ok(u) if u.completed_at.is_some() => upload_finished(core, &upload_id).await?,
             Ok(_) => {}
-            Err(TusError::NotFound | TusError::Expired) => {
+            Err(TusError::NotFound | TusError::Expired) if !script_body => {
                 let Some(post) = repository::find_post(&core.db, &post_id).await? else {
                     continue;
                 };
                 let reason = "The video stopped uploading before it ended, and Cast no longer keeps the part that arrived.";
                 fail(core, &post, &upload_id, reason).await?;
             }
+            Err(TusError::NotFound | TusError::Expired) => {}
             Err(e) => tracing::warn!(upload_id, error = %e, "could not read the browser upload"),
         }
     }

@@ -232,7 +232,6 @@ impl Posts {
         Ok(UploadView::new(&post, &target))
     }
 
-    /// The target a platform knows by its own upload id (TikTok's publish_id), if Cast made it.
     /// Whether the post is a carousel of images rather than a video.
     pub async fn is_photo_post(&self, post_id: &str) -> Result<bool, PostError> {
         Ok(!super::images::of_post(&self.core.db, post_id)
@@ -240,6 +239,7 @@ impl Posts {
             .is_empty())
     }
 
+    /// The target a platform knows by its own upload id (TikTok's publish_id), if Cast made it.
     pub async fn target_by_remote(
         &self,
         platform: PlatformId,
@@ -288,15 +288,27 @@ impl Posts {
         super::api_arrival::admit(&self.core, upload_id, request, idempotency_key).await
     }
 
-    /// A script's body ended wrong (`why`): its post fails at once, nothing posted.
-    pub async fn arriving_cut(&self, upload_id: &str, why: &str) -> Result<(), PostError> {
+    /// A script's body ended wrong (`why`): its post fails at once, nothing posted. `false`:
+    /// its check had begun (the whole declared video was in), so the post goes on.
+    pub async fn arriving_cut(&self, upload_id: &str, why: &str) -> Result<bool, PostError> {
         super::api_arrival::cut(&self.core, upload_id, why).await
+    }
+
+    /// A script's whole body was checked: the check's words when its video failed (its key is
+    /// then freed), `None` when the post goes on.
+    pub async fn arrival_refused(&self, post_id: &str) -> Result<Option<String>, PostError> {
+        super::api_arrival::refused(&self.core, post_id).await
+    }
+
+    /// The handler receiving a script's body ended before the body (see `api_arrival`).
+    pub async fn arrival_abandoned(&self, upload_id: &str) -> Result<(), PostError> {
+        super::api_arrival::handler_gone(&self.core, upload_id).await
     }
 
     /// Checks of posts made before their upload ended that could not run when it ended (see
     /// `relay::resume_checks`); the worker runs them as it starts, tests call it themselves.
     pub async fn resume_checks(&self) -> Result<(), PostError> {
-        relay::resume_checks(&self.core).await
+        resume_checks(&self.core).await
     }
 
     /// One step of the worker (tests drive the queue with it).
@@ -316,7 +328,7 @@ impl Posts {
 
     /// The worker's loop, until `stop` (see `worker::run`).
     pub async fn run_worker(self) {
-        if let Err(e) = relay::resume_checks(&self.core).await {
+        if let Err(e) = resume_checks(&self.core).await {
             tracing::warn!(error = %e, "could not resume the video checks of posts made early");
         }
         worker::run(self.core).await
@@ -334,6 +346,11 @@ impl Posts {
 }
 
 /// `resend` asks for Send again where the platform has the file; elsewhere Retry is Retry.
+async fn resume_checks(core: &Core) -> Result<(), PostError> {
+    relay::resume_checks(core).await?;
+    super::api_arrival::fail_lost(core).await
+}
+
 async fn retry_event(posts: &Posts, target_id: &str, resend: bool) -> Result<Event, PostError> {
     let (_, target) = actions::target(&posts.core, target_id).await?;
     Ok(if resend && target.committed {

@@ -269,3 +269,202 @@ async fn a_script_body_arriving_when_cast_stops_fails_its_post_at_the_next_start
     app.run_until_idle().await;
     assert!(published(&sandbox_posts(&app).await).is_empty());
 }
+
+/// A script's own API token, for requests sent over a raw connection.
+fn script_token(app: &TestApp) -> String {
+    let out = app.cast_cli(&["token", "create", "--name", "script"], None);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .expect("token")
+        .trim()
+        .to_string()
+}
+
+/// Until the post listed first has its first target in `state`, within 15 s.
+async fn listed_until(app: &TestApp, state: &str) -> Value {
+    let reached = async {
+        loop {
+            let listed = the_posts(app).await;
+            if let Some(post) = listed.first()
+                && post["targets"][0]["state"] == state
+            {
+                return post.clone();
+            }
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(15), reached)
+        .await
+        .unwrap_or_else(|_| panic!("the post never became {state}"))
+}
+
+#[tokio::test]
+async fn a_script_whose_connection_is_reset_mid_video_fails_its_post_and_frees_its_key() {
+    use tokio::io::AsyncWriteExt as _;
+    let (app, csrf) = app_with_account(&[]).await;
+    let token = script_token(&app);
+    let targets = alice(&app).await;
+    let (_dir, bytes) = video();
+    let first = head(&targets, bytes.len());
+    let length = first.len() + bytes.len() + tail().len();
+    let addr = app.address.trim_start_matches("http://").to_string();
+    let mut conn = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let request = format!(
+        "POST /api/posts HTTP/1.1\r\nHost: cast\r\nAuthorization: Bearer {token}\r\n\
+         Idempotency-Key: script-relay-reset\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\n\
+         Content-Length: {length}\r\n\r\n"
+    );
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let feed = async {
+        conn.write_all(request.as_bytes()).await.expect("request");
+        conn.write_all(&first).await.expect("head");
+        conn.write_all(&bytes[..EARLY]).await.expect("first part");
+        at_tiktok_reaches(
+            &app,
+            TIKTOK_CHUNK,
+            Duration::from_secs(15),
+            "TikTok got nothing while the request's body was still arriving",
+        )
+        .await;
+        // The link dies hard: a reset, not a clean close.
+        conn.set_zero_linger().expect("linger");
+        drop(conn);
+        let failed = listed_until(&app, "failed").await;
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        failed
+    };
+    let (failed, ()) = tokio::join!(feed, stepping(&app, &done));
+    let said = failed["targets"][0]["error"]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(said.contains("send the request again"), "{said}");
+    app.run_until_idle().await;
+    assert!(published(&sandbox_posts(&app).await).is_empty());
+
+    // Its key was let go: the same request again makes a new post, published once.
+    let (status, answer) = post(
+        &app,
+        &csrf,
+        "script-relay-reset",
+        whole_body(&targets, bytes.len(), &bytes),
+    )
+    .await;
+    assert_eq!(status, 202, "{answer}");
+    assert_ne!(answer["post"]["id"], failed["id"]);
+    let id = answer["post"]["id"].as_str().expect("id").to_string();
+    let done = step_until_settled(&app, &id, HOUR).await;
+    assert_eq!(done["targets"][0]["state"], "published", "{done}");
+    assert_eq!(published(&sandbox_posts(&app).await).len(), 1);
+}
+
+/// A script body's upload of `bytes`, made as Cast makes one, and the post's request.
+async fn arriving(
+    app: &TestApp,
+    targets: &Value,
+    bytes: &[u8],
+) -> (String, cast::posts::PostRequest) {
+    let upload = app
+        .tus
+        .create(
+            Some(&bytes.len().to_string()),
+            Some("filename Y2xpcC5tcDQ=,filetype dmlkZW8vbXA0"),
+        )
+        .await
+        .expect("upload");
+    let request = cast::posts::PostRequest {
+        targets: cast::posts::parse_targets(&targets.to_string()).expect("targets"),
+        publish_at: None,
+    };
+    (upload.id, request)
+}
+
+#[tokio::test]
+async fn two_requests_racing_with_one_idempotency_key_both_get_the_one_post() {
+    let (app, _csrf) = app_with_account(&[]).await;
+    let targets = alice(&app).await;
+    let (_dir, bytes) = video();
+    // Both requests passed the key's first look before either stored its post: each has its
+    // own upload, and the second one's insert meets the first one's key.
+    let (first_upload, request) = arriving(&app, &targets, &bytes).await;
+    let (second_upload, _) = arriving(&app, &targets, &bytes).await;
+    let (first, made) = app
+        .posts
+        .submit_arriving(&first_upload, &request, Some("script-race"))
+        .await
+        .expect("the first request's post");
+    assert!(made);
+    let (second, made) = app
+        .posts
+        .submit_arriving(&second_upload, &request, Some("script-race"))
+        .await
+        .expect("the second request is answered with the first one's post");
+    assert!(!made, "no second post");
+    assert_eq!(second.id, first.id);
+    assert_eq!(the_posts(&app).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_script_body_that_is_not_a_video_is_refused_and_sending_a_real_one_with_the_same_key_makes_a_post()
+ {
+    let (app, csrf) = app_with_account(&[]).await;
+    let targets = alice(&app).await;
+    let junk = vec![7u8; 3_000_000];
+    let (status, answer) = post(
+        &app,
+        &csrf,
+        "script-relay-junk",
+        whole_body(&targets, junk.len(), &junk),
+    )
+    .await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["error"]["code"], "video_refused", "{answer}");
+    let said = answer["error"]["message"].as_str().unwrap_or_default();
+    assert!(said.contains("Nothing was posted"), "{said}");
+    app.run_until_idle().await;
+    assert!(published(&sandbox_posts(&app).await).is_empty());
+
+    let (_dir, bytes) = video();
+    let (status, answer) = post(
+        &app,
+        &csrf,
+        "script-relay-junk",
+        whole_body(&targets, bytes.len(), &bytes),
+    )
+    .await;
+    assert_eq!(status, 202, "the key was let go: {answer}");
+    let id = answer["post"]["id"].as_str().expect("id").to_string();
+    let done = step_until_settled(&app, &id, HOUR).await;
+    assert_eq!(done["targets"][0]["state"], "published", "{done}");
+    assert_eq!(published(&sandbox_posts(&app).await).len(), 1);
+}
+
+#[tokio::test]
+async fn a_body_that_breaks_off_after_its_whole_video_was_checked_still_publishes_once() {
+    let (app, _csrf) = app_with_account(&[]).await;
+    let targets = alice(&app).await;
+    let (_dir, bytes) = video();
+    let (upload, request) = arriving(&app, &targets, &bytes).await;
+    let (view, _) = app
+        .posts
+        .submit_arriving(&upload, &request, Some("script-late-cut"))
+        .await
+        .expect("post");
+    let whole =
+        futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(bytes.clone()))]);
+    app.tus.append(&upload, 0, whole).await.expect("every byte");
+    // Housekeeping checks the whole upload before the request's handler hears the body break.
+    app.posts.resume_checks().await.expect("checked");
+    let failed = app
+        .posts
+        .arriving_cut(&upload, "The request was cut off after the video.")
+        .await
+        .expect("cut");
+    assert!(!failed, "a checked video is not failed afterwards");
+    let done = step_until_settled(&app, &view.id, HOUR).await;
+    assert_eq!(done["targets"][0]["state"], "published", "{done}");
+    let listing = sandbox_posts(&app).await;
+    let at_tiktok = published(&listing);
+    assert_eq!(at_tiktok.len(), 1);
+    assert_eq!(at_tiktok[0]["sha256"], sha(&bytes));
+}

@@ -421,3 +421,30 @@ async fn a_post_made_during_the_upload_starts_at_tiktok_at_once_with_the_worker_
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_browser_upload_whose_metadata_claims_to_be_a_scripts_body_still_resumes_after_a_restart()
+{
+    let (app, csrf) = same_address_after_restart().await;
+    let (_dir, bytes) = video_bytes();
+    // `source api` was once how Cast marked a script's body; a client saying it changes nothing.
+    let url = start_upload_with(
+        &app,
+        &csrf,
+        bytes.len(),
+        "filename dmlkZW8ubXA0,filetype dmlkZW8vbXA0,source YXBp",
+    )
+    .await;
+    let part = bytes.len() / 2;
+    send_part(&app, &csrf, &url, &bytes, 0, part).await;
+    let id = publish(&app, &csrf, &url).await;
+    let app = app.restart().await;
+    app.run_until_idle().await;
+    resume(&app, &csrf, &url, &bytes).await;
+    let j = step_until(&app, &id, &["published", "failed"], HOUR).await;
+    assert_eq!(j["state"], "published", "{j}");
+    assert_eq!(
+        published(&sandbox_posts(&app).await)[0]["sha256"],
+        sha(&bytes)
+    );
+}

@@ -15,16 +15,24 @@ pub fn sha(bytes: &[u8]) -> String {
 
 /// Starts a browser upload of `length` bytes; its URL.
 pub async fn start_upload(app: &TestApp, csrf: &str, length: usize) -> String {
+    start_upload_with(
+        app,
+        csrf,
+        length,
+        "filename dmlkZW8ubXA0,filetype dmlkZW8vbXA0",
+    )
+    .await
+}
+
+/// The same, with the client's own `Upload-Metadata`.
+pub async fn start_upload_with(app: &TestApp, csrf: &str, length: usize, metadata: &str) -> String {
     let res = app
         .client
         .post(app.url("/uploads/tus/"))
         .header("Tus-Resumable", "1.0.0")
         .header("X-CSRF-Token", csrf)
         .header("Upload-Length", length.to_string())
-        .header(
-            "Upload-Metadata",
-            "filename dmlkZW8ubXA0,filetype dmlkZW8vbXA0",
-        )
+        .header("Upload-Metadata", metadata)
         .send()
         .await
         .expect("create");

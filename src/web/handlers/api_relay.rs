@@ -11,7 +11,7 @@ use base64::Engine as _;
 use futures_util::TryStreamExt as _;
 
 use super::multipart::rejection;
-use crate::posts::{PostError, PostRequest, PostView, SCRIPT_BODY_SOURCE, TargetProblem};
+use crate::posts::{PostError, PostRequest, PostView, Posts, TargetProblem};
 use crate::tus::TusError;
 use crate::web::error::AppError;
 use crate::web::state::AppState;
@@ -43,7 +43,7 @@ fn declared_size(fields: &[(String, String)]) -> Result<u64, TargetProblem> {
     })
 }
 
-/// The tus upload's metadata: the part's name and type, and the mark of a script's body.
+/// The tus upload's metadata: the part's name and type.
 fn metadata(video: &Field) -> String {
     let name = video
         .content_disposition()
@@ -55,13 +55,7 @@ fn metadata(video: &Field) -> String {
         .map(|m| m.essence_str().to_string())
         .unwrap_or_else(|| "video/mp4".into());
     let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
-    let (key, value) = SCRIPT_BODY_SOURCE;
-    format!(
-        "filename {},filetype {},{key} {}",
-        b64(&name),
-        b64(&mime),
-        b64(value)
-    )
+    format!("filename {},filetype {}", b64(&name), b64(&mime))
 }
 
 fn answer(status: StatusCode, view: &PostView) -> HttpResponse {
@@ -120,35 +114,111 @@ pub(super) async fn relay_create(
             return Ok(rejection(req, &problems, true));
         }
         Err(e) => {
-            unused(state, &upload.id).await;
+            // The post may have been stored before the error: it is failed, not left waiting.
+            abandon(state, &upload.id).await;
             return Err(e.into());
         }
     };
+    // Dropped with this future when the connection dies hard or Cast stops: the post is settled
+    // from what arrived rather than left waiting for a body that cannot come.
+    let guard = Receiving::new(&state.posts, &upload.id);
     let ended = receive(state, &upload.id, video, size).await;
     // Parts after the video are not read for a relayed post: the post was made before them.
     while let Ok(Some(mut rest)) = payload.try_next().await {
         while let Ok(Some(_)) = rest.try_next().await {}
     }
-    let outcome = match &ended {
-        Ok(()) => state.posts.upload_finished(&upload.id).await,
-        Err(why) => state.posts.arriving_cut(&upload.id, why).await,
-    };
-    if let Err(e) = outcome {
-        tracing::warn!(upload_id = %upload.id, error = %e, "could not settle the relayed video");
-    }
+    let refusal = settle(state, &upload.id, &view.id, ended).await;
+    guard.done();
     let view = state.posts.get(&view.id).await?;
-    match ended {
-        Ok(()) => Ok(answer(StatusCode::ACCEPTED, &view)),
-        Err(why) => Ok(rejection(
-            req,
-            &[TargetProblem::post("video_cut", why)],
-            false,
-        )),
+    match refusal {
+        None => Ok(answer(StatusCode::ACCEPTED, &view)),
+        Some(problem) => Ok(rejection(req, &[problem], false)),
     }
 }
 
+/// Settles the post once its body has ended: `None` when it goes on (its video checked or being
+/// checked), or the problem to answer with when it failed (its key then freed).
+async fn settle(
+    state: &AppState,
+    upload_id: &str,
+    post_id: &str,
+    ended: Result<(), String>,
+) -> Option<TargetProblem> {
+    let settled = match &ended {
+        Ok(()) => state.posts.upload_finished(upload_id).await.map(|()| true),
+        Err(why) => state.posts.arriving_cut(upload_id, why).await,
+    };
+    match &settled {
+        Ok(true) => {}
+        // Its check had begun: every declared byte was in, and the post goes on.
+        Ok(false) => tracing::info!(upload_id, "the body ended wrong after its whole video"),
+        Err(e) => {
+            tracing::warn!(upload_id, error = %e, "could not settle the relayed video");
+        }
+    }
+    if let (Err(why), Ok(true)) = (&ended, &settled) {
+        return Some(TargetProblem::post("video_cut", why.clone()));
+    }
+    match state.posts.arrival_refused(post_id).await {
+        Ok(Some(reason)) => Some(TargetProblem::post("video_refused", reason)),
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(post_id, error = %e, "could not read the relayed video's check");
+            None
+        }
+    }
+}
+
+/// The post of a body being received; settled in the background if its handler is dropped.
+struct Receiving {
+    posts: Option<Posts>,
+    upload_id: String,
+}
+
+impl Receiving {
+    fn new(posts: &Posts, upload_id: &str) -> Self {
+        Self {
+            posts: Some(posts.clone()),
+            upload_id: upload_id.to_string(),
+        }
+    }
+
+    /// The handler settled the post itself.
+    fn done(mut self) {
+        self.posts = None;
+    }
+}
+
+impl Drop for Receiving {
+    fn drop(&mut self) {
+        let Some(posts) = self.posts.take() else {
+            return;
+        };
+        let upload_id = std::mem::take(&mut self.upload_id);
+        // With no runtime left (Cast is stopping), the next start fails the post instead.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Err(e) = posts.arrival_abandoned(&upload_id).await {
+                    tracing::warn!(upload_id, error = %e, "could not settle a broken-off body");
+                }
+            });
+        }
+    }
+}
+
+/// Fails the post of the upload, if one was stored, and lets go of the upload.
+async fn abandon(state: &AppState, upload_id: &str) {
+    let why = "Cast could not accept the post as its video began.";
+    if let Err(e) = state.posts.arriving_cut(upload_id, why).await {
+        tracing::warn!(upload_id, error = %e, "could not fail the post of an unused upload");
+    }
+    unused(state, upload_id).await;
+}
+
 async fn unused(state: &AppState, upload_id: &str) {
-    if let Err(e) = state.tus.remove(upload_id).await {
+    if let Err(e) = state.tus.remove(upload_id).await
+        && !matches!(e, TusError::NotFound)
+    {
         tracing::warn!(upload_id, error = %e, "could not delete an unused upload");
     }
 }
