@@ -32,6 +32,7 @@
     return out;
   }
 
+  function titleLength() { var t = $("title"); return t ? (t.value.match(/[\s\S]/gu) || []).length : 0; }
   function total(list) { return list.reduce(function (n, f) { return n + f.size; }, 0); }
 
   function newKey() {
@@ -133,11 +134,15 @@
     // Photos mode's own part of "may Publish": the prefix is set up and the pick is good.
     ready: function () {
       var list = files();
-      return !!$("photos") && list.length > 0 && problems(list).length === 0;
+      return !!$("photos") && list.length > 0 && problems(list).length === 0 && titleLength() <= TITLE_MAX.photos;
     },
     why: function () {
       if (!$("photos")) return "Set up TikTok's URL prefix first (the steps are above).";
-      return files().length ? "" : "Pick 1 to " + MAX_IMAGES + " images.";
+      if (!files().length) return "Pick 1 to " + MAX_IMAGES + " images.";
+      var n = titleLength();
+      // maxlength stops typing past the limit, not a title written before the switch.
+      if (n > TITLE_MAX.photos) return "Shorten the title to " + TITLE_MAX.photos + " characters for photos (it has " + n + ").";
+      return "";
     },
     apply: apply
   };

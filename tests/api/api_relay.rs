@@ -34,34 +34,18 @@ async fn alice(app: &TestApp) -> Value {
 
 /// The form's fields, then the head of its `video` part: what a script sends first.
 fn head(targets: &Value, video_size: usize) -> bytes::Bytes {
-    let field = |name: &str, value: &str| {
-        format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-        )
-    };
-    let text = format!(
-        "{}{}--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"video\"; filename=\"clip.mp4\"\r\nContent-Type: video/mp4\r\n\r\n",
-        field("targets", &targets.to_string()),
-        field("video_size", &video_size.to_string()),
-    );
-    bytes::Bytes::from(text)
+    let (targets, size) = (targets.to_string(), video_size.to_string());
+    let fields = [("targets", targets.as_str()), ("video_size", size.as_str())];
+    bytes::Bytes::from(form_head(BOUNDARY, &fields, "clip.mp4"))
 }
 
 fn tail() -> bytes::Bytes {
-    bytes::Bytes::from(format!("\r\n--{BOUNDARY}--\r\n"))
+    bytes::Bytes::from(form_tail(BOUNDARY))
 }
 
 /// `POST /api/posts` with `body`; its status and JSON (Null when the connection broke).
 async fn post(app: &TestApp, csrf: &str, key: &str, body: reqwest::Body) -> (u16, Value) {
-    let sent = app
-        .client
-        .post(app.url("/api/posts"))
-        .header(
-            "Content-Type",
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .header("X-CSRF-Token", csrf)
-        .header("Idempotency-Key", key)
+    let sent = multipart_request(app, "/api/posts", csrf, BOUNDARY, Some(key))
         .body(body)
         .send()
         .await;
@@ -232,14 +216,7 @@ async fn a_script_body_arriving_when_cast_stops_fails_its_post_at_the_next_start
     let targets = alice(&app).await;
     let (_dir, bytes) = video();
     let (tx, body) = open_body();
-    let request = app
-        .client
-        .post(app.url("/api/posts"))
-        .header(
-            "Content-Type",
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .header("X-CSRF-Token", &csrf)
+    let request = multipart_request(&app, "/api/posts", &csrf, BOUNDARY, None)
         .body(body)
         .send();
     let request = tokio::spawn(request);

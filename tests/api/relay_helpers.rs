@@ -209,8 +209,10 @@ pub fn open_body() -> (tokio::sync::mpsc::Sender<bytes::Bytes>, reqwest::Body) {
 }
 
 /// Until TikTok's sandbox holds at least `end` bytes of the one upload (no upload yet counts as
-/// none), within `limit`. The sandbox has no signal to wait on, so its listing is read again.
+/// none), within `limit`. The listing is read again each time the sandbox stores a chunk.
 pub async fn at_tiktok_reaches(app: &TestApp, end: u64, limit: Duration, why: &str) {
+    let sandbox = app.tiktok_sandbox.as_ref().expect("TikTok's sandbox");
+    let mut stored = sandbox.chunk_changes();
     let reached = async {
         loop {
             let posts = sandbox_posts(app).await;
@@ -218,7 +220,7 @@ pub async fn at_tiktok_reaches(app: &TestApp, end: u64, limit: Duration, why: &s
             if posts.first().and_then(|p| p["size"].as_u64()).unwrap_or(0) >= end {
                 return;
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            stored.changed().await.expect("the sandbox is running");
         }
     };
     if tokio::time::timeout(limit, reached).await.is_err() {

@@ -45,6 +45,12 @@ impl TikTokSandbox {
         self.state.checks.settled().await
     }
 
+    /// Changes with each chunk stored: a test reads the listing, then awaits `changed()` before
+    /// reading it again, instead of polling.
+    pub fn chunk_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.state.chunks.subscribe()
+    }
+
     /// Notices the webhook moments that have passed and sends every delivery due, once.
     pub async fn step_webhooks(&self) -> Result<WebhookStep, sqlx::Error> {
         webhooks::step(&self.state).await

@@ -87,6 +87,8 @@ pub(crate) struct SandboxState {
     webhooks: webhooks::sender::Sender,
     /// One counter per kind of answer given in several forms (`Forms::Rotate`).
     turns: [AtomicUsize; 5],
+    /// Counts the chunks stored, so a test waits for the next one instead of reading again.
+    chunks: tokio::sync::watch::Sender<u64>,
 }
 
 /// The answers TikTok gives in several forms, each rotating on its own.
@@ -138,6 +140,7 @@ impl SandboxState {
             gate,
             webhooks,
             turns: Default::default(),
+            chunks: tokio::sync::watch::Sender::new(0),
         }
     }
 

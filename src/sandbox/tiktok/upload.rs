@@ -178,6 +178,7 @@ async fn receive(
             "the upload's progress changed meanwhile",
         ));
     }
+    state.chunks.send_modify(|n| *n += 1);
     if done {
         processing::schedule(state, &publish);
         tracing::info!(publish_id = %publish.publish_id, bytes = layout.video_size, "sandbox: upload complete");

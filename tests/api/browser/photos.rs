@@ -13,13 +13,9 @@ async fn script_bool(b: &Browser, script: &str) -> bool {
     b.execute(script).await.as_bool().unwrap_or(false)
 }
 
-/// Thumbnails the browser actually drew (a blocked or broken image has no width).
-async fn thumbnails(b: &Browser) -> u64 {
-    b.execute("return Array.from(document.querySelectorAll('#photo-list figure img')).filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;")
-        .await
-        .as_u64()
-        .unwrap_or(0)
-}
+/// Thumbnails the browser actually drew (a blocked or broken image has no width), as a
+/// JavaScript expression.
+const THUMBNAILS: &str = "Array.from(document.querySelectorAll('#photo-list figure img')).filter(function (i) { return i.complete && i.naturalWidth > 0; }).length";
 
 /// A real image of `w`×`h`, drawn and encoded by the browser itself: the crate's image fixtures
 /// are headers only, which Cast's checks read but a browser cannot draw as a thumbnail.
@@ -99,13 +95,7 @@ async fn three_photos_picked_on_the_screen_become_a_tiktok_carousel_with_the_cov
         .send_keys(&paths.join("\n"))
         .await
         .expect("pick images");
-    for _ in 0..100 {
-        if thumbnails(&b).await == 3 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(thumbnails(&b).await, 3, "{}", b.page_source().await);
+    b.wait_until(&format!("{THUMBNAILS} === 3")).await;
     b.click("#photo-list figure:nth-child(3) input").await;
     assert!(
         script_bool(
@@ -116,10 +106,29 @@ async fn three_photos_picked_on_the_screen_become_a_tiktok_carousel_with_the_cov
     );
     b.screenshot(crate::helpers::browser::screenshot_path("photos-mode.png"))
         .await;
-    b.fill("#title", "Lisbon").await;
     b.fill("#description", "Three days #travel").await;
     assert_eq!(b.text_of("#title-max").await, "90", "a photo title's limit");
     b.execute("var s = document.getElementById('t0-privacy'); s.value = 'SELF_ONLY'; s.dispatchEvent(new Event('change', {bubbles: true}));").await;
+    // A title written for a video (over 90) stays when the owner switches to photos.
+    b.execute("var t = document.getElementById('title'); t.value = 'x'.repeat(120); t.dispatchEvent(new Event('input', {bubbles: true}));").await;
+    assert!(
+        script_bool(&b, "return document.getElementById('publish').disabled;").await,
+        "a photo title over 90 cannot be published"
+    );
+    let why = b
+        .execute("return document.getElementById('publish').title;")
+        .await;
+    assert!(
+        why.as_str()
+            .unwrap_or_default()
+            .contains("Shorten the title to 90"),
+        "{why}"
+    );
+    b.fill("#title", "Lisbon").await;
+    assert!(
+        script_bool(&b, "return !document.getElementById('publish').disabled;").await,
+        "a short title can"
+    );
     b.click("#publish").await;
     wait_for_text(&b, ".status-headline", "Published").await;
     assert!(b.path().await.starts_with("/posts/"));

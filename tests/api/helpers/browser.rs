@@ -275,6 +275,21 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
+    /// Until the JavaScript expression `condition` holds on this page, checked in the page at
+    /// each frame it draws (nothing here waits for time to pass); the script timeout bounds it.
+    /// Not across a navigation: an unloaded page ends the wait with an error.
+    pub async fn wait_until(&self, condition: &str) {
+        let script = format!(
+            "var done = arguments[arguments.length - 1];
+             (function check() {{
+               var ok = false;
+               try {{ ok = !!({condition}); }} catch (e) {{}}
+               if (ok) {{ done(true); }} else {{ requestAnimationFrame(check); }}
+             }})();"
+        );
+        self.execute_async(&script).await;
+    }
+
     pub async fn set_window_size(&self, width: u32, height: u32) {
         self.client
             .set_window_size(width, height)

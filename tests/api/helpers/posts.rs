@@ -149,16 +149,8 @@ pub async fn upload_with(
     fields: &[(&str, &str)],
     idempotency_key: Option<&str>,
 ) -> reqwest::Response {
-    let mut head = String::new();
-    for (name, value) in fields {
-        head.push_str(&format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-        ));
-    }
-    head.push_str(&format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"video\"; filename=\"video.mp4\"\r\nContent-Type: video/mp4\r\n\r\n"
-    ));
-    let tail = format!("\r\n--{BOUNDARY}--\r\n");
+    let head = form_head(BOUNDARY, fields, "video.mp4");
+    let tail = form_tail(BOUNDARY);
     let file = tokio::fs::File::open(video).await.expect("video");
     let size = file.metadata().await.expect("size").len();
     let length = head.len() as u64 + size + tail.len() as u64;
@@ -170,20 +162,18 @@ pub async fn upload_with(
         .chain(futures_util::stream::once(
             async move { Ok(Bytes::from(tail)) },
         ));
-    let mut req = app
-        .client
-        .post(app.url("/api/tiktok/upload-video"))
-        .header(
-            "Content-Type",
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .header("Content-Length", length)
-        .header("X-CSRF-Token", csrf)
-        .body(reqwest::Body::wrap_stream(body));
-    if let Some(key) = idempotency_key {
-        req = req.header("Idempotency-Key", key);
-    }
-    req.send().await.expect("upload request")
+    multipart_request(
+        app,
+        "/api/tiktok/upload-video",
+        csrf,
+        BOUNDARY,
+        idempotency_key,
+    )
+    .header("Content-Length", length)
+    .body(reqwest::Body::wrap_stream(body))
+    .send()
+    .await
+    .expect("upload request")
 }
 
 pub async fn upload(
@@ -294,33 +284,59 @@ pub async fn post_video(
     if let Some(at) = publish_at {
         fields.push(("publish_at", at.to_string()));
     }
-    let mut head = String::new();
-    for (name, value) in &fields {
-        head.push_str(&format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-        ));
-    }
-    head.push_str(&format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"video\"; filename=\"video.mp4\"\r\nContent-Type: video/mp4\r\n\r\n"
-    ));
-    let tail = format!("\r\n--{BOUNDARY}--\r\n");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let head = form_head(BOUNDARY, &fields, "video.mp4");
+    let tail = form_tail(BOUNDARY);
     let bytes = std::fs::read(video).expect("video");
     let mut body = head.into_bytes();
     body.extend_from_slice(&bytes);
     body.extend_from_slice(tail.as_bytes());
-    let mut req = app
+    multipart_request(app, "/api/posts", csrf, BOUNDARY, idempotency_key)
+        .body(body)
+        .send()
+        .await
+        .expect("post request")
+}
+
+/// A multipart form's text `fields`, then the head of its `video` part (`filename`, MP4).
+pub fn form_head(boundary: &str, fields: &[(&str, &str)], filename: &str) -> String {
+    let mut head = String::new();
+    for (name, value) in fields {
+        head.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    head.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"video\"; filename=\"{filename}\"\r\nContent-Type: video/mp4\r\n\r\n"
+    ));
+    head
+}
+
+/// What ends the `video` part and the form.
+pub fn form_tail(boundary: &str) -> String {
+    format!("\r\n--{boundary}--\r\n")
+}
+
+/// A multipart POST to `path` as the logged-in owner, with an `Idempotency-Key` when given.
+pub fn multipart_request(
+    app: &TestApp,
+    path: &str,
+    csrf: &str,
+    boundary: &str,
+    idempotency_key: Option<&str>,
+) -> reqwest::RequestBuilder {
+    let req = app
         .client
-        .post(app.url("/api/posts"))
+        .post(app.url(path))
         .header(
             "Content-Type",
-            format!("multipart/form-data; boundary={BOUNDARY}"),
+            format!("multipart/form-data; boundary={boundary}"),
         )
-        .header("X-CSRF-Token", csrf)
-        .body(body);
-    if let Some(key) = idempotency_key {
-        req = req.header("Idempotency-Key", key);
+        .header("X-CSRF-Token", csrf);
+    match idempotency_key {
+        Some(key) => req.header("Idempotency-Key", key),
+        None => req,
     }
-    req.send().await.expect("post request")
 }
 
 /// Posts and expects 202; returns the post.
