@@ -11,13 +11,30 @@ use crate::helpers::browser::browser;
 
 const CAP: u64 = 100 * 1024 * 1024;
 
-/// A loopback "tunnel" in front of Cast: one request per connection, 413 for bodies over `CAP`.
-/// With `cut_after`, the first upload request (PATCH) loses its connection after that many body
-/// bytes, as when a phone's connection drops.
+/// What the tunnel does to the first upload request (PATCH) it carries.
+#[derive(Clone)]
+enum FirstPatch {
+    Pass,
+    /// Its connection dies after this many body bytes, as when a phone's connection drops.
+    Cut(u64),
+    /// It pauses after this many body bytes until the test lets it go on, as a slow phone
+    /// uplink would leave an upload part-way for a while.
+    Hold(u64, Arc<Held>),
+}
+
+/// The two moments of a held upload.
+#[derive(Default)]
+struct Held {
+    reached: tokio::sync::Notify,
+    release: tokio::sync::Notify,
+}
+
+/// A loopback "tunnel" in front of Cast: one request per connection, 413 for bodies over `CAP`,
+/// and the first PATCH as `first` says.
 /// Cast is started with `BASE_URL` set to the tunnel, as a real tunnel deployment is, so every
 /// redirect (login, TikTok's consent, the callback) keeps the browser inside the tunnel.
 async fn start_behind_tunnel(
-    cut_after: Option<u64>,
+    first: FirstPatch,
 ) -> (
     crate::helpers::TestApp,
     u16,
@@ -30,7 +47,7 @@ async fn start_behind_tunnel(
         crate::helpers::spawn_live_app_with(&[("BASE_URL", &format!("http://127.0.0.1:{port}"))])
             .await;
     let upstream = app_port(&app);
-    let cut = Arc::new(AtomicBool::new(cut_after.is_some()));
+    let cut = Arc::new(AtomicBool::new(!matches!(first, FirstPatch::Pass)));
     let pending = cut.clone();
     let patches = Arc::new(AtomicUsize::new(0));
     let seen = patches.clone();
@@ -40,7 +57,7 @@ async fn start_behind_tunnel(
                 client,
                 upstream,
                 cut.clone(),
-                cut_after.unwrap_or(0),
+                first.clone(),
                 seen.clone(),
             ));
         }
@@ -52,7 +69,7 @@ async fn relay(
     mut client: TcpStream,
     upstream: u16,
     cut: Arc<AtomicBool>,
-    cut_after: u64,
+    first: FirstPatch,
     patches: Arc<AtomicUsize>,
 ) {
     // Read the request head.
@@ -101,10 +118,21 @@ async fn relay(
         patches.fetch_add(1, Ordering::SeqCst);
     }
     if text.starts_with("PATCH ") && cut.swap(false, Ordering::SeqCst) {
-        let mut part = (&mut client).take(cut_after);
-        let _ = tokio::io::copy(&mut part, &mut server).await;
-        // Both sides just see the connection die.
-        return;
+        match first {
+            FirstPatch::Pass => {}
+            FirstPatch::Cut(after) => {
+                let mut part = (&mut client).take(after);
+                let _ = tokio::io::copy(&mut part, &mut server).await;
+                // Both sides just see the connection die.
+                return;
+            }
+            FirstPatch::Hold(after, held) => {
+                let mut part = (&mut client).take(after);
+                let _ = tokio::io::copy(&mut part, &mut server).await;
+                held.reached.notify_one();
+                held.release.notified().await;
+            }
+        }
     }
     let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
 }
@@ -112,7 +140,7 @@ async fn relay(
 #[tokio::test]
 async fn a_file_over_100_mb_passes_a_tunnel_that_caps_bodies_at_100_mb() {
     let Some(b) = browser().await else { return };
-    let (app, tunnel, _, patches) = start_behind_tunnel(None).await;
+    let (app, tunnel, _, patches) = start_behind_tunnel(FirstPatch::Pass).await;
     // The browser reaches Cast only through the tunnel.
     ready_via_tunnel(&b, &app, tunnel).await;
     let size: usize = 110 * 1024 * 1024;
@@ -191,7 +219,8 @@ fn app_port(app: &crate::helpers::TestApp) -> u16 {
 #[tokio::test]
 async fn an_upload_cut_off_halfway_resumes_and_arrives_whole() {
     let Some(b) = browser().await else { return };
-    let (app, tunnel, cut_pending, _) = start_behind_tunnel(Some(20 * 1024 * 1024)).await;
+    let (app, tunnel, cut_pending, _) =
+        start_behind_tunnel(FirstPatch::Cut(20 * 1024 * 1024)).await;
     ready_via_tunnel(&b, &app, tunnel).await;
     let size: usize = 45 * 1024 * 1024;
     let data: Vec<u8> = (0..size).map(|i| (i % 241) as u8).collect();
@@ -206,6 +235,61 @@ async fn an_upload_cut_off_halfway_resumes_and_arrives_whole() {
     assert!(
         got == data,
         "byte for byte, with no gap or repeat at the cut"
+    );
+    b.close().await;
+}
+
+#[tokio::test]
+async fn publish_pressed_at_30_percent_of_the_upload_publishes_the_whole_video_once_it_arrives() {
+    let Some(b) = browser().await else { return };
+    let dir = tempfile::tempdir().expect("dir");
+    let size: u64 = 20_000_000;
+    let video = crate::helpers::posts::padded_mp4(dir.path(), size);
+    let held = Arc::new(Held::default());
+    let (app, tunnel, _, _) =
+        start_behind_tunnel(FirstPatch::Hold(size * 3 / 10, held.clone())).await;
+    ready_via_tunnel(&b, &app, tunnel).await;
+    b.wait_for("#video")
+        .await
+        .send_keys(&video.display().to_string())
+        .await
+        .expect("pick");
+    tokio::time::timeout(std::time::Duration::from_secs(30), held.reached.notified())
+        .await
+        .expect("the upload reached 30% at the tunnel");
+
+    // The phone is stuck at 30%: the owner fills the form and presses Publish now.
+    b.execute("var s = document.getElementById('t0-privacy'); s.value = 'SELF_ONLY'; s.dispatchEvent(new Event('change', {bubbles: true}));").await;
+    b.fill("#title", "Posted while it uploads").await;
+    b.wait_until("!document.getElementById('publish').disabled")
+        .await;
+    b.click("#publish").await;
+    // The screen says it is posted and stays to finish the upload; the post opens after.
+    super::posting::wait_for_text(
+        &b,
+        "#post-form",
+        "Posted. Cast sends the video on as it arrives",
+    )
+    .await;
+    let (check, received): (String, i64) = sqlx::query_as(
+        "SELECT p.check_state, u.received FROM posts p JOIN tus_uploads u ON u.id = p.browser_upload_id",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("the post, made before its upload ended");
+    assert_eq!(check, "pending", "its video is checked when it has arrived");
+    assert!((received as u64) < size, "{received} of {size} bytes in");
+
+    held.release.notify_one();
+    super::posting::wait_for_text(&b, ".status-headline", "Published").await;
+    assert!(b.path().await.starts_with("/posts/"), "the post opened");
+    let posts = super::posting::listing_in_browser(&b, &app, "tiktok").await;
+    assert_eq!(posts.len(), 1, "published once: {posts:?}");
+    let sent = std::fs::read(&video).expect("video");
+    assert_eq!(
+        posts[0]["sha256"],
+        super::posting::hex_sha256(&sent),
+        "the same bytes"
     );
     b.close().await;
 }
