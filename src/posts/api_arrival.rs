@@ -54,12 +54,11 @@ pub async fn cut(core: &Core, upload_id: &str, why: &str) -> Result<bool, PostEr
     Ok(true)
 }
 
-/// A whole body has been checked: when its video failed, the post's key is freed (the script
-/// fixes the video and sends the request again) and the check's words are returned.
+/// A script body's post whose video failed its check: the check's words (its key was freed
+/// when it failed, see `relay::fail_with`). `None` while the post goes on.
 pub async fn refused(core: &Core, post_id: &str) -> Result<Option<String>, PostError> {
     let reason: Option<Option<String>> = sqlx::query_scalar(
-        "UPDATE posts SET idempotency_key = NULL
-         WHERE id = ? AND script_body = 1 AND check_state = 'failed' RETURNING check_reason",
+        "SELECT check_reason FROM posts WHERE id = ? AND script_body = 1 AND check_state = 'failed'",
     )
     .bind(post_id)
     .fetch_optional(&core.db)
@@ -110,9 +109,15 @@ pub async fn fail_cut_by_restart(core: &Core) -> Result<(), PostError> {
             Err(TusError::NotFound | TusError::Expired) => {
                 "Cast stopped while the video was arriving in the request, and a request cannot be resumed.".into()
             }
-            Err(e) => return Err(PostError::Probe(e.to_string())),
+            Err(e) => {
+                // One upload that cannot be read holds back none of the others.
+                tracing::warn!(upload_id, error = %e, "could not read a script body's upload");
+                continue;
+            }
         };
-        cut(core, &upload_id, &why).await?;
+        if let Err(e) = cut(core, &upload_id, &why).await {
+            tracing::warn!(upload_id, error = %e, "could not fail a script body cut by the stop");
+        }
     }
     Ok(())
 }

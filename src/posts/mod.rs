@@ -30,6 +30,7 @@ mod service;
 pub mod spool;
 pub mod state;
 mod transition;
+mod unsettled;
 mod worker;
 
 pub use again::VIDEO_GONE;

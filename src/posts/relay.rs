@@ -236,11 +236,10 @@ async fn pass(
         }
     };
     let video_info = serde_json::to_string(info).unwrap_or_else(|_| "{}".into());
-    // Only while this check holds the post: a script's body cut meanwhile has failed it.
-    let passed = sqlx::query(
+    sqlx::query(
         "UPDATE posts SET file_path = ?, sha256 = ?, video_info = ?, content_type = ?,
                           check_state = 'passed', updated_at = ?
-         WHERE id = ? AND check_state = 'checking'",
+         WHERE id = ?",
     )
     .bind(spooled.path.display().to_string())
     .bind(&spooled.sha256)
@@ -250,10 +249,6 @@ async fn pass(
     .bind(&post.id)
     .execute(&core.db)
     .await?;
-    if passed.rows_affected() != 1 {
-        tracing::info!(post_id = %post.id, "the video passed, but its post was failed meanwhile");
-        return Ok(());
-    }
     if let Err(e) = core.tus.remove(upload_id).await {
         tracing::warn!(upload_id, error = %e, "could not delete the finished browser upload");
     }
@@ -285,6 +280,11 @@ pub(super) async fn fail_with(
 ) -> Result<(), PostError> {
     let message = message.to_string();
     set_state(&core.db, &post.id, "failed", Some(&message)).await?;
+    // A script cannot resume its body or fix it in place: the same request again is a new post.
+    sqlx::query("UPDATE posts SET idempotency_key = NULL WHERE id = ? AND script_body = 1")
+        .bind(&post.id)
+        .execute(&core.db)
+        .await?;
     tracing::info!(post_id = %post.id, reason = %message, "video refused after its upload");
     let refused = Event::Refused {
         code: "video_refused".into(),
@@ -353,21 +353,32 @@ pub async fn resume_checks(core: &Core) -> Result<(), PostError> {
     .fetch_all(&core.db)
     .await?;
     for (post_id, upload_id, script_body) in waiting {
-        match core.tus.get(&upload_id).await {
-            Ok(u) if u.completed_at.is_some() => upload_finished(core, &upload_id).await?,
-            Ok(_) => {}
-            Err(TusError::NotFound | TusError::Expired) if !script_body => {
-                let Some(post) = repository::find_post(&core.db, &post_id).await? else {
-                    continue;
-                };
-                let reason = "The video stopped uploading before it ended, and Cast no longer keeps the part that arrived.";
-                fail(core, &post, &upload_id, reason).await?;
-            }
-            Err(TusError::NotFound | TusError::Expired) => {}
-            Err(e) => tracing::warn!(upload_id, error = %e, "could not read the browser upload"),
+        // One post that cannot be settled now holds back none of the others.
+        if let Err(e) = resume_one(core, &post_id, &upload_id, script_body).await {
+            tracing::warn!(post_id, upload_id, error = %e, "could not resume a video check");
         }
     }
     Ok(())
+}
+
+async fn resume_one(
+    core: &Core,
+    post_id: &str,
+    upload_id: &str,
+    script_body: bool,
+) -> Result<(), PostError> {
+    match core.tus.get(upload_id).await {
+        Ok(u) if u.completed_at.is_some() => upload_finished(core, upload_id).await,
+        Err(TusError::NotFound | TusError::Expired) if !script_body => {
+            let Some(post) = repository::find_post(&core.db, post_id).await? else {
+                return Ok(());
+            };
+            let reason = "The video stopped uploading before it ended, and Cast no longer keeps the part that arrived.";
+            fail(core, &post, upload_id, reason).await
+        }
+        Ok(_) | Err(TusError::NotFound | TusError::Expired) => Ok(()),
+        Err(e) => Err(PostError::Probe(e.to_string())),
+    }
 }
 
 async fn set_state(

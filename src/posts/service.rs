@@ -346,9 +346,14 @@ impl Posts {
 }
 
 /// `resend` asks for Send again where the platform has the file; elsewhere Retry is Retry.
+/// Each part runs whatever became of the others; the first error is returned after all ran.
 async fn resume_checks(core: &Core) -> Result<(), PostError> {
-    relay::resume_checks(core).await?;
-    super::api_arrival::fail_lost(core).await
+    let results = [
+        relay::resume_checks(core).await,
+        super::api_arrival::fail_lost(core).await,
+        super::unsettled::finish_failed_checks(core).await,
+    ];
+    results.into_iter().collect()
 }
 
 async fn retry_event(posts: &Posts, target_id: &str, resend: bool) -> Result<Event, PostError> {

@@ -315,6 +315,8 @@ async fn a_script_whose_connection_is_reset_mid_video_fails_its_post_and_frees_i
     let said = failed["targets"][0]["error"]["message"]
         .as_str()
         .unwrap_or_default();
+    // Said by the handler's guard: the handler itself never saw the body end.
+    assert!(said.contains("The request broke off after"), "{said}");
     assert!(said.contains("send the request again"), "{said}");
     app.run_until_idle().await;
     assert!(published(&sandbox_posts(&app).await).is_empty());
@@ -444,4 +446,32 @@ async fn a_body_that_breaks_off_after_its_whole_video_was_checked_still_publishe
     let at_tiktok = published(&listing);
     assert_eq!(at_tiktok.len(), 1);
     assert_eq!(at_tiktok[0]["sha256"], sha(&bytes));
+}
+
+#[tokio::test]
+async fn a_refused_post_whose_targets_a_stop_left_waiting_has_them_failed_at_the_next_check() {
+    let (app, _csrf) = app_with_account(&[]).await;
+    let targets = alice(&app).await;
+    let (_dir, bytes) = video();
+    let (upload, request) = arriving(&app, &targets, &bytes).await;
+    let (view, _) = app
+        .posts
+        .submit_arriving(&upload, &request, Some("script-stuck"))
+        .await
+        .expect("post");
+    // Cast stopped after marking the post refused and before failing its targets.
+    sqlx::query("UPDATE posts SET check_state = 'failed', check_reason = ? WHERE id = ?")
+        .bind("The request broke off. Nothing was posted: send the request again.")
+        .bind(&view.id)
+        .execute(&app.db)
+        .await
+        .expect("a stop in between");
+    app.posts.resume_checks().await.expect("checks");
+    let listed = the_posts(&app).await;
+    let t = &listed[0]["targets"][0];
+    assert_eq!(t["state"], "failed", "{t}");
+    let said = t["error"]["message"].as_str().unwrap_or_default();
+    assert!(said.contains("The request broke off"), "{said}");
+    app.run_until_idle().await;
+    assert!(published(&sandbox_posts(&app).await).is_empty());
 }

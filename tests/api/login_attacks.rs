@@ -172,9 +172,12 @@ async fn parallel_guesses_from_one_address_are_counted_before_checking() {
     }
     assert!(pending.is_empty(), "every guess got an answer");
     let checked = count(&answers, 401) + count(&answers, 303);
+    // The right password, when checked, clears the address's failures (the owner got in), so the
+    // guesses let through after it have 5 free tries of their own.
+    let free_runs = 1 + count(&answers, 303);
     assert!(
-        checked <= 5,
-        "only the 5 free tries were checked, not {checked}: {answers:?}"
+        count(&answers, 401) <= 5 * free_runs,
+        "only the 5 free tries (per run, a success starting a new one) were checked, not {checked}: {answers:?}"
     );
     assert_eq!(count(&answers, 429), 40 - checked, "{answers:?}");
     if count(&answers, 303) == 0 {

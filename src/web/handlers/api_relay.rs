@@ -98,6 +98,10 @@ pub(super) async fn relay_create(
         targets,
         publish_at: field(&fields, "publish_at").map(str::to_string),
     };
+    // Dropped with this future when the connection dies hard or Cast stops: the post is settled
+    // from what arrived rather than left waiting for a body that cannot come. Armed before the
+    // post is stored, so no moment is left uncovered (with no post, it has nothing to do).
+    let guard = Receiving::new(&state.posts, &upload.id);
     let admitted = state
         .posts
         .submit_arriving(&upload.id, &request, key.as_deref())
@@ -106,29 +110,42 @@ pub(super) async fn relay_create(
         Ok((view, true)) => view,
         // The same key's post, made meanwhile by a request that raced this one.
         Ok((view, false)) => {
+            guard.done();
             unused(state, &upload.id).await;
             return Ok(answer(StatusCode::OK, &view));
         }
         Err(PostError::Rejected(problems)) => {
+            guard.done();
             unused(state, &upload.id).await;
             return Ok(rejection(req, &problems, true));
         }
         Err(e) => {
+            guard.done();
             // The post may have been stored before the error: it is failed, not left waiting.
             abandon(state, &upload.id).await;
             return Err(e.into());
         }
     };
-    // Dropped with this future when the connection dies hard or Cast stops: the post is settled
-    // from what arrived rather than left waiting for a body that cannot come.
-    let guard = Receiving::new(&state.posts, &upload.id);
     let ended = receive(state, &upload.id, video, size).await;
+    guard.done();
+    // Settled in a task of its own, so a connection dying now cannot stop a check half-way;
+    // and before the parts after the video are read, so a slow end of the body holds up nothing.
+    let settling = actix_web::rt::spawn(settle(
+        state.posts.clone(),
+        upload.id.clone(),
+        view.id.clone(),
+        ended,
+    ));
     // Parts after the video are not read for a relayed post: the post was made before them.
     while let Ok(Some(mut rest)) = payload.try_next().await {
         while let Ok(Some(_)) = rest.try_next().await {}
     }
-    let refusal = settle(state, &upload.id, &view.id, ended).await;
-    guard.done();
+    let refusal = settling.await.map_err(|e| {
+        tracing::warn!(error = %e, "the relayed video's settling task ended early");
+        AppError::from(PostError::Probe(
+            "Cast could not finish checking the video.".into(),
+        ))
+    })?;
     let view = state.posts.get(&view.id).await?;
     match refusal {
         None => Ok(answer(StatusCode::ACCEPTED, &view)),
@@ -139,27 +156,33 @@ pub(super) async fn relay_create(
 /// Settles the post once its body has ended: `None` when it goes on (its video checked or being
 /// checked), or the problem to answer with when it failed (its key then freed).
 async fn settle(
-    state: &AppState,
-    upload_id: &str,
-    post_id: &str,
+    posts: Posts,
+    upload_id: String,
+    post_id: String,
     ended: Result<(), String>,
 ) -> Option<TargetProblem> {
     let settled = match &ended {
-        Ok(()) => state.posts.upload_finished(upload_id).await.map(|()| true),
-        Err(why) => state.posts.arriving_cut(upload_id, why).await,
+        Ok(()) => posts.upload_finished(&upload_id).await.map(|()| true),
+        Err(why) => posts.arriving_cut(&upload_id, why).await,
     };
-    match &settled {
-        Ok(true) => {}
+    match (&ended, &settled) {
+        // The body was wrong and the post failed with it.
+        (Err(why), Ok(true)) => return Some(TargetProblem::post("video_cut", why.clone())),
         // Its check had begun: every declared byte was in, and the post goes on.
-        Ok(false) => tracing::info!(upload_id, "the body ended wrong after its whole video"),
-        Err(e) => {
-            tracing::warn!(upload_id, error = %e, "could not settle the relayed video");
+        (Err(_), Ok(false)) => {
+            tracing::info!(upload_id, "the body ended wrong after its whole video");
         }
+        // The body was wrong whatever became of the post: the script is told so.
+        (Err(why), Err(e)) => {
+            tracing::warn!(upload_id, error = %e, "could not fail the post of a cut body");
+            return Some(TargetProblem::post("video_cut", why.clone()));
+        }
+        (Ok(()), Err(e)) => {
+            tracing::warn!(upload_id, error = %e, "could not check the relayed video yet");
+        }
+        (Ok(()), Ok(_)) => {}
     }
-    if let (Err(why), Ok(true)) = (&ended, &settled) {
-        return Some(TargetProblem::post("video_cut", why.clone()));
-    }
-    match state.posts.arrival_refused(post_id).await {
+    match posts.arrival_refused(&post_id).await {
         Ok(Some(reason)) => Some(TargetProblem::post("video_refused", reason)),
         Ok(None) => None,
         Err(e) => {
