@@ -358,6 +358,20 @@ async fn arriving(
     (upload.id, request)
 }
 
+/// A script body's post accepted as its video begins (nothing of it has arrived yet): its
+/// upload and the post.
+async fn accepted_early(app: &TestApp, bytes: &[u8], key: &str) -> (String, cast::posts::PostView) {
+    let targets = alice(app).await;
+    let (upload, request) = arriving(app, &targets, bytes).await;
+    let (view, made) = app
+        .posts
+        .submit_arriving(&upload, &request, Some(key))
+        .await
+        .expect("post");
+    assert!(made, "a new post");
+    (upload, view)
+}
+
 #[tokio::test]
 async fn two_requests_racing_with_one_idempotency_key_both_get_the_one_post() {
     let (app, _csrf) = app_with_account(&[]).await;
@@ -421,14 +435,8 @@ async fn a_script_body_that_is_not_a_video_is_refused_and_sending_a_real_one_wit
 #[tokio::test]
 async fn a_body_that_breaks_off_after_its_whole_video_was_checked_still_publishes_once() {
     let (app, _csrf) = app_with_account(&[]).await;
-    let targets = alice(&app).await;
     let (_dir, bytes) = video();
-    let (upload, request) = arriving(&app, &targets, &bytes).await;
-    let (view, _) = app
-        .posts
-        .submit_arriving(&upload, &request, Some("script-late-cut"))
-        .await
-        .expect("post");
+    let (upload, view) = accepted_early(&app, &bytes, "script-late-cut").await;
     let whole =
         futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(bytes.clone()))]);
     app.tus.append(&upload, 0, whole).await.expect("every byte");
@@ -451,14 +459,8 @@ async fn a_body_that_breaks_off_after_its_whole_video_was_checked_still_publishe
 #[tokio::test]
 async fn a_refused_post_whose_targets_a_stop_left_waiting_has_them_failed_at_the_next_check() {
     let (app, _csrf) = app_with_account(&[]).await;
-    let targets = alice(&app).await;
     let (_dir, bytes) = video();
-    let (upload, request) = arriving(&app, &targets, &bytes).await;
-    let (view, _) = app
-        .posts
-        .submit_arriving(&upload, &request, Some("script-stuck"))
-        .await
-        .expect("post");
+    let (_upload, view) = accepted_early(&app, &bytes, "script-stuck").await;
     // Cast stopped after marking the post refused and before failing its targets.
     sqlx::query("UPDATE posts SET check_state = 'failed', check_reason = ? WHERE id = ?")
         .bind("The request broke off. Nothing was posted: send the request again.")

@@ -38,7 +38,8 @@ pub struct PostForm {
     pub upload_id: Option<String>,
     /// The video's exact length in bytes, sent with `targets` before `video`: the post is then
     /// accepted as the video begins and published while it arrives; 422 `video_cut` when the
-    /// part is of another length or breaks off (that post fails, nothing posted).
+    /// part is of another length or breaks off, `video_refused` when the whole video fails the
+    /// check (that post fails, nothing posted, and its Idempotency-Key is free again).
     pub video_size: Option<u64>,
     /// A JSON array of `{"platform", "account", …the platform's options}`.
     #[schema(
