@@ -11,6 +11,8 @@ YouTube) it times:
 - the phone's upload alone: the video sent over tus through the phone's link, no post;
 - pipelined: the post made (`POST /api/posts` with `upload_id`) right after the upload is
   created, then the video sent; the clock stops when the target reads `published`;
+- script: a script's multipart `POST /api/posts` with `video_size` before `video`, sent
+  through the phone's link as one request (curl), relayed while its body arrives;
 - sequential: the whole upload first, then the post; the same clock.
 
 Cast's peak RSS (VmHWM, reset before each post) is read after each. YouTube refuses a second
@@ -140,6 +142,24 @@ def sequential(cast, phone, video, size, targets):
     return time.monotonic() - t0, uploaded
 
 
+def scripted(cast, phone, video, size, targets):
+    """A script's multipart `POST /api/posts` with `video_size` before `video`, through the
+    phone's link: relayed while its body arrives (curl reads the file from disk as it sends)."""
+    t0 = time.monotonic()
+    out = subprocess.run(
+        ["curl", "-sS", "-X", "POST", "-H", f"Authorization: Bearer {cast.token}", "-H", "Expect:",
+         "-F", f"targets={json.dumps(targets)}", "-F", f"video_size={size}",
+         "-F", f"video=@{video};type=video/mp4", f"http://127.0.0.1:{phone}/api/posts"],
+        capture_output=True, text=True, check=True,
+    )
+    uploaded = time.monotonic() - t0
+    answer = json.loads(out.stdout)
+    if "post" not in answer:
+        raise SystemExit(f"script post refused: {out.stdout[:500]}")
+    both.wait_published(cast, answer["post"]["id"])
+    return time.monotonic() - t0, uploaded
+
+
 def measured(cast, fn, *args):
     bench.reset_peak_rss(cast.proc.pid)
     out = fn(cast, *args)
@@ -154,6 +174,7 @@ def main():
     ap.add_argument("--youtube-chunk", type=int, default=8_388_608, help="YOUTUBE_CHUNK_SIZE")
     ap.add_argument("--platforms", default="tiktok,youtube")
     ap.add_argument("--sequential", default="1", help="0: skip the sequential runs")
+    ap.add_argument("--script", default="1", help="0: skip the script's multipart runs")
     ap.add_argument("--workdir", default=None)
     args = ap.parse_args()
     workdir = tempfile.mkdtemp(prefix="cast-bench-relay-", dir=args.workdir)
@@ -179,6 +200,9 @@ def main():
             row = {"platform": platform, "alone": alone, "alone_rss": alone_rss}
             (row["pipe"], row["pipe_up"]), row["pipe_rss"] = measured(
                 cast, pipelined, phone, video, args.size, targets("pipelined"))
+            if args.script != "0":
+                (row["script"], row["script_up"]), row["script_rss"] = measured(
+                    cast, scripted, phone, video, args.size, targets("script"))
             if args.sequential != "0":
                 (row["seq"], row["seq_up"]), row["seq_rss"] = measured(
                     cast, sequential, phone, video, args.size, targets("sequential"))
@@ -192,14 +216,16 @@ def main():
     print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print(f"size: {args.size} bytes; each uplink {args.mbit:g} Mbit/s; Cast idle peak RSS {idle / 1024:.1f} MiB")
     print()
-    print("| platform | phone's upload alone (baseline) | pipelined: first byte → published | ratio | sequential: first byte → published | ratio | peak RSS (pipelined; sequential) |")
-    print("|---|---|---|---|---|---|---|")
+    print("| platform | phone's upload alone (baseline) | pipelined (tus): first byte → published | ratio | script's multipart: first byte → published | ratio | sequential: first byte → published | ratio | peak RSS (pipelined; script; sequential) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        seq = f"{r['seq']:.1f} s | {r['seq'] / r['alone']:.2f}×" if "seq" in r else "— | —"
-        seq_rss = f"; {r['seq_rss'] / 1024:.1f}" if "seq_rss" in r else ""
+        def timed(key):
+            return f"{r[key]:.1f} s | {r[key] / r['alone']:.2f}×" if key in r else "— | —"
+
+        rss = "; ".join(f"{r[k] / 1024:.1f}" for k in ("pipe_rss", "script_rss", "seq_rss") if k in r)
         print(
             f"| {r['platform']} | {r['alone']:.1f} s | {r['pipe']:.1f} s | **{r['pipe'] / r['alone']:.2f}×** "
-            f"| {seq} | {r['pipe_rss'] / 1024:.1f}{seq_rss} MiB |"
+            f"| {timed('script')} | {timed('seq')} | {rss} MiB |"
         )
     if os.environ.get("KEEP_BENCH") == "1":
         print(f"kept: {workdir}")
