@@ -128,7 +128,9 @@ pub async fn fail_lost(core: &Core) -> Result<(), PostError> {
     for upload_id in waiting(core).await? {
         if let Err(TusError::NotFound | TusError::Expired) = core.tus.get(&upload_id).await {
             let why = "The request's video stopped arriving before its end.";
-            cut(core, &upload_id, why).await?;
+            if let Err(e) = cut(core, &upload_id, why).await {
+                tracing::warn!(upload_id, error = %e, "could not fail a lost script body");
+            }
         }
     }
     Ok(())

@@ -345,7 +345,6 @@ impl Posts {
     }
 }
 
-/// `resend` asks for Send again where the platform has the file; elsewhere Retry is Retry.
 /// Each part runs whatever became of the others; the first error is returned after all ran.
 async fn resume_checks(core: &Core) -> Result<(), PostError> {
     let results = [
@@ -356,6 +355,7 @@ async fn resume_checks(core: &Core) -> Result<(), PostError> {
     results.into_iter().collect()
 }
 
+/// `resend` asks for Send again where the platform has the file; elsewhere Retry is Retry.
 async fn retry_event(posts: &Posts, target_id: &str, resend: bool) -> Result<Event, PostError> {
     let (_, target) = actions::target(&posts.core, target_id).await?;
     Ok(if resend && target.committed {

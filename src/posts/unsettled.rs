@@ -16,22 +16,17 @@ pub async fn finish_failed_checks(core: &Core) -> Result<(), PostError> {
         .map(|s| format!("'{}'", s.as_str()))
         .collect::<Vec<_>>()
         .join(", ");
-    let stuck: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT id, browser_upload_id FROM posts
+    let stuck: Vec<(String, String, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT id, browser_upload_id, check_reason FROM posts
          WHERE check_state = 'failed' AND browser_upload_id IS NOT NULL
            AND EXISTS (SELECT 1 FROM targets t WHERE t.post_id = posts.id AND t.state NOT IN ({done}))"
     )))
     .fetch_all(&core.db)
     .await?;
-    for (post_id, upload_id) in stuck {
+    for (post_id, upload_id, reason) in stuck {
         let Some(post) = repository::find_post(&core.db, &post_id).await? else {
             continue;
         };
-        let reason: Option<String> =
-            sqlx::query_scalar("SELECT check_reason FROM posts WHERE id = ?")
-                .bind(&post_id)
-                .fetch_one(&core.db)
-                .await?;
         let message = reason.unwrap_or_else(|| {
             "The video was refused after its upload. Nothing was posted.".into()
         });

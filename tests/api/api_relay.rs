@@ -247,17 +247,6 @@ async fn a_script_body_arriving_when_cast_stops_fails_its_post_at_the_next_start
     assert!(published(&sandbox_posts(&app).await).is_empty());
 }
 
-/// A script's own API token, for requests sent over a raw connection.
-fn script_token(app: &TestApp) -> String {
-    let out = app.cast_cli(&["token", "create", "--name", "script"], None);
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .last()
-        .expect("token")
-        .trim()
-        .to_string()
-}
-
 /// Until the post listed first has its first target in `state`, within 15 s.
 async fn listed_until(app: &TestApp, state: &str) -> Value {
     let reached = async {
@@ -280,7 +269,7 @@ async fn listed_until(app: &TestApp, state: &str) -> Value {
 async fn a_script_whose_connection_is_reset_mid_video_fails_its_post_and_frees_its_key() {
     use tokio::io::AsyncWriteExt as _;
     let (app, csrf) = app_with_account(&[]).await;
-    let token = script_token(&app);
+    let token = app.api_token("script");
     let targets = alice(&app).await;
     let (_dir, bytes) = video();
     let first = head(&targets, bytes.len());

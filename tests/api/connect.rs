@@ -46,13 +46,7 @@ async fn connecting_through_the_browser_route_shows_the_account_card() {
 #[tokio::test]
 async fn connecting_through_the_json_api() {
     let app = spawn_app().await;
-    let out = app.cast_cli(&["token", "create", "--name", "script"], None);
-    let token = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .last()
-        .expect("token")
-        .trim()
-        .to_string();
+    let token = app.api_token("script");
     // The script drives the consent page itself, as the owner would in a browser.
     app.logged_in().await;
     let api = reqwest::Client::new();

@@ -221,13 +221,7 @@ async fn a_backup_taken_during_an_upload_restores_everything() {
     let app = spawn_app_on(&[], manual()).await;
     let csrf = app.logged_in().await;
     assert_eq!(app.connect_account("alice").await.status().as_u16(), 303);
-    let out = app.cast_cli(&["token", "create", "--name", "script"], None);
-    let token = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .last()
-        .expect("token")
-        .trim()
-        .to_string();
+    let token = app.api_token("script");
 
     // One job handed to TikTok and being processed, one waiting, one browser upload halfway.
     let dir = tempfile::tempdir().expect("dir");

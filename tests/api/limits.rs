@@ -22,13 +22,7 @@ async fn ready(settings: &[(&str, &str)]) -> (TestApp, String, String) {
     let app = spawn_app_on(settings, manual_worker()).await;
     let csrf = app.logged_in().await;
     assert_eq!(app.connect_account("alice").await.status().as_u16(), 303);
-    let out = app.cast_cli(&["token", "create", "--name", "script"], None);
-    let token = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .last()
-        .expect("token")
-        .trim()
-        .to_string();
+    let token = app.api_token("script");
     (app, csrf, token)
 }
 

@@ -148,13 +148,7 @@ async fn a_video_shared_from_the_gallery_lands_on_the_posting_screen_uploading_t
     b.click("#publish").await;
     wait_for_text(&b, ".status-headline", "Published").await;
 
-    let out = app.cast_cli(&["token", "create", "--name", "check"], None);
-    let token = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .last()
-        .expect("token")
-        .trim()
-        .to_string();
+    let token = app.api_token("check");
     let posts: serde_json::Value = reqwest::Client::new()
         .get(app.url("/sandbox/tiktok/_/posts"))
         .bearer_auth(token)

@@ -100,13 +100,7 @@ async fn a_video_uploads_checks_and_publishes_with_nothing_preselected() {
     wait_for_text(&b, ".status-headline", "Published").await;
     assert!(b.path().await.starts_with("/posts/"));
 
-    let out = app.cast_cli(&["token", "create", "--name", "check"], None);
-    let token = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .last()
-        .expect("token")
-        .trim()
-        .to_string();
+    let token = app.api_token("check");
     let posts: serde_json::Value = reqwest::Client::new()
         .get(app.url("/sandbox/tiktok/_/posts"))
         .bearer_auth(token)

@@ -248,6 +248,17 @@ impl TestApp {
     }
 
     /// The CSRF token the current page carries for this session.
+    /// A new API token named `name`, made with `cast token create` as the owner would.
+    pub fn api_token(&self, name: &str) -> String {
+        let out = self.cast_cli(&["token", "create", "--name", name], None);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .last()
+            .expect("token")
+            .trim()
+            .to_string()
+    }
+
     pub async fn csrf_token(&self) -> String {
         for path in ["/", "/login"] {
             if let Some(token) = extract_csrf(&self.get_text(path).await) {
